@@ -1,0 +1,65 @@
+"""Small pieces every stack module uses: troposphere fixes and awacs helpers."""
+
+from __future__ import annotations
+
+from awacs.aws import Allow, Policy, Principal, Statement
+from troposphere import AWSProperty, Sub, Template, awslambda
+from troposphere.validators import integer
+
+POLICY_VERSION = "2012-10-17"
+
+
+def new_template(description: str) -> Template:
+    template = Template(Description=description)
+    template.set_version("2010-09-09")
+    return template
+
+
+def policy_document(statements: list[Statement]) -> Policy:
+    return Policy(Version=POLICY_VERSION, Statement=statements)
+
+
+def service_trust_policy(service: str) -> Policy:
+    """Who may assume a role: one AWS service principal, e.g. `lambda.amazonaws.com`."""
+    from awacs.sts import AssumeRole
+
+    return policy_document(
+        [Statement(Effect=Allow, Principal=Principal("Service", service), Action=[AssumeRole])]
+    )
+
+
+def aws_managed_policy_arn(name: str) -> Sub:
+    """ARN of an AWS managed policy in whatever partition the stack is deployed to."""
+    return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")
+
+
+# troposphere 4.11.1's awslambda.LoggingConfig and awslambda.ScalingConfig carry other resources'
+# properties (no LogFormat, no MaximumConcurrency). Correct classes are built on copies of the
+# library's property dicts; the library itself is left untouched.
+class FunctionLoggingConfig(AWSProperty):
+    props = {
+        **awslambda.LoggingConfig.props,
+        "LogFormat": (str, False),
+    }
+
+
+class EventSourceScalingConfig(AWSProperty):
+    props = {"MaximumConcurrency": (integer, False)}
+
+
+class EventSourceMapping(awslambda.EventSourceMapping):
+    props = {
+        **awslambda.EventSourceMapping.props,
+        "ScalingConfig": (EventSourceScalingConfig, False),
+    }
+
+
+class LocalCodeFunction(awslambda.Function):
+    """A Function whose `Code` is a local directory path that `aws cloudformation package` zips
+    and uploads, replacing it with the S3 location."""
+
+    props = {
+        **awslambda.Function.props,
+        "Code": (str, True),
+        "LoggingConfig": (FunctionLoggingConfig, False),
+    }

@@ -1,0 +1,408 @@
+"""Notifications: the pipeline from an association state-change event to an operator's inbox.
+
+    EventBridge rule -> SQS queue (redrive to a dead-letter queue) -> notifier function
+    (SQS event source mapping, partial batch responses) -> SNS topic (KMS) -> email
+
+Nothing is dropped silently: the rule's target retries and dead-letters, the queue redrives
+records the function could not handle, and alarms on the dead-letter queue, the function's errors
+and the rule's failed invocations publish to the same topic.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from awacs import kms as kms_actions
+from awacs import logs as logs_actions
+from awacs import sns as sns_actions
+from awacs import sqs as sqs_actions
+from awacs import ssm as ssm_actions
+from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement, StringEquals
+from troposphere import (
+    AccountId,
+    GetAtt,
+    Output,
+    Parameter,
+    Ref,
+    Sub,
+    Template,
+    cloudwatch,
+    events,
+    iam,
+    kms,
+    logs,
+    sns,
+    sqs,
+)
+from troposphere.awslambda import Environment
+
+from templates import names
+from templates.common import (
+    EventSourceMapping,
+    EventSourceScalingConfig,
+    FunctionLoggingConfig,
+    LocalCodeFunction,
+    new_template,
+    policy_document,
+    service_trust_policy,
+)
+from templates.config import LOG_RETENTION_CHOICES, Config
+
+DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
+
+# RFC 5322 is looser; this is the shape SNS email subscriptions accept in practice.
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+
+# SQS keeps a message 4 days by default; the dead-letter queue keeps it longer so a replay
+# never races expiry (a standard queue keeps the original enqueue time across a redrive).
+QUEUE_RETENTION_SECONDS = 345_600
+
+
+def build(config: Config) -> Template:
+    template = new_template(
+        "SSM association notifier: rule, queue, notifier function, topic and alarms"
+    )
+    params = _parameters(template, config)
+
+    key = template.add_resource(_topic_key())
+    topic = template.add_resource(
+        sns.Topic(
+            "Topic",
+            DisplayName="SSM association notifier",
+            KmsMasterKeyId=Ref(key),
+        )
+    )
+    template.add_resource(
+        sns.SubscriptionResource(
+            "EmailSubscription",
+            TopicArn=Ref(topic),
+            Protocol="email",
+            Endpoint=Ref(params.email),
+        )
+    )
+
+    dead_letter_queue = template.add_resource(
+        sqs.Queue(
+            "DeadLetterQueue",
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+            SqsManagedSseEnabled=True,
+            MessageRetentionPeriod=config.dead_letter_retention_seconds,
+        )
+    )
+    queue = template.add_resource(
+        sqs.Queue(
+            "Queue",
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+            SqsManagedSseEnabled=True,
+            MessageRetentionPeriod=QUEUE_RETENTION_SECONDS,
+            # AWS's guidance for SQS event sources: at least six times the function timeout,
+            # plus the batching window, so a slow batch is not redelivered while still running.
+            VisibilityTimeout=6 * config.timeout_seconds + config.batching_window_seconds,
+            RedrivePolicy=sqs.RedrivePolicy(
+                deadLetterTargetArn=GetAtt(dead_letter_queue, "Arn"),
+                maxReceiveCount=config.max_receive_count,
+            ),
+        )
+    )
+
+    rule = template.add_resource(
+        events.Rule(
+            "Rule",
+            Description="State Manager association runs of the watched documents and statuses",
+            EventPattern={
+                "source": ["aws.ssm"],
+                "detail-type": [DETAIL_TYPE],
+                "detail": {
+                    "status": Ref(params.statuses),
+                    # By name: AWS-owned document ARNs have an empty account field, so a match
+                    # on `resources` with the account id (as the seed did) misses them.
+                    "document-name": Ref(params.documents),
+                },
+            },
+            State="ENABLED",
+            Targets=[
+                events.Target(
+                    Id="NotificationQueue",
+                    Arn=GetAtt(queue, "Arn"),
+                    RetryPolicy=events.RetryPolicy(
+                        MaximumRetryAttempts=config.target_retry_attempts,
+                        MaximumEventAgeInSeconds=config.target_max_event_age_seconds,
+                    ),
+                    DeadLetterConfig=events.DeadLetterConfig(Arn=GetAtt(dead_letter_queue, "Arn")),
+                )
+            ],
+        )
+    )
+    # Only this rule may send, to the queue and (for deliveries it gave up on) the DLQ.
+    template.add_resource(
+        sqs.QueuePolicy(
+            "QueuePolicy",
+            Queues=[Ref(queue), Ref(dead_letter_queue)],
+            PolicyDocument=policy_document(
+                [
+                    Statement(
+                        Sid="RuleSendsEvents",
+                        Effect=Allow,
+                        Principal=Principal("Service", "events.amazonaws.com"),
+                        Action=[sqs_actions.SendMessage],
+                        Resource=[GetAtt(queue, "Arn"), GetAtt(dead_letter_queue, "Arn")],
+                        Condition=Condition(ArnEquals("aws:SourceArn", GetAtt(rule, "Arn"))),
+                    )
+                ]
+            ),
+        )
+    )
+
+    log_group = template.add_resource(
+        logs.LogGroup(
+            "FunctionLogGroup",
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+            RetentionInDays=Ref(params.log_retention),
+        )
+    )
+    role = template.add_resource(
+        iam.Role(
+            "FunctionRole",
+            Description="Notifier function: consume the queue, enrich failures, publish digests",
+            AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
+            Policies=[
+                iam.Policy(
+                    PolicyName="notifier",
+                    PolicyDocument=policy_document(
+                        _notifier_statements(queue, topic, key, log_group)
+                    ),
+                )
+            ],
+        )
+    )
+    function = template.add_resource(
+        LocalCodeFunction(
+            "Function",
+            Description="Turns a batch of association state changes into one digest each",
+            Code=config.handler_code_dir,
+            Handler=config.notifier_entry,
+            Runtime=config.runtime,
+            Architectures=[config.architecture],
+            MemorySize=config.memory_mb,
+            Timeout=config.timeout_seconds,
+            Role=GetAtt(role, "Arn"),
+            Environment=Environment(Variables={"TOPIC_ARN": Ref(topic)}),
+            LoggingConfig=FunctionLoggingConfig(
+                LogFormat="JSON",
+                LogGroup=Ref(log_group),
+                ApplicationLogLevel="INFO",
+                SystemLogLevel="WARN",
+            ),
+        )
+    )
+    template.add_resource(
+        EventSourceMapping(
+            "QueueEventSource",
+            EventSourceArn=GetAtt(queue, "Arn"),
+            FunctionName=Ref(function),
+            BatchSize=config.batch_size,
+            MaximumBatchingWindowInSeconds=config.batching_window_seconds,
+            ScalingConfig=EventSourceScalingConfig(MaximumConcurrency=config.maximum_concurrency),
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+        )
+    )
+
+    _add_alarms(template, topic, dead_letter_queue, function, rule)
+
+    template.add_output(
+        [
+            Output(names.TOPIC_ARN, Value=Ref(topic)),
+            Output(names.QUEUE_URL, Value=Ref(queue)),
+            Output(names.QUEUE_ARN, Value=GetAtt(queue, "Arn")),
+            Output(names.DEAD_LETTER_QUEUE_URL, Value=Ref(dead_letter_queue)),
+            Output(names.FUNCTION_NAME, Value=Ref(function)),
+            Output(names.RULE_NAME, Value=Ref(rule)),
+        ]
+    )
+    return template
+
+
+class _Parameters(NamedTuple):
+    email: Parameter
+    documents: Parameter
+    statuses: Parameter
+    log_retention: Parameter
+
+
+def _parameters(template: Template, config: Config) -> _Parameters:
+    email = template.add_parameter(
+        Parameter(
+            names.NOTIFICATION_EMAIL,
+            Type="String",
+            Description="Email address that receives the digests (confirm the subscription)",
+            AllowedPattern=EMAIL_PATTERN,
+            ConstraintDescription="a single email address such as ops@example.com",
+        )
+    )
+    documents = template.add_parameter(
+        Parameter(
+            names.WATCHED_DOCUMENTS,
+            Type="CommaDelimitedList",
+            Default=",".join(config.watched_documents),
+            Description="SSM documents whose association runs are reported",
+        )
+    )
+    statuses = template.add_parameter(
+        Parameter(
+            names.WATCHED_STATUSES,
+            Type="CommaDelimitedList",
+            Default=",".join(config.watched_statuses),
+            Description="Association run statuses that are reported "
+            "(Success, Failed, TimedOut, Skipped)",
+        )
+    )
+    log_retention = template.add_parameter(
+        Parameter(
+            names.LOG_RETENTION_DAYS,
+            Type="Number",
+            Default=config.default_log_retention_days,
+            AllowedValues=list(LOG_RETENTION_CHOICES),
+            Description="Days the notifier function's logs are kept",
+        )
+    )
+    return _Parameters(email, documents, statuses, log_retention)
+
+
+def _topic_key() -> kms.Key:
+    """Customer-managed key for the topic: the AWS-managed aws/sns key would block CloudWatch
+    alarms from publishing, so its policy names CloudWatch explicitly."""
+    account_root = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+    return kms.Key(
+        "TopicKey",
+        Description="Encrypts the SSM association notifier topic",
+        EnableKeyRotation=True,
+        KeyPolicy=policy_document(
+            [
+                Statement(
+                    Sid="AccountAdministersKeyThroughIam",
+                    Effect=Allow,
+                    Principal=Principal("AWS", account_root),
+                    # The key policy's standard root statement: it only delegates to IAM policies
+                    # in this account; without it the key could become unmanageable.
+                    Action=[kms_actions.Action("*")],
+                    Resource=["*"],  # in a key policy, "*" means this key
+                ),
+                Statement(
+                    Sid="CloudWatchAlarmsPublish",
+                    Effect=Allow,
+                    Principal=Principal("Service", "cloudwatch.amazonaws.com"),
+                    Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
+                    Resource=["*"],  # in a key policy, "*" means this key
+                    Condition=Condition(StringEquals("aws:SourceAccount", AccountId)),
+                ),
+            ]
+        ),
+    )
+
+
+def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
+    association_arns = Sub(
+        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*"
+    )
+    return [
+        Statement(
+            Sid="ConsumeQueue",
+            Effect=Allow,
+            Action=[
+                sqs_actions.ReceiveMessage,
+                sqs_actions.DeleteMessage,
+                sqs_actions.GetQueueAttributes,
+                sqs_actions.ChangeMessageVisibility,
+            ],
+            Resource=[GetAtt(queue, "Arn")],
+        ),
+        Statement(
+            Sid="PublishDigests",
+            Effect=Allow,
+            Action=[sns_actions.Publish],
+            Resource=[Ref(topic)],
+        ),
+        Statement(
+            Sid="EncryptForTopic",
+            Effect=Allow,
+            Action=[kms_actions.GenerateDataKey, kms_actions.Decrypt],
+            Resource=[GetAtt(key, "Arn")],
+        ),
+        Statement(
+            Sid="WriteOwnLogs",
+            Effect=Allow,
+            Action=[logs_actions.CreateLogStream, logs_actions.PutLogEvents],
+            Resource=[GetAtt(log_group, "Arn")],
+        ),
+        Statement(
+            Sid="ReadAssociationExecutions",
+            Effect=Allow,
+            Action=[
+                ssm_actions.DescribeAssociationExecutions,
+                ssm_actions.DescribeAssociationExecutionTargets,
+            ],
+            Resource=[association_arns],
+        ),
+        Statement(
+            Sid="ReadCommandOutput",
+            Effect=Allow,
+            Action=[ssm_actions.GetCommandInvocation],
+            # GetCommandInvocation supports no resource-level permissions.
+            Resource=["*"],
+        ),
+    ]
+
+
+def _add_alarms(template: Template, topic, dead_letter_queue, function, rule) -> None:
+    """Every way a notification can be lost ends in an email on the same topic."""
+    alarms = [
+        (
+            "DeadLetterQueueAlarm",
+            "Association events reached the dead-letter queue: nothing was emailed for them. "
+            "Read the function's logs, fix the cause, then replay (see README).",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            [
+                cloudwatch.MetricDimension(
+                    Name="QueueName", Value=GetAtt(dead_letter_queue, "QueueName")
+                )
+            ],
+            "Maximum",
+        ),
+        (
+            "FunctionErrorsAlarm",
+            "The notifier function failed; its batch is retried and may dead-letter.",
+            "AWS/Lambda",
+            "Errors",
+            [cloudwatch.MetricDimension(Name="FunctionName", Value=Ref(function))],
+            "Sum",
+        ),
+        (
+            "RuleDeliveryAlarm",
+            "EventBridge could not deliver association events to the queue.",
+            "AWS/Events",
+            "FailedInvocations",
+            [cloudwatch.MetricDimension(Name="RuleName", Value=Ref(rule))],
+            "Sum",
+        ),
+    ]
+    for title, description, namespace, metric, dimensions, statistic in alarms:
+        template.add_resource(
+            cloudwatch.Alarm(
+                title,
+                AlarmDescription=description,
+                Namespace=namespace,
+                MetricName=metric,
+                Dimensions=dimensions,
+                Statistic=statistic,
+                Period=300,
+                EvaluationPeriods=1,
+                Threshold=0,
+                ComparisonOperator="GreaterThanThreshold",
+                TreatMissingData="notBreaching",
+                AlarmActions=[Ref(topic)],
+            )
+        )
