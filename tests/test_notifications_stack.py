@@ -1,0 +1,186 @@
+"""Notifications stack: rule -> queue -> function -> topic, and the alarms."""
+
+import re
+
+import pytest
+from conftest import one_resource, resources_of_type, statements
+
+from templates import names
+from templates.config import Config
+from templates.notifications import DETAIL_TYPE, EMAIL_PATTERN
+
+CONFIG = Config()
+
+
+def test_rule_matches_document_by_name_and_watched_statuses(notifications):
+    rule = one_resource(notifications, "AWS::Events::Rule")["Properties"]
+    assert rule["EventPattern"] == {
+        "source": ["aws.ssm"],
+        "detail-type": [DETAIL_TYPE],
+        "detail": {
+            "status": {"Ref": names.WATCHED_STATUSES},
+            "document-name": {"Ref": names.WATCHED_DOCUMENTS},
+        },
+    }
+    assert "resources" not in rule["EventPattern"]  # AWS-owned document ARNs lack the account
+    parameters = notifications["Parameters"]
+    assert parameters[names.WATCHED_STATUSES]["Default"] == "Success,Failed"
+    assert parameters[names.WATCHED_DOCUMENTS]["Default"] == "AWS-UpdateSSMAgent"
+
+
+def test_rule_targets_the_queue_with_retries_and_a_dead_letter_queue(notifications):
+    (target,) = one_resource(notifications, "AWS::Events::Rule")["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["Queue", "Arn"]}
+    assert target["RetryPolicy"] == {
+        "MaximumRetryAttempts": 185,
+        "MaximumEventAgeInSeconds": 86400,
+    }
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]}}
+
+
+def test_queues_are_encrypted_and_redrive_to_the_dead_letter_queue(notifications):
+    queues = resources_of_type(notifications, "AWS::SQS::Queue")
+    assert set(queues) == {"Queue", "DeadLetterQueue"}
+    for queue in queues.values():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        assert "QueueName" not in queue["Properties"]
+    queue = queues["Queue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]},
+        "maxReceiveCount": CONFIG.max_receive_count,
+    }
+    assert queue["VisibilityTimeout"] >= 6 * CONFIG.timeout_seconds
+    dead_letters = queues["DeadLetterQueue"]["Properties"]
+    assert dead_letters["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+
+
+def test_only_this_rule_may_send_to_the_queues(notifications):
+    policy = one_resource(notifications, "AWS::SQS::QueuePolicy")["Properties"]
+    assert policy["Queues"] == [{"Ref": "Queue"}, {"Ref": "DeadLetterQueue"}]
+    (allow,) = statements(policy["PolicyDocument"])
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
+    assert allow["Action"] == ["sqs:SendMessage"]
+    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["Rule", "Arn"]}}}
+
+
+def test_function_runs_the_handler_package_on_arm64_with_json_logs(notifications):
+    function = one_resource(notifications, "AWS::Lambda::Function")["Properties"]
+    assert function["Runtime"] == "python3.14"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Code"] == "../handler"
+    assert function["Handler"] == "ssm_notifier.notify.lambda_handler"
+    assert function["MemorySize"] == CONFIG.memory_mb
+    assert function["Timeout"] == CONFIG.timeout_seconds
+    assert function["Environment"]["Variables"] == {"TOPIC_ARN": {"Ref": "Topic"}}
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
+    assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
+    assert "FunctionName" not in function
+    log_group = one_resource(notifications, "AWS::Logs::LogGroup")["Properties"]
+    assert log_group["RetentionInDays"] == {"Ref": names.LOG_RETENTION_DAYS}
+
+
+def test_event_source_mapping_batches_caps_concurrency_and_reports_item_failures(notifications):
+    mapping = one_resource(notifications, "AWS::Lambda::EventSourceMapping")["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["Queue", "Arn"]}
+    assert mapping["FunctionName"] == {"Ref": "Function"}
+    assert mapping["BatchSize"] == CONFIG.batch_size
+    assert mapping["MaximumBatchingWindowInSeconds"] == CONFIG.batching_window_seconds
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": CONFIG.maximum_concurrency}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_function_role_may_do_exactly_its_job(notifications):
+    role = one_resource(notifications, "AWS::IAM::Role")["Properties"]
+    assert "ManagedPolicyArns" not in role
+    (policy,) = role["Policies"]
+    granted = {
+        (action, str(resource))
+        for statement in statements(policy["PolicyDocument"])
+        for action in statement["Action"]
+        for resource in statement["Resource"]
+    }
+    queue, topic = str({"Fn::GetAtt": ["Queue", "Arn"]}), str({"Ref": "Topic"})
+    key, logs = (
+        str({"Fn::GetAtt": ["TopicKey", "Arn"]}),
+        str({"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}),
+    )
+    associations = str(
+        {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*"}
+    )
+    assert granted == {
+        ("sqs:ReceiveMessage", queue),
+        ("sqs:DeleteMessage", queue),
+        ("sqs:GetQueueAttributes", queue),
+        ("sqs:ChangeMessageVisibility", queue),
+        ("sns:Publish", topic),
+        ("kms:GenerateDataKey", key),
+        ("kms:Decrypt", key),
+        ("logs:CreateLogStream", logs),
+        ("logs:PutLogEvents", logs),
+        ("ssm:DescribeAssociationExecutions", associations),
+        ("ssm:DescribeAssociationExecutionTargets", associations),
+        ("ssm:GetCommandInvocation", "*"),  # no resource-level permissions for this API
+    }
+
+
+def test_topic_is_encrypted_with_a_rotating_key_cloudwatch_may_use(notifications):
+    topic = one_resource(notifications, "AWS::SNS::Topic")["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "TopicKey"}
+    key = one_resource(notifications, "AWS::KMS::Key")["Properties"]
+    assert key["EnableKeyRotation"] is True
+    services = {
+        statement["Principal"].get("Service"): statement["Action"]
+        for statement in statements(key["KeyPolicy"])
+    }
+    assert services["cloudwatch.amazonaws.com"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+
+
+def test_email_subscription_uses_the_validated_parameter(notifications):
+    subscription = one_resource(notifications, "AWS::SNS::Subscription")["Properties"]
+    assert subscription["Protocol"] == "email"
+    assert subscription["Endpoint"] == {"Ref": names.NOTIFICATION_EMAIL}
+    assert notifications["Parameters"][names.NOTIFICATION_EMAIL]["AllowedPattern"] == (
+        EMAIL_PATTERN
+    )
+
+
+@pytest.mark.parametrize(
+    "address", ["ops@example.com", "first.last+ssm@mail.example.co.jp", "a_b-c@x-y.io"]
+)
+def test_email_pattern_accepts_addresses(address):
+    assert re.fullmatch(EMAIL_PATTERN, address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "",
+        "ops",
+        "ops@",
+        "@example.com",
+        "ops@example",
+        "a@b.c",
+        "ops@exa mple.com",
+        "ops@example.com,dev@example.com",
+        "ops@@example.com",
+    ],
+)
+def test_email_pattern_rejects_non_addresses(address):
+    assert not re.fullmatch(EMAIL_PATTERN, address)
+
+
+def test_every_loss_path_is_alarmed_on_the_topic(notifications):
+    alarms = resources_of_type(notifications, "AWS::CloudWatch::Alarm")
+    metrics = {
+        (alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"])
+        for alarm in alarms.values()
+    }
+    assert metrics == {
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Events", "FailedInvocations"),
+    }
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "Topic"}]
+        assert alarm["Properties"]["Threshold"] == 0
+        assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
