@@ -1,0 +1,179 @@
+"""Fetch the real output of a failed run: the event's execution-summary holds stderr only.
+
+DescribeAssociationExecutions -> the execution of the event's run ->
+DescribeAssociationExecutionTargets -> its Run Command id -> GetCommandInvocation. Bounded per batch
+by a lookup count and a time budget; any error becomes a short "not fetched" reason, never an
+exception: the digest goes out regardless.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .events import AssociationEvent
+from .log import describe_error, fields, get_logger
+
+TAIL_LINES = 20
+TAIL_BYTES = 2048
+# An instance's clock may run a little ahead of the service's execution CreatedTime.
+CLOCK_SKEW = timedelta(minutes=1)
+
+logger = get_logger()
+
+
+@dataclass(frozen=True)
+class OutputLookup:
+    """The last lines of a run's output, or why they were not fetched."""
+
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    not_fetched: str = ""
+
+
+class _NotFetchedError(Exception):
+    """The lookup cannot go on; the message is the short reason shown in the digest."""
+
+
+class Enricher:
+    """Looks up run output for one batch; caches each association's executions for the batch."""
+
+    def __init__(
+        self,
+        ssm: Any,
+        max_lookups: int,
+        time_budget_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ssm = ssm
+        self._max_lookups = max_lookups
+        self._budget = time_budget_seconds
+        self._clock = clock
+        self._lookups = 0
+        # Only time spent in lookups counts: pacing sleeps between publishes do not.
+        self._spent = 0.0
+        self._executions: dict[str, list[dict[str, Any]] | _NotFetchedError] = {}
+
+    def budget_left(self) -> float:
+        return max(0.0, self._budget - self._spent)
+
+    def lookup(self, event: AssociationEvent) -> OutputLookup:
+        if self._lookups >= self._max_lookups:
+            return self._not_fetched(
+                event, f"lookup limit of {self._max_lookups} per batch reached"
+            )
+        if self.budget_left() <= 0:
+            return self._not_fetched(event, f"time budget of {self._budget:g} s per batch spent")
+        self._lookups += 1
+        started = self._clock()
+        try:
+            return self._fetch(event, started)
+        except (
+            Exception
+        ) as error:  # whatever goes wrong, the digest falls back to the event's summary
+            reason = str(error) if isinstance(error, _NotFetchedError) else describe_error(error)
+            return self._not_fetched(event, reason)
+        finally:
+            self._spent += self._clock() - started
+
+    def _fetch(self, event: AssociationEvent, started: float) -> OutputLookup:
+        execution_id = _pick_execution(
+            self._association_executions(event, started), event.last_execution_date
+        )
+        self._check_time(started)
+        targets = (
+            self._ssm.describe_association_execution_targets(
+                AssociationId=event.association_id,
+                ExecutionId=execution_id,
+                Filters=[{"Key": "ResourceId", "Value": event.instance_id}],
+            ).get("AssociationExecutionTargets")
+            or []
+        )
+        if not targets:
+            raise _NotFetchedError(f"instance not among the targets of execution {execution_id}")
+        source = targets[0].get("OutputSource") or {}
+        if source.get("OutputSourceType") != "RunCommand" or not source.get("OutputSourceId"):
+            raise _NotFetchedError("the execution has no Run Command output")
+        self._check_time(started)
+        invocation = self._ssm.get_command_invocation(
+            CommandId=source["OutputSourceId"], InstanceId=event.instance_id
+        )
+        return OutputLookup(
+            stdout_tail=tail(invocation.get("StandardOutputContent") or ""),
+            stderr_tail=tail(invocation.get("StandardErrorContent") or ""),
+        )
+
+    def _association_executions(
+        self, event: AssociationEvent, started: float
+    ) -> list[dict[str, Any]]:
+        cached = self._executions.get(event.association_id)
+        if cached is None:
+            self._check_time(started)
+            try:
+                response = self._ssm.describe_association_executions(
+                    AssociationId=event.association_id, MaxResults=50
+                )
+                cached = list(response.get("AssociationExecutions") or [])
+            except Exception as error:  # remembered, so the rest of the batch does not ask again
+                cached = _NotFetchedError(describe_error(error))
+            self._executions[event.association_id] = cached
+        if isinstance(cached, _NotFetchedError):
+            raise cached
+        return cached
+
+    def _check_time(self, started: float) -> None:
+        if self._spent + (self._clock() - started) >= self._budget:
+            raise _NotFetchedError(f"time budget of {self._budget:g} s per batch spent")
+
+    def _not_fetched(self, event: AssociationEvent, reason: str) -> OutputLookup:
+        logger.warning(
+            "output not fetched",
+            extra=fields(
+                association_id=event.association_id, instance_id=event.instance_id, reason=reason
+            ),
+        )
+        return OutputLookup(not_fetched=reason)
+
+
+def _pick_execution(executions: list[dict[str, Any]], last_execution_date: str) -> str:
+    """The latest execution created by the instance's run time, else the one closest to it."""
+    dated = [
+        (created, execution["ExecutionId"])
+        for execution in executions
+        if isinstance(created := execution.get("CreatedTime"), datetime)
+        and execution.get("ExecutionId")
+    ]
+    if not dated:
+        raise _NotFetchedError("the association has no executions")
+    dated = [(_as_utc(created), execution_id) for created, execution_id in dated]
+    run_time = _parse_time(last_execution_date)
+    if run_time is None:
+        return max(dated, key=lambda pair: pair[0])[1]
+    started_before = [pair for pair in dated if pair[0] <= run_time + CLOCK_SKEW]
+    if started_before:
+        return max(started_before, key=lambda pair: pair[0])[1]
+    return min(dated, key=lambda pair: abs(pair[0] - run_time))[1]
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return _as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def tail(text: str, max_lines: int = TAIL_LINES, max_bytes: int = TAIL_BYTES) -> str:
+    """The last `max_lines` lines of `text`, cut to at most `max_bytes` UTF-8 bytes."""
+    last = "\n".join(text.rstrip().splitlines()[-max_lines:])
+    encoded = last.encode()
+    if len(encoded) <= max_bytes:
+        return last
+    # Cut on the left, where a split character is dropped rather than garbled.
+    return "..." + encoded[-(max_bytes - 3) :].decode("utf-8", "ignore")
