@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BUILD_DIR, ROOT
+from template_helpers import BUILD_DIR, ROOT
 
 import generate
 from templates.config import Config, ConfigError

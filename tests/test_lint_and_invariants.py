@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-from conftest import BUILD_DIR, ROOT
+from template_helpers import BUILD_DIR, ROOT
 
 PHYSICAL_NAMES = (
     "BucketName",

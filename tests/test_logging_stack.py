@@ -1,6 +1,6 @@
 """Logging stack: the association output bucket and the instance-role policy."""
 
-from conftest import one_resource, statements
+from template_helpers import one_resource, statements
 
 from templates import names
 

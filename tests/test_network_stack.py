@@ -1,6 +1,6 @@
 """Network and instances stack: properties asserted on the rendered template."""
 
-from conftest import one_resource, resources_of_type
+from template_helpers import one_resource, resources_of_type
 
 from templates import names
 

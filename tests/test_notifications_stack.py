@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import one_resource, resources_of_type, statements
+from template_helpers import one_resource, resources_of_type, statements
 
 from templates import names
 from templates.config import Config

@@ -3,7 +3,7 @@
 from graphlib import CycleError, TopologicalSorter
 
 import pytest
-from conftest import resources_of_type
+from template_helpers import resources_of_type
 
 from templates.parent import CHILDREN
 
