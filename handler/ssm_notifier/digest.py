@@ -94,10 +94,10 @@ def _listing_order(entry: Entry) -> tuple[int, str, str]:
 
 
 def status_counts(group: Group) -> str:
-    """E.g. "1 failed, 1 succeeded": the reported statuses first, then any other, by name."""
+    """E.g. "1 failed, 1 succeeded": the final statuses first, then any other, alphabetically."""
     counts = Counter(entry.event.status for entry in group.entries)
     known = [status for status in STATUS_LABELS if status in counts]
-    others = sorted(status for status in counts if status not in STATUS_LABELS)
+    others = sorted((status for status in counts if status not in STATUS_LABELS), key=_label)
     return ", ".join(f"{counts[status]} {_label(status)}" for status in known + others)
 
 
