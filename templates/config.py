@@ -78,6 +78,11 @@ class Config:
         "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
     )
     instance_count: int = 2
+    # The agent-update association (defaults of its deploy-time parameters).
+    default_association_schedule: str = "rate(14 days)"  # the console's one-click auto-update
+    default_max_concurrency: str = "10%"
+    default_max_errors: str = "10%"
+    association_output_prefix: str = "ssm-agent-update/"
     extra_tags: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> Config:

@@ -32,3 +32,12 @@ LOG_RETENTION_DAYS = "LogRetentionDays"
 # Tag that marks the demo instances, so the association can target them by tag.
 FLEET_TAG_KEY = "ssm-notifier:fleet"
 FLEET_TAG_VALUE = "FleetTagValue"
+
+# Outputs of the association stack.
+ASSOCIATION_ID = "AssociationId"
+ASSOCIATION_SCHEDULE = "AssociationSchedule"
+ASSOCIATION_MAX_CONCURRENCY = "AssociationMaxConcurrency"
+ASSOCIATION_MAX_ERRORS = "AssociationMaxErrors"
+ASSOCIATION_TARGETS = "AssociationTargets"
+TARGET_TAG_KEY = "TargetTagKey"
+TARGET_TAG_VALUE = "TargetTagValue"

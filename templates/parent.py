@@ -8,7 +8,9 @@ constants of `templates.names`; there is no Export/ImportValue in the family.
 from __future__ import annotations
 
 from troposphere import (
+    Equals,
     GetAtt,
+    If,
     Join,
     Output,
     Parameter,
@@ -18,7 +20,7 @@ from troposphere import (
     cloudformation,
 )
 
-from templates import logging_bucket, names, network, notifications
+from templates import association, logging_bucket, names, network, notifications
 from templates.common import new_template
 from templates.config import LOG_RETENTION_CHOICES, Config
 
@@ -27,7 +29,14 @@ CHILDREN = {
     "Network": (network, "network.yaml"),
     "Logging": (logging_bucket, "logging.yaml"),
     "Notifications": (notifications, "notifications.yaml"),
+    "Association": (association, "association.yaml"),
 }
+
+FLEET_DEMO = "demo"
+FLEET_EXISTING = "existing"
+IS_DEMO = "IsDemoFleet"
+CREATE_ASSOCIATION = "CreateAssociation"
+TAG_VALUE_DEFAULTED = "TargetTagValueDefaulted"
 PARENT_FILE = "parent.yaml"
 
 
@@ -116,9 +125,47 @@ def build(config: Config) -> Template:
         )
     )
 
+    fleet_mode = template.add_parameter(
+        Parameter(
+            "FleetMode",
+            Type="String",
+            Default=FLEET_DEMO,
+            AllowedValues=[FLEET_DEMO, FLEET_EXISTING],
+            Description="demo: deploy a VPC with two instances to watch; existing: watch the "
+            "instances you already have (no network stack)",
+        )
+    )
+    existing_roles = template.add_parameter(
+        Parameter(
+            "ExistingInstanceRoleNames",
+            Type="CommaDelimitedList",
+            Default="",
+            Description="existing mode: instance roles that get the policy to write association "
+            "output to the bucket (empty: none)",
+        )
+    )
+    create_association = template.add_parameter(
+        Parameter(
+            "CreateAgentUpdateAssociation",
+            Type="String",
+            Default="true",
+            AllowedValues=["true", "false"],
+            Description="Create the AWS-UpdateSSMAgent association (false if you already have "
+            "one, e.g. from the console's one-click auto-update)",
+        )
+    )
+    association_params = _association_parameters(template, config)
+
+    template.add_condition(IS_DEMO, Equals(Ref(fleet_mode), FLEET_DEMO))
+    template.add_condition(CREATE_ASSOCIATION, Equals(Ref(create_association), "true"))
+    template.add_condition(
+        TAG_VALUE_DEFAULTED, Equals(Ref(association_params[names.TARGET_TAG_VALUE]), "")
+    )
+
     network_stack = template.add_resource(
         cloudformation.Stack(
             "Network",
+            Condition=IS_DEMO,
             TemplateURL=CHILDREN["Network"][1],
             Parameters={
                 "InstanceType": Ref(instance_type),
@@ -134,7 +181,11 @@ def build(config: Config) -> Template:
             TemplateURL=CHILDREN["Logging"][1],
             Parameters={
                 "OutputRetentionDays": Ref(output_retention),
-                names.INSTANCE_ROLE_NAMES: child_output(network_stack, names.INSTANCE_ROLE_NAME),
+                names.INSTANCE_ROLE_NAMES: If(
+                    IS_DEMO,
+                    child_output(network_stack, names.INSTANCE_ROLE_NAME),
+                    Join(",", Ref(existing_roles)),
+                ),
             },
         )
     )
@@ -148,6 +199,33 @@ def build(config: Config) -> Template:
                 names.WATCHED_DOCUMENTS: Join(",", Ref(documents)),
                 names.WATCHED_STATUSES: Join(",", Ref(statuses)),
                 names.LOG_RETENTION_DAYS: Ref(log_retention),
+            },
+        )
+    )
+
+    template.add_resource(
+        cloudformation.Stack(
+            "Association",
+            Condition=CREATE_ASSOCIATION,
+            # Created after the pipeline, so the events of its first run are caught;
+            # no reference orders the two stacks.
+            DependsOn=[notifications_stack.title],
+            TemplateURL=CHILDREN["Association"][1],
+            Parameters={
+                names.OUTPUT_BUCKET_NAME: child_output(logging_stack, names.OUTPUT_BUCKET_NAME),
+                names.ASSOCIATION_SCHEDULE: Ref(association_params[names.ASSOCIATION_SCHEDULE]),
+                names.ASSOCIATION_MAX_CONCURRENCY: Ref(
+                    association_params[names.ASSOCIATION_MAX_CONCURRENCY]
+                ),
+                names.ASSOCIATION_MAX_ERRORS: Ref(association_params[names.ASSOCIATION_MAX_ERRORS]),
+                names.ASSOCIATION_TARGETS: Ref(association_params[names.ASSOCIATION_TARGETS]),
+                names.TARGET_TAG_KEY: Ref(association_params[names.TARGET_TAG_KEY]),
+                # Empty means the tag the demo instances carry: the parent stack's name.
+                names.TARGET_TAG_VALUE: If(
+                    TAG_VALUE_DEFAULTED,
+                    StackName,
+                    Ref(association_params[names.TARGET_TAG_VALUE]),
+                ),
             },
         )
     )
@@ -181,12 +259,40 @@ def build(config: Config) -> Template:
             ),
             Output(
                 names.INSTANCE_IDS,
+                Condition=IS_DEMO,
                 Value=child_output(network_stack, names.INSTANCE_IDS),
                 Description="Demo instances",
             ),
         ]
     )
     return template
+
+
+def _association_parameters(template: Template, config: Config) -> dict[str, Parameter]:
+    """The association's deploy-time inputs, declared as the child declares them."""
+    child = association.build(config).parameters
+    passed_through = [
+        names.ASSOCIATION_SCHEDULE,
+        names.ASSOCIATION_MAX_CONCURRENCY,
+        names.ASSOCIATION_MAX_ERRORS,
+        names.ASSOCIATION_TARGETS,
+        names.TARGET_TAG_KEY,
+    ]
+    declared = {
+        name: template.add_parameter(Parameter(name, **child[name].properties))
+        for name in passed_through
+    }
+    declared[names.TARGET_TAG_VALUE] = template.add_parameter(
+        Parameter(
+            names.TARGET_TAG_VALUE,
+            Type="String",
+            Default="",
+            MaxLength=256,
+            Description="Tag value of the targeted instances (empty: this stack's name, which "
+            "the demo instances carry)",
+        )
+    )
+    return declared
 
 
 def build_all(config: Config) -> dict[str, Template]:

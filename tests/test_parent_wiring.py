@@ -84,3 +84,156 @@ def test_lists_travel_to_children_joined(parent):
     notifications = nested_stacks(parent)["Notifications"]["Properties"]["Parameters"]
     assert notifications["WatchedDocuments"] == {"Fn::Join": [",", {"Ref": "WatchedDocuments"}]}
     assert notifications["WatchedStatuses"] == {"Fn::Join": [",", {"Ref": "WatchedStatuses"}]}
+
+
+# --- The two fleet modes -------------------------------------------------------------------------
+
+
+def evaluate_condition(expression, conditions: dict, parameters: dict) -> bool:
+    """Evaluate a CloudFormation condition for the given parameter values."""
+    if isinstance(expression, bool):
+        return expression
+    (function, arguments), *_ = expression.items()
+    if function == "Condition":
+        return evaluate_condition(conditions[arguments], conditions, parameters)
+    if function == "Fn::Equals":
+        left, right = (resolve_value(argument, parameters) for argument in arguments)
+        return left == right
+    if function == "Fn::Not":
+        return not evaluate_condition(arguments[0], conditions, parameters)
+    if function == "Fn::And":
+        return all(evaluate_condition(a, conditions, parameters) for a in arguments)
+    if function == "Fn::Or":
+        return any(evaluate_condition(a, conditions, parameters) for a in arguments)
+    raise AssertionError(f"unexpected condition function {function}")
+
+
+def resolve_value(value, parameters: dict):
+    if isinstance(value, dict) and "Ref" in value:
+        return parameters[value["Ref"]]
+    if isinstance(value, dict) and "Fn::Join" in value:
+        separator, items = value["Fn::Join"]
+        return separator.join(resolve_value(items, parameters))
+    return value
+
+
+def prune_ifs(value, active_conditions: dict[str, bool]):
+    """The template fragment as CloudFormation sees it: each Fn::If replaced by its taken branch."""
+    if isinstance(value, dict):
+        if "Fn::If" in value:
+            condition, when_true, when_false = value["Fn::If"]
+            taken = when_true if active_conditions[condition] else when_false
+            return prune_ifs(taken, active_conditions)
+        return {key: prune_ifs(item, active_conditions) for key, item in value.items()}
+    if isinstance(value, list):
+        return [prune_ifs(item, active_conditions) for item in value]
+    return value
+
+
+def deployed(parent: dict, overrides: dict) -> tuple[set[str], dict]:
+    """(resources created, pruned resources+outputs) for the given parameter overrides."""
+    parameters = {
+        name: spec.get("Default") for name, spec in parent["Parameters"].items()
+    } | overrides
+    parameters = {
+        name: value.split(",")
+        if parent["Parameters"][name]["Type"] == "CommaDelimitedList" and isinstance(value, str)
+        else value
+        for name, value in parameters.items()
+    }
+    conditions = parent.get("Conditions", {})
+    active = {
+        name: evaluate_condition(expression, conditions, parameters)
+        for name, expression in conditions.items()
+    }
+    created = {
+        title
+        for title, resource in parent["Resources"].items()
+        if active.get(resource.get("Condition"), True)
+    }
+    live = {
+        "Resources": {t: r for t, r in parent["Resources"].items() if t in created},
+        "Outputs": {
+            t: o for t, o in parent["Outputs"].items() if active.get(o.get("Condition"), True)
+        },
+    }
+    return created, prune_ifs(live, active)
+
+
+def referenced_resources(value) -> set[str]:
+    found = set()
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            found.add(value["Fn::GetAtt"][0])
+        if "Ref" in value:
+            found.add(value["Ref"])
+        for key, item in value.items():
+            if key == "DependsOn":
+                found |= set(item if isinstance(item, list) else [item])
+            else:
+                found |= referenced_resources(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= referenced_resources(item)
+    return found
+
+
+MODES = {
+    "demo": {"NotificationEmail": "ops@example.com"},
+    "existing fleet, roles given": {
+        "NotificationEmail": "ops@example.com",
+        "FleetMode": "existing",
+        "ExistingInstanceRoleNames": "WebRole,BatchRole",
+    },
+    "existing fleet, no roles, no association": {
+        "NotificationEmail": "ops@example.com",
+        "FleetMode": "existing",
+        "CreateAgentUpdateAssociation": "false",
+    },
+}
+
+
+@pytest.mark.parametrize("mode", sorted(MODES))
+def test_each_mode_references_only_stacks_it_creates(parent, mode):
+    created, live = deployed(parent, MODES[mode])
+    missing = (
+        referenced_resources(live)
+        - created
+        - set(parent["Parameters"])
+        - {
+            "AWS::StackName",
+            "AWS::Region",
+            "AWS::AccountId",
+            "AWS::Partition",
+            "AWS::NoValue",
+        }
+    )
+    assert not missing, f"{mode}: references to resources not created: {missing}"
+
+
+def test_demo_mode_deploys_the_network_and_gives_its_role_the_output_policy(parent):
+    created, live = deployed(parent, MODES["demo"])
+    assert created == {"Network", "Logging", "Notifications", "Association"}
+    role_names = live["Resources"]["Logging"]["Properties"]["Parameters"]["InstanceRoleNames"]
+    assert role_names == {"Fn::GetAtt": ["Network", "Outputs.InstanceRoleName"]}
+    tag_value = live["Resources"]["Association"]["Properties"]["Parameters"]["TargetTagValue"]
+    network_tag = live["Resources"]["Network"]["Properties"]["Parameters"]["FleetTagValue"]
+    assert tag_value == network_tag == {"Ref": "AWS::StackName"}
+
+
+def test_existing_mode_skips_the_network_and_uses_the_given_roles(parent):
+    created, live = deployed(parent, MODES["existing fleet, roles given"])
+    assert "Network" not in created
+    assert "InstanceIds" not in live["Outputs"]
+    role_names = live["Resources"]["Logging"]["Properties"]["Parameters"]["InstanceRoleNames"]
+    assert role_names == {"Fn::Join": [",", {"Ref": "ExistingInstanceRoleNames"}]}
+
+
+def test_association_is_created_after_the_notification_pipeline(parent):
+    association = nested_stacks(parent)["Association"]
+    assert association["DependsOn"] == ["Notifications"]
+
+
+def test_without_the_association_only_the_pipeline_and_bucket_remain(parent):
+    created, _ = deployed(parent, MODES["existing fleet, no roles, no association"])
+    assert created == {"Logging", "Notifications"}
