@@ -41,3 +41,8 @@ ASSOCIATION_MAX_ERRORS = "AssociationMaxErrors"
 ASSOCIATION_TARGETS = "AssociationTargets"
 TARGET_TAG_KEY = "TargetTagKey"
 TARGET_TAG_VALUE = "TargetTagValue"
+
+# Outputs of the notifications stack the sweep stack needs.
+TOPIC_KEY_ARN = "TopicKeyArn"
+SWEEP_SCHEDULE = "SweepSchedule"
+SWEEP_FUNCTION_NAME = "SweepFunctionName"

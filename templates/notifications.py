@@ -220,6 +220,7 @@ def build(config: Config) -> Template:
             Output(names.DEAD_LETTER_QUEUE_URL, Value=Ref(dead_letter_queue)),
             Output(names.FUNCTION_NAME, Value=Ref(function)),
             Output(names.RULE_NAME, Value=Ref(rule)),
+            Output(names.TOPIC_KEY_ARN, Value=GetAtt(key, "Arn")),
         ]
     )
     return template

@@ -20,7 +20,7 @@ from troposphere import (
     cloudformation,
 )
 
-from templates import association, logging_bucket, names, network, notifications
+from templates import association, logging_bucket, names, network, notifications, sweep
 from templates.common import new_template
 from templates.config import LOG_RETENTION_CHOICES, Config
 
@@ -30,6 +30,7 @@ CHILDREN = {
     "Logging": (logging_bucket, "logging.yaml"),
     "Notifications": (notifications, "notifications.yaml"),
     "Association": (association, "association.yaml"),
+    "Sweep": (sweep, "sweep.yaml"),
 }
 
 FLEET_DEMO = "demo"
@@ -203,6 +204,29 @@ def build(config: Config) -> Template:
         )
     )
 
+    sweep_schedule = template.add_parameter(
+        Parameter(
+            names.SWEEP_SCHEDULE,
+            Type="String",
+            Default=config.default_sweep_schedule,
+            Description="How often to look for instances a watched association did not run on",
+            AllowedPattern=sweep.SCHEDULE_PATTERN,
+            ConstraintDescription="rate(N minutes|hours|days) or cron(...)",
+        )
+    )
+    template.add_resource(
+        cloudformation.Stack(
+            "Sweep",
+            TemplateURL=CHILDREN["Sweep"][1],
+            Parameters={
+                names.TOPIC_ARN: child_output(notifications_stack, names.TOPIC_ARN),
+                names.TOPIC_KEY_ARN: child_output(notifications_stack, names.TOPIC_KEY_ARN),
+                names.WATCHED_DOCUMENTS: Join(",", Ref(documents)),
+                names.SWEEP_SCHEDULE: Ref(sweep_schedule),
+                names.LOG_RETENTION_DAYS: Ref(log_retention),
+            },
+        )
+    )
     template.add_resource(
         cloudformation.Stack(
             "Association",

@@ -213,7 +213,7 @@ def test_each_mode_references_only_stacks_it_creates(parent, mode):
 
 def test_demo_mode_deploys_the_network_and_gives_its_role_the_output_policy(parent):
     created, live = deployed(parent, MODES["demo"])
-    assert created == {"Network", "Logging", "Notifications", "Association"}
+    assert created == {"Network", "Logging", "Notifications", "Sweep", "Association"}
     role_names = live["Resources"]["Logging"]["Properties"]["Parameters"]["InstanceRoleNames"]
     assert role_names == {"Fn::GetAtt": ["Network", "Outputs.InstanceRoleName"]}
     tag_value = live["Resources"]["Association"]["Properties"]["Parameters"]["TargetTagValue"]
@@ -234,6 +234,6 @@ def test_association_is_created_after_the_notification_pipeline(parent):
     assert association["DependsOn"] == ["Notifications"]
 
 
-def test_without_the_association_only_the_pipeline_and_bucket_remain(parent):
+def test_without_the_association_the_pipeline_bucket_and_sweep_remain(parent):
     created, _ = deployed(parent, MODES["existing fleet, no roles, no association"])
-    assert created == {"Logging", "Notifications"}
+    assert created == {"Logging", "Notifications", "Sweep"}

@@ -1,0 +1,291 @@
+"""Sweep: the scheduled check for instances an association never ran on.
+
+Stopped or offline instances are not run and send no event at all, so the notification pipeline
+cannot see them. Once per schedule period this function compares, for every watched association,
+the instances it targets with the targets of its latest executions, and emails one digest of the
+instances that were skipped (nothing to report: no email).
+"""
+
+from __future__ import annotations
+
+from awacs import ec2 as ec2_actions
+from awacs import kms as kms_actions
+from awacs import logs as logs_actions
+from awacs import sns as sns_actions
+from awacs import sqs as sqs_actions
+from awacs import ssm as ssm_actions
+from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement
+from troposphere import (
+    GetAtt,
+    Join,
+    Output,
+    Parameter,
+    Ref,
+    Sub,
+    Template,
+    awslambda,
+    cloudwatch,
+    events,
+    iam,
+    logs,
+    sqs,
+)
+from troposphere.awslambda import Environment
+
+from templates import names
+from templates.common import (
+    FunctionLoggingConfig,
+    LocalCodeFunction,
+    new_template,
+    policy_document,
+    service_trust_policy,
+)
+from templates.config import LOG_RETENTION_CHOICES, Config
+
+# rate(N minutes|hours|days) or cron(...), as EventBridge schedules accept them.
+SCHEDULE_PATTERN = r"^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$"
+
+
+def build(config: Config) -> Template:
+    template = new_template("SSM association notifier: scheduled sweep for missed instances")
+
+    topic_arn = template.add_parameter(
+        Parameter(names.TOPIC_ARN, Type="String", Description="Topic the digest goes to")
+    )
+    key_arn = template.add_parameter(
+        Parameter(names.TOPIC_KEY_ARN, Type="String", Description="KMS key of the topic")
+    )
+    documents = template.add_parameter(
+        Parameter(
+            names.WATCHED_DOCUMENTS,
+            Type="CommaDelimitedList",
+            Default=",".join(config.watched_documents),
+            Description="SSM documents whose associations are swept",
+        )
+    )
+    schedule = template.add_parameter(
+        Parameter(
+            names.SWEEP_SCHEDULE,
+            Type="String",
+            Default=config.default_sweep_schedule,
+            Description="How often to look for missed instances: rate(...) or cron(...)",
+            AllowedPattern=SCHEDULE_PATTERN,
+            ConstraintDescription="rate(N minutes|hours|days) or cron(...)",
+        )
+    )
+    log_retention = template.add_parameter(
+        Parameter(
+            names.LOG_RETENTION_DAYS,
+            Type="Number",
+            Default=config.default_log_retention_days,
+            AllowedValues=list(LOG_RETENTION_CHOICES),
+            Description="Days the sweep function's logs are kept",
+        )
+    )
+
+    # Where a sweep that could not run ends up: an invocation EventBridge gave up on, or one
+    # that failed all of Lambda's asynchronous retries. Alarmed like the pipeline's.
+    failures = template.add_resource(
+        sqs.Queue(
+            "SweepFailureQueue",
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+            SqsManagedSseEnabled=True,
+            MessageRetentionPeriod=config.dead_letter_retention_seconds,
+        )
+    )
+    log_group = template.add_resource(
+        logs.LogGroup(
+            "SweepLogGroup",
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+            RetentionInDays=Ref(log_retention),
+        )
+    )
+    role = template.add_resource(
+        iam.Role(
+            "SweepRole",
+            Description="Sweep function: read association targets and runs, publish a digest",
+            AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
+            Policies=[
+                iam.Policy(
+                    PolicyName="sweep",
+                    PolicyDocument=policy_document(
+                        _sweep_statements(topic_arn, key_arn, log_group, failures)
+                    ),
+                )
+            ],
+        )
+    )
+    function = template.add_resource(
+        LocalCodeFunction(
+            "SweepFunction",
+            Description="Emails the instances a watched association did not run on",
+            Code=config.handler_code_dir,
+            Handler=config.sweep_entry,
+            Runtime=config.runtime,
+            Architectures=[config.architecture],
+            MemorySize=config.memory_mb,
+            Timeout=config.sweep_timeout_seconds,
+            Role=GetAtt(role, "Arn"),
+            Environment=Environment(
+                Variables={
+                    "TOPIC_ARN": Ref(topic_arn),
+                    "WATCHED_DOCUMENTS": Join(",", Ref(documents)),
+                    "SWEEP_SCHEDULE": Ref(schedule),
+                }
+            ),
+            LoggingConfig=FunctionLoggingConfig(
+                LogFormat="JSON",
+                LogGroup=Ref(log_group),
+                ApplicationLogLevel="INFO",
+                SystemLogLevel="WARN",
+            ),
+        )
+    )
+    template.add_resource(
+        awslambda.EventInvokeConfig(
+            "SweepInvokeConfig",
+            FunctionName=Ref(function),
+            Qualifier="$LATEST",
+            MaximumRetryAttempts=2,
+            DestinationConfig=awslambda.DestinationConfig(
+                OnFailure=awslambda.OnFailure(Destination=GetAtt(failures, "Arn"))
+            ),
+        )
+    )
+    rule = template.add_resource(
+        events.Rule(
+            "SweepRule",
+            Description="Runs the missed-instance sweep",
+            ScheduleExpression=Ref(schedule),
+            State="ENABLED",
+            Targets=[
+                events.Target(
+                    Id="SweepFunction",
+                    Arn=GetAtt(function, "Arn"),
+                    RetryPolicy=events.RetryPolicy(
+                        MaximumRetryAttempts=config.target_retry_attempts,
+                        MaximumEventAgeInSeconds=config.target_max_event_age_seconds,
+                    ),
+                    DeadLetterConfig=events.DeadLetterConfig(Arn=GetAtt(failures, "Arn")),
+                )
+            ],
+        )
+    )
+    template.add_resource(
+        awslambda.Permission(
+            "SweepSchedulePermission",
+            FunctionName=Ref(function),
+            Action="lambda:InvokeFunction",
+            Principal="events.amazonaws.com",
+            SourceArn=GetAtt(rule, "Arn"),
+        )
+    )
+    template.add_resource(
+        sqs.QueuePolicy(
+            "SweepFailureQueuePolicy",
+            Queues=[Ref(failures)],
+            PolicyDocument=policy_document(
+                [
+                    Statement(
+                        Sid="ScheduleDeadLetters",
+                        Effect=Allow,
+                        Principal=Principal("Service", "events.amazonaws.com"),
+                        Action=[sqs_actions.SendMessage],
+                        Resource=[GetAtt(failures, "Arn")],
+                        Condition=Condition(ArnEquals("aws:SourceArn", GetAtt(rule, "Arn"))),
+                    )
+                ]
+            ),
+        )
+    )
+    for title, description, namespace, metric, dimension, value in [
+        (
+            "SweepFailureAlarm",
+            "A missed-instance sweep could not run; instances that were never run may go "
+            "unreported. Read the sweep function's logs.",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            GetAtt(failures, "QueueName"),
+        ),
+        (
+            "SweepErrorsAlarm",
+            "The missed-instance sweep failed; Lambda retries it twice.",
+            "AWS/Lambda",
+            "Errors",
+            "FunctionName",
+            Ref(function),
+        ),
+    ]:
+        template.add_resource(
+            cloudwatch.Alarm(
+                title,
+                AlarmDescription=description,
+                Namespace=namespace,
+                MetricName=metric,
+                Dimensions=[cloudwatch.MetricDimension(Name=dimension, Value=value)],
+                Statistic="Maximum" if namespace == "AWS/SQS" else "Sum",
+                Period=300,
+                EvaluationPeriods=1,
+                Threshold=0,
+                ComparisonOperator="GreaterThanThreshold",
+                TreatMissingData="notBreaching",
+                AlarmActions=[Ref(topic_arn)],
+            )
+        )
+
+    template.add_output(Output(names.SWEEP_FUNCTION_NAME, Value=Ref(function)))
+    return template
+
+
+def _sweep_statements(topic_arn, key_arn, log_group, failures) -> list[Statement]:
+    associations = Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*")
+    return [
+        Statement(
+            Sid="ListAssociationsAndInstances",
+            Effect=Allow,
+            Action=[
+                ssm_actions.ListAssociations,
+                ssm_actions.DescribeInstanceInformation,
+                ec2_actions.DescribeInstances,
+            ],
+            # These list/describe APIs support no resource-level permissions.
+            Resource=["*"],
+        ),
+        Statement(
+            Sid="ReadAssociationRuns",
+            Effect=Allow,
+            Action=[
+                ssm_actions.DescribeAssociation,
+                ssm_actions.DescribeAssociationExecutions,
+                ssm_actions.DescribeAssociationExecutionTargets,
+            ],
+            Resource=[associations],
+        ),
+        Statement(
+            Sid="PublishDigest",
+            Effect=Allow,
+            Action=[sns_actions.Publish],
+            Resource=[Ref(topic_arn)],
+        ),
+        Statement(
+            Sid="EncryptForTopic",
+            Effect=Allow,
+            Action=[kms_actions.GenerateDataKey, kms_actions.Decrypt],
+            Resource=[Ref(key_arn)],
+        ),
+        Statement(
+            Sid="WriteOwnLogs",
+            Effect=Allow,
+            Action=[logs_actions.CreateLogStream, logs_actions.PutLogEvents],
+            Resource=[GetAtt(log_group, "Arn")],
+        ),
+        Statement(
+            Sid="RecordFailedRuns",
+            Effect=Allow,
+            Action=[sqs_actions.SendMessage],
+            Resource=[GetAtt(failures, "Arn")],
+        ),
+    ]

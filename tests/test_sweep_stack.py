@@ -1,0 +1,100 @@
+"""Sweep stack: the scheduled missed-instance check, its role, and where its failures go."""
+
+import re
+
+import pytest
+from template_helpers import one_resource, resources_of_type, statements
+
+from templates import names
+from templates.sweep import SCHEDULE_PATTERN
+
+
+@pytest.fixture(scope="module")
+def sweep_stack(rendered):
+    return rendered["sweep.yaml"]
+
+
+def test_function_runs_the_sweep_entry_with_the_watched_documents(sweep_stack):
+    function = one_resource(sweep_stack, "AWS::Lambda::Function")["Properties"]
+    assert function["Handler"] == "ssm_notifier.sweep.lambda_handler"
+    assert function["Code"] == "../handler"
+    assert function["Runtime"] == "python3.14"
+    assert function["Environment"]["Variables"] == {
+        "TOPIC_ARN": {"Ref": names.TOPIC_ARN},
+        "WATCHED_DOCUMENTS": {"Fn::Join": [",", {"Ref": names.WATCHED_DOCUMENTS}]},
+        "SWEEP_SCHEDULE": {"Ref": names.SWEEP_SCHEDULE},
+    }
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
+
+
+def test_runs_daily_by_default_and_may_only_be_invoked_by_its_rule(sweep_stack):
+    rule = one_resource(sweep_stack, "AWS::Events::Rule")["Properties"]
+    assert rule["ScheduleExpression"] == {"Ref": names.SWEEP_SCHEDULE}
+    assert sweep_stack["Parameters"][names.SWEEP_SCHEDULE]["Default"] == "rate(1 day)"
+    (target,) = rule["Targets"]
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["SweepFailureQueue", "Arn"]}}
+    permission = one_resource(sweep_stack, "AWS::Lambda::Permission")["Properties"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["SweepRule", "Arn"]}
+
+
+def test_a_sweep_that_cannot_run_lands_in_an_alarmed_encrypted_queue(sweep_stack):
+    queue = one_resource(sweep_stack, "AWS::SQS::Queue")["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    invoke_config = one_resource(sweep_stack, "AWS::Lambda::EventInvokeConfig")["Properties"]
+    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["SweepFailureQueue", "Arn"]
+    }
+    alarms = resources_of_type(sweep_stack, "AWS::CloudWatch::Alarm")
+    assert {alarm["Properties"]["MetricName"] for alarm in alarms.values()} == {
+        "ApproximateNumberOfMessagesVisible",
+        "Errors",
+    }
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": names.TOPIC_ARN}]
+
+
+def test_role_reads_associations_and_instances_and_publishes_nothing_else(sweep_stack):
+    (policy,) = one_resource(sweep_stack, "AWS::IAM::Role")["Properties"]["Policies"]
+    granted = {
+        action: statement["Resource"]
+        for statement in statements(policy["PolicyDocument"])
+        for action in statement["Action"]
+    }
+    assert set(granted) == {
+        "ssm:ListAssociations",
+        "ssm:DescribeInstanceInformation",
+        "ec2:DescribeInstances",
+        "ssm:DescribeAssociation",
+        "ssm:DescribeAssociationExecutions",
+        "ssm:DescribeAssociationExecutionTargets",
+        "sns:Publish",
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:SendMessage",
+    }
+    wildcard = {action for action, resources in granted.items() if resources == ["*"]}
+    # Only the list/describe calls without resource-level permissions are unscoped.
+    assert wildcard == {
+        "ssm:ListAssociations",
+        "ssm:DescribeInstanceInformation",
+        "ec2:DescribeInstances",
+    }
+    assert granted["sns:Publish"] == [{"Ref": names.TOPIC_ARN}]
+
+
+@pytest.mark.parametrize(
+    ("expression", "valid"),
+    [
+        ("rate(1 day)", True),
+        ("rate(6 hours)", True),
+        ("cron(0 6 * * ? *)", True),
+        ("rate(0 days)", False),
+        ("daily", False),
+        ("", False),
+    ],
+)
+def test_schedule_constraint(expression, valid):
+    assert bool(re.fullmatch(SCHEDULE_PATTERN, expression)) is valid
