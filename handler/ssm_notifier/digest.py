@@ -19,7 +19,7 @@ OMISSION_LINES_BYTES = 200
 SUBJECT_MAX_CHARS = 99
 FIELD_MAX_CHARS = 4_000
 
-# Subject order of the statuses the agent reports; any other status follows, by name.
+# Subject order of the final statuses; any other status follows, alphabetically.
 STATUS_LABELS = {
     "Failed": "failed",
     "TimedOut": "timed out",
@@ -28,6 +28,9 @@ STATUS_LABELS = {
 }
 OTHER_LABELS = {"Pending": "pending", "InProgress": "in progress", "": "without status"}
 NEEDS_OUTPUT = ("Failed", "TimedOut")
+# Body order: what needs attention first, successes last.
+LISTING_RANK = {"Failed": 0, "TimedOut": 1, "Success": 3}
+LISTING_RANK_OTHER = 2
 
 CONSOLE_HOSTS = {
     "aws": "console.aws.amazon.com",
@@ -86,10 +89,7 @@ def group_events(events: Iterable[tuple[str, AssociationEvent]]) -> list[Group]:
 
 
 def _listing_order(entry: Entry) -> tuple[int, str, str]:
-    status = entry.event.status
-    rank = (
-        0 if status == "Failed" else 1 if status == "TimedOut" else 3 if status == "Success" else 2
-    )
+    rank = LISTING_RANK.get(entry.event.status, LISTING_RANK_OTHER)
     return (rank, entry.event.instance_id, entry.event.last_execution_date)
 
 

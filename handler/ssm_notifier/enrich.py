@@ -71,9 +71,8 @@ class Enricher:
         started = self._clock()
         try:
             return self._fetch(event, started)
-        except (
-            Exception
-        ) as error:  # whatever goes wrong, the digest falls back to the event's summary
+        # Whatever goes wrong, the digest falls back to the event's own summary.
+        except Exception as error:
             reason = str(error) if isinstance(error, _NotFetchedError) else describe_error(error)
             return self._not_fetched(event, reason)
         finally:
@@ -84,14 +83,12 @@ class Enricher:
             self._association_executions(event, started), event.last_execution_date
         )
         self._check_time(started)
-        targets = (
-            self._ssm.describe_association_execution_targets(
-                AssociationId=event.association_id,
-                ExecutionId=execution_id,
-                Filters=[{"Key": "ResourceId", "Value": event.instance_id}],
-            ).get("AssociationExecutionTargets")
-            or []
+        response = self._ssm.describe_association_execution_targets(
+            AssociationId=event.association_id,
+            ExecutionId=execution_id,
+            Filters=[{"Key": "ResourceId", "Value": event.instance_id}],
         )
+        targets = response.get("AssociationExecutionTargets") or []
         if not targets:
             raise _NotFetchedError(f"instance not among the targets of execution {execution_id}")
         source = targets[0].get("OutputSource") or {}

@@ -142,6 +142,21 @@ def test_enrichment_stops_at_the_lookup_limit(topic, ssm, clock) -> None:
     stubber.assert_no_pending_responses()
 
 
+def test_an_oversize_batch_is_published_within_the_sns_limit(topic, ssm, settings, clock) -> None:
+    client, _ = ssm
+    summary = "stderr line\n" * 300
+    records = [
+        make_record(make_event(f"i-{n:04}", "Success", **{"execution-summary": summary}), f"m-{n}")
+        for n in range(300)
+    ]
+
+    assert failed_ids(run(records, settings, topic, client, clock)) == []
+    [note] = topic.published()
+    assert len(note["Message"].encode()) < 262_144
+    assert "more instances (message size limit)" in note["Message"]
+    assert note["Subject"] == "[SSM] AWS-UpdateSSMAgent: 300 succeeded"
+
+
 def stubbed_sns(topic, *errors: str | None) -> Stubber:
     """The moto SNS client stubbed: one publish per entry, an error code or None for success."""
     stubber = Stubber(topic.sns)
