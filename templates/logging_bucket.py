@@ -3,15 +3,16 @@ that output needs.
 
 The agent uploads a run's stdout/stderr with the *instance's* credentials, so the instance role
 (not the association) needs `s3:PutObject` on the objects and `s3:GetEncryptionConfiguration`
-on the bucket.
-The bucket outlives the stack: it holds the evidence of past runs.
+on the bucket. The bucket outlives the stack: it holds the evidence of past runs. Requests to it
+are recorded in a second bucket (S3 server access logs), kept as long.
 """
 
 from __future__ import annotations
 
 from awacs import s3 as s3_actions
-from awacs.aws import Allow, Bool, Condition, Deny, Principal, Statement
+from awacs.aws import Allow, ArnEquals, Bool, Condition, Deny, Principal, Statement, StringEquals
 from troposphere import (
+    AccountId,
     Equals,
     GetAtt,
     Join,
@@ -26,10 +27,11 @@ from troposphere import (
 )
 
 from templates import names
-from templates.common import new_template, policy_document
+from templates.common import checkov_skips, new_template, policy_document
 from templates.config import Config
 
 HAS_INSTANCE_ROLES = "HasInstanceRoles"
+ACCESS_LOG_PREFIX = "output-bucket/"
 
 
 def build(config: Config) -> Template:
@@ -42,7 +44,7 @@ def build(config: Config) -> Template:
             Default=config.default_output_retention_days,
             MinValue=1,
             MaxValue=3650,
-            Description="Days association output is kept in the bucket before it expires",
+            Description="Days association output (and the access log) is kept before it expires",
         )
     )
     role_names = template.add_parameter(
@@ -56,65 +58,41 @@ def build(config: Config) -> Template:
     )
     template.add_condition(HAS_INSTANCE_ROLES, Not(Equals(Join("", Ref(role_names)), "")))
 
-    bucket = template.add_resource(
-        s3.Bucket(
-            "OutputBucket",
-            DeletionPolicy="Retain",
-            UpdateReplacePolicy="Retain",
-            BucketEncryption=s3.BucketEncryption(
-                ServerSideEncryptionConfiguration=[
-                    s3.ServerSideEncryptionRule(
-                        ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
-                            SSEAlgorithm="AES256"
-                        ),
-                        BucketKeyEnabled=True,
-                    )
-                ]
-            ),
-            PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-                BlockPublicAcls=True,
-                BlockPublicPolicy=True,
-                IgnorePublicAcls=True,
-                RestrictPublicBuckets=True,
-            ),
-            OwnershipControls=s3.OwnershipControls(
-                Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-            ),
-            VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
-            LifecycleConfiguration=s3.LifecycleConfiguration(
-                Rules=[
-                    s3.LifecycleRule(
-                        Id="ExpireOldOutput",
-                        Status="Enabled",
-                        ExpirationInDays=Ref(retention_days),
-                        NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(
-                            NoncurrentDays=1
-                        ),
-                        AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
-                            DaysAfterInitiation=1
-                        ),
-                    )
-                ]
+    access_logs = template.add_resource(
+        _private_bucket(
+            "AccessLogBucket",
+            Ref(retention_days),
+            Metadata=checkov_skips(
+                CKV_AWS_18="this bucket receives the access log; logging it would recurse"
             ),
         )
     )
-    objects_arn = Sub("${OutputBucket.Arn}/*")
-
+    bucket = template.add_resource(
+        _private_bucket(
+            "OutputBucket",
+            Ref(retention_days),
+            LoggingConfiguration=s3.LoggingConfiguration(
+                DestinationBucketName=Ref(access_logs), LogFilePrefix=ACCESS_LOG_PREFIX
+            ),
+        )
+    )
+    template.add_resource(_tls_only_policy("OutputBucketPolicy", bucket))
     template.add_resource(
-        s3.BucketPolicy(
-            "OutputBucketPolicy",
-            Bucket=Ref(bucket),
-            PolicyDocument=policy_document(
-                [
-                    Statement(
-                        Sid="DenyInsecureTransport",
-                        Effect=Deny,
-                        Principal=Principal("*"),
-                        Action=[s3_actions.Action("*")],
-                        Resource=[GetAtt(bucket, "Arn"), objects_arn],
-                        Condition=Condition(Bool("aws:SecureTransport", "false")),
-                    )
-                ]
+        _tls_only_policy(
+            "AccessLogBucketPolicy",
+            access_logs,
+            Statement(
+                Sid="S3WritesAccessLog",
+                Effect=Allow,
+                Principal=Principal("Service", "logging.s3.amazonaws.com"),
+                Action=[s3_actions.PutObject],
+                Resource=[Sub(f"${{{access_logs.title}.Arn}}/{ACCESS_LOG_PREFIX}*")],
+                Condition=Condition(
+                    [
+                        ArnEquals("aws:SourceArn", GetAtt(bucket, "Arn")),
+                        StringEquals("aws:SourceAccount", AccountId),
+                    ]
+                ),
             ),
         )
     )
@@ -131,7 +109,7 @@ def build(config: Config) -> Template:
                         Sid="WriteAssociationOutput",
                         Effect=Allow,
                         Action=[s3_actions.PutObject],
-                        Resource=[objects_arn],
+                        Resource=[Sub("${OutputBucket.Arn}/*")],
                     ),
                     Statement(
                         Sid="ReadBucketEncryption",
@@ -151,3 +129,69 @@ def build(config: Config) -> Template:
         ]
     )
     return template
+
+
+def _private_bucket(title: str, retention_days: Ref, **extra) -> s3.Bucket:
+    """Encrypted, private, versioned, kept on stack deletion, objects expiring after
+    `retention_days`. SSE-S3: S3 server access logs can only be delivered to SSE-S3 buckets, and
+    the agent writes output without needing a KMS grant."""
+    return s3.Bucket(
+        title,
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
+        BucketEncryption=s3.BucketEncryption(
+            ServerSideEncryptionConfiguration=[
+                s3.ServerSideEncryptionRule(
+                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                        SSEAlgorithm="AES256"
+                    ),
+                    BucketKeyEnabled=True,
+                )
+            ]
+        ),
+        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+            BlockPublicAcls=True,
+            BlockPublicPolicy=True,
+            IgnorePublicAcls=True,
+            RestrictPublicBuckets=True,
+        ),
+        OwnershipControls=s3.OwnershipControls(
+            Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+        ),
+        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        LifecycleConfiguration=s3.LifecycleConfiguration(
+            Rules=[
+                s3.LifecycleRule(
+                    Id="ExpireOldObjects",
+                    Status="Enabled",
+                    ExpirationInDays=retention_days,
+                    NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=1),
+                    AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
+                        DaysAfterInitiation=1
+                    ),
+                )
+            ]
+        ),
+        **extra,
+    )
+
+
+def _tls_only_policy(title: str, bucket: s3.Bucket, *allow: Statement) -> s3.BucketPolicy:
+    arn = GetAtt(bucket, "Arn")
+    return s3.BucketPolicy(
+        title,
+        Bucket=Ref(bucket),
+        PolicyDocument=policy_document(
+            [
+                Statement(
+                    Sid="DenyInsecureTransport",
+                    Effect=Deny,
+                    Principal=Principal("*"),
+                    Action=[s3_actions.Action("*")],
+                    Resource=[arn, Sub(f"${{{bucket.title}.Arn}}/*")],
+                    Condition=Condition(Bool("aws:SecureTransport", "false")),
+                ),
+                *allow,
+            ]
+        ),
+    )

@@ -42,7 +42,8 @@ ASSOCIATION_TARGETS = "AssociationTargets"
 TARGET_TAG_KEY = "TargetTagKey"
 TARGET_TAG_VALUE = "TargetTagValue"
 
-# Outputs of the notifications stack the sweep stack needs.
-TOPIC_KEY_ARN = "TopicKeyArn"
+# Outputs of the notifications stack the sweep stack needs (the key encrypts the topic, the
+# queues and the log groups).
+KEY_ARN = "KeyArn"
 SWEEP_SCHEDULE = "SweepSchedule"
 SWEEP_FUNCTION_NAME = "SweepFunctionName"

@@ -17,7 +17,7 @@ from awacs import logs as logs_actions
 from awacs import sns as sns_actions
 from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
-from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement, StringEquals
+from awacs.aws import Allow, ArnEquals, ArnLike, Condition, Principal, Statement, StringEquals
 from troposphere import (
     AccountId,
     GetAtt,
@@ -38,10 +38,12 @@ from troposphere.awslambda import Environment
 
 from templates import names
 from templates.common import (
+    FUNCTION_CHECKOV_SKIPS,
     EventSourceMapping,
     EventSourceScalingConfig,
     FunctionLoggingConfig,
     LocalCodeFunction,
+    checkov_skips,
     new_template,
     policy_document,
     service_trust_policy,
@@ -64,7 +66,7 @@ def build(config: Config) -> Template:
     )
     params = _parameters(template, config)
 
-    key = template.add_resource(_topic_key())
+    key = template.add_resource(notifier_key())
     topic = template.add_resource(
         sns.Topic(
             "Topic",
@@ -86,7 +88,7 @@ def build(config: Config) -> Template:
             "DeadLetterQueue",
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
-            SqsManagedSseEnabled=True,
+            KmsMasterKeyId=Ref(key),
             MessageRetentionPeriod=config.dead_letter_retention_seconds,
         )
     )
@@ -95,7 +97,7 @@ def build(config: Config) -> Template:
             "Queue",
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
-            SqsManagedSseEnabled=True,
+            KmsMasterKeyId=Ref(key),
             MessageRetentionPeriod=QUEUE_RETENTION_SECONDS,
             # AWS's guidance for SQS event sources: at least six times the function timeout,
             # plus the batching window, so a slow batch is not redelivered while still running.
@@ -160,6 +162,7 @@ def build(config: Config) -> Template:
             "FunctionLogGroup",
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
+            KmsKeyId=GetAtt(key, "Arn"),
             RetentionInDays=Ref(params.log_retention),
         )
     )
@@ -181,6 +184,11 @@ def build(config: Config) -> Template:
     function = template.add_resource(
         LocalCodeFunction(
             "Function",
+            Metadata=checkov_skips(
+                **FUNCTION_CHECKOV_SKIPS,
+                CKV_AWS_116="invoked synchronously by the SQS event source mapping, for which a "
+                "function DLQ never applies; the queue's redrive policy is the dead-letter path",
+            ),
             Description="Turns a batch of association state changes into one digest each",
             Code=config.handler_code_dir,
             Handler=config.notifier_entry,
@@ -220,7 +228,7 @@ def build(config: Config) -> Template:
             Output(names.DEAD_LETTER_QUEUE_URL, Value=Ref(dead_letter_queue)),
             Output(names.FUNCTION_NAME, Value=Ref(function)),
             Output(names.RULE_NAME, Value=Ref(rule)),
-            Output(names.TOPIC_KEY_ARN, Value=GetAtt(key, "Arn")),
+            Output(names.KEY_ARN, Value=GetAtt(key, "Arn")),
         ]
     )
     return template
@@ -272,13 +280,21 @@ def _parameters(template: Template, config: Config) -> _Parameters:
     return _Parameters(email, documents, statuses, log_retention)
 
 
-def _topic_key() -> kms.Key:
-    """Customer-managed key for the topic: the AWS-managed aws/sns key would block CloudWatch
-    alarms from publishing, so its policy names CloudWatch explicitly."""
+def notifier_key() -> kms.Key:
+    """The customer-managed key of the topic, the queues and the log groups.
+
+    AWS-managed keys would not do: aws/sns blocks CloudWatch alarms from publishing and aws/sqs
+    blocks EventBridge from sending, so this key's policy names both services (and CloudWatch Logs,
+    for the log groups). The functions get their use of it through their IAM roles.
+    """
     account_root = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+    same_account = Condition(StringEquals("aws:SourceAccount", AccountId))
     return kms.Key(
-        "TopicKey",
-        Description="Encrypts the SSM association notifier topic",
+        "Key",
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+        PendingWindowInDays=30,  # the longest: a key deleted by mistake can still be recovered
+        Description="Encrypts the SSM association notifier topic, queues and logs",
         EnableKeyRotation=True,
         KeyPolicy=policy_document(
             [
@@ -297,7 +313,38 @@ def _topic_key() -> kms.Key:
                     Principal=Principal("Service", "cloudwatch.amazonaws.com"),
                     Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
                     Resource=["*"],  # in a key policy, "*" means this key
-                    Condition=Condition(StringEquals("aws:SourceAccount", AccountId)),
+                    Condition=same_account,
+                ),
+                Statement(
+                    Sid="EventBridgeSendsToQueues",
+                    Effect=Allow,
+                    Principal=Principal("Service", "events.amazonaws.com"),
+                    Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
+                    Resource=["*"],  # in a key policy, "*" means this key
+                    Condition=same_account,
+                ),
+                Statement(
+                    Sid="CloudWatchLogsEncryptsLogGroups",
+                    Effect=Allow,
+                    Principal=Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
+                    Action=[
+                        kms_actions.Encrypt,
+                        kms_actions.Decrypt,
+                        kms_actions.ReEncryptFrom,
+                        kms_actions.ReEncryptTo,
+                        kms_actions.GenerateDataKey,
+                        kms_actions.DescribeKey,
+                    ],
+                    Resource=["*"],  # in a key policy, "*" means this key
+                    Condition=Condition(
+                        ArnLike(
+                            "kms:EncryptionContext:aws:logs:arn",
+                            Sub(
+                                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}"
+                                ":log-group:*"
+                            ),
+                        )
+                    ),
                 ),
             ]
         ),

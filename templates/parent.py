@@ -45,6 +45,18 @@ def child_output(stack: cloudformation.Stack, name: str) -> GetAtt:
     return GetAtt(stack, f"Outputs.{name}")
 
 
+def nested_stack(title: str, **properties) -> cloudformation.Stack:
+    """A child of CHILDREN, from its file in build/ (`package` uploads it). Deleting or replacing
+    it deletes its resources, except the buckets, which retain themselves."""
+    return cloudformation.Stack(
+        title,
+        TemplateURL=CHILDREN[title][1],
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+        **properties,
+    )
+
+
 def build(config: Config) -> Template:
     template = new_template(
         "SSM association notifier: emails how every State Manager association run went"
@@ -164,10 +176,9 @@ def build(config: Config) -> Template:
     )
 
     network_stack = template.add_resource(
-        cloudformation.Stack(
+        nested_stack(
             "Network",
             Condition=IS_DEMO,
-            TemplateURL=CHILDREN["Network"][1],
             Parameters={
                 "InstanceType": Ref(instance_type),
                 "VpcCidr": Ref(vpc_cidr),
@@ -177,9 +188,8 @@ def build(config: Config) -> Template:
         )
     )
     logging_stack = template.add_resource(
-        cloudformation.Stack(
+        nested_stack(
             "Logging",
-            TemplateURL=CHILDREN["Logging"][1],
             Parameters={
                 "OutputRetentionDays": Ref(output_retention),
                 names.INSTANCE_ROLE_NAMES: If(
@@ -191,9 +201,8 @@ def build(config: Config) -> Template:
         )
     )
     notifications_stack = template.add_resource(
-        cloudformation.Stack(
+        nested_stack(
             "Notifications",
-            TemplateURL=CHILDREN["Notifications"][1],
             Parameters={
                 names.NOTIFICATION_EMAIL: Ref(email),
                 # Nested-stack parameters are strings: lists travel joined.
@@ -215,12 +224,11 @@ def build(config: Config) -> Template:
         )
     )
     template.add_resource(
-        cloudformation.Stack(
+        nested_stack(
             "Sweep",
-            TemplateURL=CHILDREN["Sweep"][1],
             Parameters={
                 names.TOPIC_ARN: child_output(notifications_stack, names.TOPIC_ARN),
-                names.TOPIC_KEY_ARN: child_output(notifications_stack, names.TOPIC_KEY_ARN),
+                names.KEY_ARN: child_output(notifications_stack, names.KEY_ARN),
                 names.WATCHED_DOCUMENTS: Join(",", Ref(documents)),
                 names.SWEEP_SCHEDULE: Ref(sweep_schedule),
                 names.LOG_RETENTION_DAYS: Ref(log_retention),
@@ -228,13 +236,12 @@ def build(config: Config) -> Template:
         )
     )
     template.add_resource(
-        cloudformation.Stack(
+        nested_stack(
             "Association",
             Condition=CREATE_ASSOCIATION,
             # Created after the pipeline, so the events of its first run are caught;
             # no reference orders the two stacks.
             DependsOn=[notifications_stack.title],
-            TemplateURL=CHILDREN["Association"][1],
             Parameters={
                 names.OUTPUT_BUCKET_NAME: child_output(logging_stack, names.OUTPUT_BUCKET_NAME),
                 names.ASSOCIATION_SCHEDULE: Ref(association_params[names.ASSOCIATION_SCHEDULE]),

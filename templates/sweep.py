@@ -34,8 +34,10 @@ from troposphere.awslambda import Environment
 
 from templates import names
 from templates.common import (
+    FUNCTION_CHECKOV_SKIPS,
     FunctionLoggingConfig,
     LocalCodeFunction,
+    checkov_skips,
     new_template,
     policy_document,
     service_trust_policy,
@@ -53,7 +55,11 @@ def build(config: Config) -> Template:
         Parameter(names.TOPIC_ARN, Type="String", Description="Topic the digest goes to")
     )
     key_arn = template.add_parameter(
-        Parameter(names.TOPIC_KEY_ARN, Type="String", Description="KMS key of the topic")
+        Parameter(
+            names.KEY_ARN,
+            Type="String",
+            Description="KMS key of the topic, the failure queue and the log group",
+        )
     )
     documents = template.add_parameter(
         Parameter(
@@ -84,13 +90,13 @@ def build(config: Config) -> Template:
     )
 
     # Where a sweep that could not run ends up: an invocation EventBridge gave up on, or one
-    # that failed all of Lambda's asynchronous retries. Alarmed like the pipeline's.
+    # that failed all of Lambda's asynchronous retries. Alarmed, like the pipeline's.
     failures = template.add_resource(
         sqs.Queue(
             "SweepFailureQueue",
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
-            SqsManagedSseEnabled=True,
+            KmsMasterKeyId=Ref(key_arn),
             MessageRetentionPeriod=config.dead_letter_retention_seconds,
         )
     )
@@ -99,6 +105,7 @@ def build(config: Config) -> Template:
             "SweepLogGroup",
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
+            KmsKeyId=Ref(key_arn),
             RetentionInDays=Ref(log_retention),
         )
     )
@@ -120,6 +127,7 @@ def build(config: Config) -> Template:
     function = template.add_resource(
         LocalCodeFunction(
             "SweepFunction",
+            Metadata=checkov_skips(**FUNCTION_CHECKOV_SKIPS),
             Description="Emails the instances a watched association did not run on",
             Code=config.handler_code_dir,
             Handler=config.sweep_entry,
@@ -128,6 +136,8 @@ def build(config: Config) -> Template:
             MemorySize=config.memory_mb,
             Timeout=config.sweep_timeout_seconds,
             Role=GetAtt(role, "Arn"),
+            # After Lambda's two retries of a failed scheduled run, the event is kept here.
+            DeadLetterConfig=awslambda.DeadLetterConfig(TargetArn=GetAtt(failures, "Arn")),
             Environment=Environment(
                 Variables={
                     "TOPIC_ARN": Ref(topic_arn),
@@ -140,17 +150,6 @@ def build(config: Config) -> Template:
                 LogGroup=Ref(log_group),
                 ApplicationLogLevel="INFO",
                 SystemLogLevel="WARN",
-            ),
-        )
-    )
-    template.add_resource(
-        awslambda.EventInvokeConfig(
-            "SweepInvokeConfig",
-            FunctionName=Ref(function),
-            Qualifier="$LATEST",
-            MaximumRetryAttempts=2,
-            DestinationConfig=awslambda.DestinationConfig(
-                OnFailure=awslambda.OnFailure(Destination=GetAtt(failures, "Arn"))
             ),
         )
     )

@@ -1,12 +1,16 @@
-"""Logging stack: the association output bucket and the instance-role policy."""
+"""Logging stack: the association output bucket, its access log, and the instance-role policy."""
 
-from template_helpers import one_resource, statements
+import pytest
+from template_helpers import one_resource, resources_of_type, statements
 
 from templates import names
 
+BUCKETS = ["OutputBucket", "AccessLogBucket"]
 
-def test_bucket_is_encrypted_private_and_retained(logging_stack):
-    bucket = one_resource(logging_stack, "AWS::S3::Bucket")
+
+@pytest.mark.parametrize("title", BUCKETS)
+def test_buckets_are_encrypted_private_versioned_and_retained(logging_stack, title):
+    bucket = logging_stack["Resources"][title]
     properties = bucket["Properties"]
     (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
@@ -16,13 +20,15 @@ def test_bucket_is_encrypted_private_and_retained(logging_stack):
         "IgnorePublicAcls": True,
         "RestrictPublicBuckets": True,
     }
+    assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     assert bucket["DeletionPolicy"] == "Retain"
     assert bucket["UpdateReplacePolicy"] == "Retain"
     assert "BucketName" not in properties
 
 
-def test_old_output_expires_after_a_parameterised_number_of_days(logging_stack):
-    bucket = one_resource(logging_stack, "AWS::S3::Bucket")["Properties"]
+@pytest.mark.parametrize("title", BUCKETS)
+def test_objects_expire_after_a_parameterised_number_of_days(logging_stack, title):
+    bucket = logging_stack["Resources"][title]["Properties"]
     (rule,) = bucket["LifecycleConfiguration"]["Rules"]
     assert rule["Status"] == "Enabled"
     assert rule["ExpirationInDays"] == {"Ref": "OutputRetentionDays"}
@@ -30,17 +36,30 @@ def test_old_output_expires_after_a_parameterised_number_of_days(logging_stack):
     assert (parameter["MinValue"], parameter["MaxValue"], parameter["Default"]) == (1, 3650, 90)
 
 
-def test_bucket_policy_denies_every_request_without_tls(logging_stack):
-    policy = one_resource(logging_stack, "AWS::S3::BucketPolicy")["Properties"]
-    assert policy["Bucket"] == {"Ref": "OutputBucket"}
-    (deny,) = statements(policy["PolicyDocument"])
+def test_requests_to_the_output_bucket_are_logged_to_the_access_log_bucket(logging_stack):
+    logging = logging_stack["Resources"]["OutputBucket"]["Properties"]["LoggingConfiguration"]
+    assert logging["DestinationBucketName"] == {"Ref": "AccessLogBucket"}
+    policy = logging_stack["Resources"]["AccessLogBucketPolicy"]["Properties"]["PolicyDocument"]
+    allow = next(s for s in statements(policy) if s["Effect"] == "Allow")
+    assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert allow["Action"] == ["s3:PutObject"]
+    assert allow["Condition"]["ArnEquals"] == {
+        "aws:SourceArn": {"Fn::GetAtt": ["OutputBucket", "Arn"]}
+    }
+
+
+@pytest.mark.parametrize("title", BUCKETS)
+def test_bucket_policies_deny_every_request_without_tls(logging_stack, title):
+    policies = resources_of_type(logging_stack, "AWS::S3::BucketPolicy")
+    (policy,) = [p for p in policies.values() if p["Properties"]["Bucket"] == {"Ref": title}]
+    deny = next(s for s in statements(policy["Properties"]["PolicyDocument"]))
     assert deny["Effect"] == "Deny"
     assert deny["Principal"] == "*"
     assert deny["Action"] == ["s3:*"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert deny["Resource"] == [
-        {"Fn::GetAtt": ["OutputBucket", "Arn"]},
-        {"Fn::Sub": "${OutputBucket.Arn}/*"},
+        {"Fn::GetAtt": [title, "Arn"]},
+        {"Fn::Sub": f"${{{title}.Arn}}/*"},
     ]
 
 

@@ -42,7 +42,8 @@ def test_queues_are_encrypted_and_redrive_to_the_dead_letter_queue(notifications
     queues = resources_of_type(notifications, "AWS::SQS::Queue")
     assert set(queues) == {"Queue", "DeadLetterQueue"}
     for queue in queues.values():
-        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+        # The customer-managed key: EventBridge cannot send to a queue under aws/sqs.
+        assert queue["Properties"]["KmsMasterKeyId"] == {"Ref": "Key"}
         assert "QueueName" not in queue["Properties"]
     queue = queues["Queue"]["Properties"]
     assert queue["RedrivePolicy"] == {
@@ -101,7 +102,7 @@ def test_function_role_may_do_exactly_its_job(notifications):
     }
     queue, topic = str({"Fn::GetAtt": ["Queue", "Arn"]}), str({"Ref": "Topic"})
     key, logs = (
-        str({"Fn::GetAtt": ["TopicKey", "Arn"]}),
+        str({"Fn::GetAtt": ["Key", "Arn"]}),
         str({"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}),
     )
     associations = str(
@@ -123,16 +124,26 @@ def test_function_role_may_do_exactly_its_job(notifications):
     }
 
 
-def test_topic_is_encrypted_with_a_rotating_key_cloudwatch_may_use(notifications):
+def test_topic_queues_and_logs_share_a_rotating_key_the_services_may_use(notifications):
     topic = one_resource(notifications, "AWS::SNS::Topic")["Properties"]
-    assert topic["KmsMasterKeyId"] == {"Ref": "TopicKey"}
+    assert topic["KmsMasterKeyId"] == {"Ref": "Key"}
+    log_group = one_resource(notifications, "AWS::Logs::LogGroup")["Properties"]
+    assert log_group["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
     key = one_resource(notifications, "AWS::KMS::Key")["Properties"]
     assert key["EnableKeyRotation"] is True
     services = {
-        statement["Principal"].get("Service"): statement["Action"]
+        str(statement["Principal"].get("Service")): statement
         for statement in statements(key["KeyPolicy"])
+        if "Service" in statement["Principal"]
     }
-    assert services["cloudwatch.amazonaws.com"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    logs_service = str({"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"})
+    assert set(services) == {"cloudwatch.amazonaws.com", "events.amazonaws.com", logs_service}
+    for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
+        assert services[service]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+        assert services[service]["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        }
+    assert "ArnLike" in services[logs_service]["Condition"]
 
 
 def test_email_subscription_uses_the_validated_parameter(notifications):

@@ -40,11 +40,13 @@ def test_runs_daily_by_default_and_may_only_be_invoked_by_its_rule(sweep_stack):
 
 def test_a_sweep_that_cannot_run_lands_in_an_alarmed_encrypted_queue(sweep_stack):
     queue = one_resource(sweep_stack, "AWS::SQS::Queue")["Properties"]
-    assert queue["SqsManagedSseEnabled"] is True
-    invoke_config = one_resource(sweep_stack, "AWS::Lambda::EventInvokeConfig")["Properties"]
-    assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": ["SweepFailureQueue", "Arn"]
+    assert queue["KmsMasterKeyId"] == {"Ref": names.KEY_ARN}
+    function = one_resource(sweep_stack, "AWS::Lambda::Function")["Properties"]
+    assert function["DeadLetterConfig"] == {
+        "TargetArn": {"Fn::GetAtt": ["SweepFailureQueue", "Arn"]}
     }
+    log_group = one_resource(sweep_stack, "AWS::Logs::LogGroup")["Properties"]
+    assert log_group["KmsKeyId"] == {"Ref": names.KEY_ARN}
     alarms = resources_of_type(sweep_stack, "AWS::CloudWatch::Alarm")
     assert {alarm["Properties"]["MetricName"] for alarm in alarms.values()} == {
         "ApproximateNumberOfMessagesVisible",

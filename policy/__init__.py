@@ -1,0 +1,1 @@
+"""Policy as code: the project's own invariants as CloudFormation Guard rules."""
