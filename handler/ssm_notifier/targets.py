@@ -1,0 +1,309 @@
+"""Which instances an association targets, and what state each is in: for the missed-instance sweep.
+
+Target kinds resolved (stopped instances included):
+- `InstanceIds` with explicit ids: those ids.
+- `InstanceIds` = `*`: every managed node (DescribeInstanceInformation) plus every stopping or
+  stopped EC2 instance (DescribeInstances), because SSM does not describe stopped nodes at all.
+- `tag:KEY` (and `tag-key`): EC2 instances with the tag in states pending, running, stopping or
+  stopped, plus the managed nodes carrying it (hybrid nodes have no EC2 record).
+Several targets in one association are intersected (tag targets on several keys must all match),
+so an uncertain combination under-reports rather than names instances that were never targeted.
+Any other kind (resource groups, ...) is not resolved: the association is reported as "targets
+not checked", never guessed at.
+
+Every listing is paginated under a page cap, an item cap and the invocation's time budget; a
+listing that was cut says so (`Listing.cut`), and running out of time raises OutOfTimeError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .log import describe_error
+
+MAX_PAGES_PER_CALL = 100
+MAX_INSTANCES = 10_000
+SSM_PAGE_SIZE = 50
+EC2_PAGE_SIZE = 1000
+# DescribeInstances takes at most 200 values per filter; fewer keeps requests small.
+EC2_IDS_PER_CALL = 100
+# Stopped and stopping instances are still targets: they run late when they come back.
+TARGETED_EC2_STATES = ("pending", "running", "stopping", "stopped")
+# SSM describes a node only while its instance runs: for these, absence from SSM proves nothing.
+NOT_DESCRIBED_BY_SSM = ("stopping", "stopped", "shutting-down", "terminated")
+NOT_FOUND_IN_EC2 = "not found"
+SSM_DESCRIBES = ("pending", "running", NOT_FOUND_IN_EC2)
+
+
+class OutOfTimeError(Exception):
+    """Less time is left in the invocation than is kept back for publishing the digest."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    ids: frozenset[str]
+    cut: bool = False
+
+
+class Pager:
+    """Follows NextToken under a page cap, an item cap and the invocation's time budget."""
+
+    def __init__(
+        self,
+        seconds_left: Callable[[], float],
+        reserve_seconds: float,
+        max_pages: int | None = None,
+        max_items: int | None = None,
+    ) -> None:
+        self._seconds_left = seconds_left
+        self._reserve = reserve_seconds
+        self.max_pages = MAX_PAGES_PER_CALL if max_pages is None else max_pages
+        self.max_items = MAX_INSTANCES if max_items is None else max_items
+
+    def check_time(self) -> None:
+        if self._seconds_left() < self._reserve:
+            raise OutOfTimeError("time budget of this invocation spent")
+
+    def items(
+        self,
+        call: Callable[..., dict[str, Any]],
+        request: dict[str, Any],
+        extract: Callable[[dict[str, Any]], Iterable[Any]],
+        max_items: int | None = None,
+    ) -> tuple[list[Any], bool]:
+        """Every item of every page, and whether the listing was cut by a cap."""
+        max_items = self.max_items if max_items is None else max_items
+        found: list[Any] = []
+        token = None
+        for _ in range(self.max_pages):
+            self.check_time()
+            page = call(**request, **({"NextToken": token} if token else {}))
+            found.extend(extract(page))
+            token = page.get("NextToken")
+            if len(found) > max_items or (len(found) == max_items and token):
+                return found[:max_items], True
+            if not token:
+                return found, False
+        return found, True
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The instances an association targets, or why (some of) its targets were not resolved."""
+
+    ids: frozenset[str] = frozenset()
+    cut: bool = False
+    unresolved: tuple[str, ...] = ()
+    # True when every SSM listing behind `ids` was complete: a running instance absent from it is
+    # then not a managed node. False for explicit ids, whose SSM state is looked up separately.
+    ssm_listed: bool = False
+
+
+@dataclass(frozen=True)
+class InstanceState:
+    """What the sweep knows about one instance."""
+
+    instance_id: str
+    ec2_state: str = ""  # "" when unknown or not an EC2 instance
+    ping_status: str = ""  # "" when SSM did not describe it
+    last_success: datetime | None = None
+    managed: bool | None = None  # None: not known (stopped, or a listing was cut)
+
+    @property
+    def summary(self) -> str:
+        """E.g. "stopped (EC2)", "running (EC2), ConnectionLost (SSM)", "not managed"."""
+        parts = []
+        if self.ec2_state:
+            parts.append(
+                "not found in EC2"
+                if self.ec2_state == NOT_FOUND_IN_EC2
+                else f"{self.ec2_state} (EC2)"
+            )
+        if self.ping_status:
+            parts.append(f"{self.ping_status} (SSM)")
+        elif self.managed is False:
+            parts.append("not managed")
+        elif self.ec2_state in NOT_DESCRIBED_BY_SSM:
+            parts.append("SSM does not describe stopped instances")
+        else:
+            parts.append("SSM state not known")
+        return ", ".join(parts)
+
+    @property
+    def last_success_text(self) -> str:
+        if self.last_success is not None:
+            return self.last_success.isoformat(timespec="seconds")
+        if self.ping_status or self.managed is False:
+            return "never"
+        return "not known"
+
+
+def describe_target(target: dict[str, Any]) -> str:
+    values = target.get("Values") or []
+    return f"{target.get('Key', '')}={','.join(str(value) for value in values)}"
+
+
+class Fleet:
+    """The instances of one sweep, looked up lazily and remembered across its associations."""
+
+    def __init__(self, ssm: Any, ec2: Any, pager: Pager) -> None:
+        self._ssm = ssm
+        self._ec2 = ec2
+        self._pager = pager
+        self._nodes: dict[str, dict[str, Any]] = {}
+        self._ec2_states: dict[str, str] = {}
+        self._all_nodes: Listing | None = None
+        self._stopped: Listing | None = None
+        self._tagged_listings: dict[tuple[str, tuple[str, ...]], Listing] = {}
+
+    # Targets -> instance ids
+
+    def resolve(self, targets: list[dict[str, Any]], legacy_instance_id: str = "") -> Resolution:
+        """The instances `targets` select (an association's Targets; InstanceId for old ones)."""
+        if not targets and legacy_instance_id:
+            targets = [{"Key": "InstanceIds", "Values": [legacy_instance_id]}]
+        if not targets:
+            return Resolution(unresolved=("(no targets)",))
+        unresolved = tuple(describe_target(target) for target in targets if not _resolvable(target))
+        if unresolved:
+            return Resolution(unresolved=unresolved)
+        selected: frozenset[str] | None = None
+        cut = False
+        ssm_listed = True
+        for target in targets:
+            listing, listed = self._resolve_one(target["Key"], list(target.get("Values") or []))
+            selected = listing.ids if selected is None else selected & listing.ids
+            cut = cut or listing.cut
+            ssm_listed = ssm_listed and listed and not listing.cut
+        return Resolution(ids=selected or frozenset(), cut=cut, ssm_listed=ssm_listed)
+
+    def _resolve_one(self, key: str, values: list[str]) -> tuple[Listing, bool]:
+        if key == "InstanceIds":
+            if "*" in values:
+                nodes, stopped = self.all_nodes(), self.stopped_instances()
+                return Listing(nodes.ids | stopped.ids, nodes.cut or stopped.cut), True
+            return Listing(frozenset(values)), False
+        if key == "tag-key":
+            return self._tagged({"Name": "tag-key", "Values": values}, "tag-key", values), True
+        tag = key.removeprefix("tag:")
+        return self._tagged({"Name": f"tag:{tag}", "Values": values}, key, values), True
+
+    def _tagged(self, ec2_filter: dict[str, Any], ssm_key: str, values: list[str]) -> Listing:
+        """EC2 instances with the tag (stopped ones included) and managed nodes carrying it."""
+        key = (ssm_key, tuple(values))
+        if key not in self._tagged_listings:
+            self._tagged_listings[key] = self._list_tagged(ec2_filter, ssm_key, values)
+        return self._tagged_listings[key]
+
+    def _list_tagged(self, ec2_filter: dict[str, Any], ssm_key: str, values: list[str]) -> Listing:
+        instances = self._ec2_listing(
+            [ec2_filter, {"Name": "instance-state-name", "Values": list(TARGETED_EC2_STATES)}]
+        )
+        nodes = self._ssm_listing([{"Key": ssm_key, "Values": values}])
+        return Listing(instances.ids | nodes.ids, instances.cut or nodes.cut)
+
+    def all_nodes(self) -> Listing:
+        """Every managed node SSM describes (running ones: it does not describe stopped nodes)."""
+        if self._all_nodes is None:
+            self._all_nodes = self._ssm_listing([])
+        return self._all_nodes
+
+    def stopped_instances(self) -> Listing:
+        if self._stopped is None:
+            self._stopped = self._ec2_listing(
+                [{"Name": "instance-state-name", "Values": ["stopping", "stopped"]}]
+            )
+        return self._stopped
+
+    def _ssm_listing(self, filters: list[dict[str, Any]]) -> Listing:
+        request: dict[str, Any] = {"MaxResults": SSM_PAGE_SIZE}
+        if filters:
+            request["Filters"] = filters
+        nodes, cut = self._pager.items(
+            self._ssm.describe_instance_information,
+            request,
+            lambda page: page.get("InstanceInformationList") or [],
+        )
+        for node in nodes:
+            if node.get("InstanceId"):
+                self._nodes[node["InstanceId"]] = node
+        return Listing(
+            frozenset(node["InstanceId"] for node in nodes if node.get("InstanceId")), cut
+        )
+
+    def _ec2_listing(
+        self, filters: list[dict[str, Any]], page_size: int = EC2_PAGE_SIZE
+    ) -> Listing:
+        instances, cut = self._pager.items(
+            self._ec2.describe_instances,
+            {"Filters": filters, "MaxResults": page_size},
+            _reservation_instances,
+        )
+        for instance in instances:
+            self._ec2_states[instance["InstanceId"]] = (instance.get("State") or {}).get("Name", "")
+        return Listing(frozenset(instance["InstanceId"] for instance in instances), cut)
+
+    # Instance ids -> states
+
+    def states(
+        self, instance_ids: Iterable[str], ssm_listed: bool
+    ) -> tuple[list[InstanceState], str]:
+        """The state of each instance, looking up what earlier listings did not cover.
+
+        A failed lookup (API error, time budget) leaves those states unknown and is returned as a
+        short reason, never raised: the instances were missed either way.
+        """
+        ids = sorted(instance_ids)
+        complete = ssm_listed
+        problem = ""
+        try:
+            self._look_up_ec2([i for i in ids if i.startswith("i-") and i not in self._ec2_states])
+            if not ssm_listed and any(i not in self._nodes for i in ids):
+                complete = not self.all_nodes().cut
+        except Exception as error:
+            complete = False
+            problem = describe_error(error)
+        return [self._state(instance_id, complete) for instance_id in ids], problem
+
+    def _look_up_ec2(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), EC2_IDS_PER_CALL):
+            chunk = ids[start : start + EC2_IDS_PER_CALL]
+            self._ec2_listing([{"Name": "instance-id", "Values": chunk}])
+            for instance_id in chunk:
+                self._ec2_states.setdefault(instance_id, NOT_FOUND_IN_EC2)
+
+    def _state(self, instance_id: str, ssm_complete: bool) -> InstanceState:
+        ec2_state = self._ec2_states.get(instance_id, "")
+        node = self._nodes.get(instance_id)
+        if node is not None:
+            last = node.get("LastSuccessfulAssociationExecutionDate")
+            return InstanceState(
+                instance_id,
+                ec2_state,
+                node.get("PingStatus") or "unknown",
+                last if isinstance(last, datetime) else None,
+                managed=True,
+            )
+        # Absent from a complete listing means "not managed" only where SSM would have described
+        # it: a running instance, or one that is no EC2 instance at all.
+        described_if_managed = ec2_state in SSM_DESCRIBES or not instance_id.startswith("i-")
+        absent_proves = ssm_complete and described_if_managed
+        return InstanceState(instance_id, ec2_state, managed=False if absent_proves else None)
+
+
+def _resolvable(target: dict[str, Any]) -> bool:
+    key = target.get("Key") or ""
+    values = target.get("Values") or []
+    if not values:
+        return False
+    return key in ("InstanceIds", "tag-key") or (key.startswith("tag:") and len(key) > 4)
+
+
+def _reservation_instances(page: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for reservation in page.get("Reservations") or []:
+        for instance in reservation.get("Instances") or []:
+            if instance.get("InstanceId"):
+                yield instance

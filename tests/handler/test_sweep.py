@@ -1,0 +1,610 @@
+"""The missed-instance sweep end to end, over botocore Stubbers for SSM, EC2 and SNS.
+
+Every call the sweep makes must be stubbed, in order, so an unexpected call (or one with other
+parameters where they are asserted) fails the test.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+from notifier_testkit import REGION, TOPIC_ARN, log_lines
+from ssm_notifier import sweep, targets
+from ssm_notifier.clients import ClientCache
+from ssm_notifier.settings import SettingsError
+
+DOCUMENT = "AWS-UpdateSSMAgent"
+ASSOC_A = "11111111-1111-4111-8111-111111111111"
+ASSOC_B = "22222222-2222-4222-8222-222222222222"
+EXEC_1 = "aaaaaaaa-0000-4000-8000-000000000001"
+EXEC_2 = "aaaaaaaa-0000-4000-8000-000000000002"
+NOW = datetime(2026, 5, 4, 6, 0, 0, tzinfo=UTC)
+# rate(1 day) and its grace of 1 hour.
+SINCE_DAILY = "2026-05-03T05:00:00.000Z"
+RAN_AT = NOW - timedelta(minutes=10)
+LAST_SUCCESS = datetime(2026, 5, 4, 3, 1, 0, tzinfo=UTC)
+TAG_TARGET = [{"Key": "tag:Patch", "Values": ["yes"]}]
+TAGGED_STATES = ["pending", "running", "stopping", "stopped"]
+
+
+@dataclass
+class Aws:
+    """Stubbed clients; `published` holds the parameters of every sns.publish call."""
+
+    ssm: object
+    ec2: object
+    sns: object
+    ssm_stub: Stubber
+    ec2_stub: Stubber
+    sns_stub: Stubber
+    published: list[dict] = field(default_factory=list)
+
+    def assert_done(self) -> None:
+        for stub in (self.ssm_stub, self.ec2_stub, self.sns_stub):
+            stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    clients = {name: boto3.client(name, region_name=REGION) for name in ("ssm", "ec2", "sns")}
+    stubs = {name: Stubber(client) for name, client in clients.items()}
+    state = Aws(
+        clients["ssm"],
+        clients["ec2"],
+        clients["sns"],
+        stubs["ssm"],
+        stubs["ec2"],
+        stubs["sns"],
+    )
+    clients["sns"].meta.events.register(
+        "provide-client-params.sns.Publish", lambda params, **_: state.published.append(params)
+    )
+    for stub in stubs.values():
+        stub.activate()
+    yield state
+    for stub in stubs.values():
+        stub.deactivate()
+
+
+def settings(*documents: str, sweep_period: timedelta = timedelta(days=1)) -> sweep.SweepSettings:
+    return sweep.SweepSettings(
+        topic_arn=TOPIC_ARN, documents=documents or (DOCUMENT,), sweep_period=sweep_period
+    )
+
+
+def run(aws: Aws, sweep_settings=None, seconds_left=lambda: math.inf) -> dict:
+    return sweep.run_sweep(
+        sweep_settings or settings(),
+        ssm=aws.ssm,
+        ec2=aws.ec2,
+        sns=aws.sns,
+        now=NOW,
+        seconds_left=seconds_left,
+    )
+
+
+# Stubbed responses, each with the request parameters the sweep must send
+
+
+def stub_list(aws: Aws, *association_ids: str, document=DOCUMENT, token=None, next_token=None):
+    request = {"AssociationFilterList": [{"key": "Name", "value": document}], "MaxResults": 50}
+    if token:
+        request["NextToken"] = token
+    response = {
+        "Associations": [{"Name": document, "AssociationId": a} for a in association_ids],
+        **({"NextToken": next_token} if next_token else {}),
+    }
+    aws.ssm_stub.add_response("list_associations", response, request)
+
+
+def stub_describe(aws: Aws, association_id: str, targets, schedule="rate(1 day)", name="agent"):
+    description = {
+        "Name": DOCUMENT,
+        "AssociationId": association_id,
+        "AssociationName": name,
+        "Targets": targets,
+    }
+    if schedule:
+        description["ScheduleExpression"] = schedule
+    aws.ssm_stub.add_response(
+        "describe_association",
+        {"AssociationDescription": description},
+        {"AssociationId": association_id},
+    )
+
+
+def stub_executions(aws: Aws, association_id: str, *execution_ids: str, since=SINCE_DAILY):
+    aws.ssm_stub.add_response(
+        "describe_association_executions",
+        {
+            "AssociationExecutions": [
+                {"AssociationId": association_id, "ExecutionId": e, "CreatedTime": RAN_AT}
+                for e in execution_ids
+            ]
+        },
+        {
+            "AssociationId": association_id,
+            "Filters": [{"Key": "CreatedTime", "Value": since, "Type": "GREATER_THAN"}],
+            "MaxResults": 50,
+        },
+    )
+
+
+def stub_ran(aws: Aws, association_id, execution_id, *instance_ids, token=None, next_token=None):
+    request = {"AssociationId": association_id, "ExecutionId": execution_id, "MaxResults": 50}
+    if token:
+        request["NextToken"] = token
+    aws.ssm_stub.add_response(
+        "describe_association_execution_targets",
+        {
+            "AssociationExecutionTargets": [
+                {
+                    "AssociationId": association_id,
+                    "ExecutionId": execution_id,
+                    "ResourceId": instance_id,
+                    "ResourceType": "ManagedInstance",
+                    "Status": "Success",
+                }
+                for instance_id in instance_ids
+            ],
+            **({"NextToken": next_token} if next_token else {}),
+        },
+        request,
+    )
+
+
+def stub_ec2(aws: Aws, filters, instances: dict[str, str], token=None, next_token=None):
+    """DescribeInstances with `filters`, answering `instances` ({id: state name})."""
+    request = {"Filters": filters, "MaxResults": 1000}
+    if token:
+        request["NextToken"] = token
+    aws.ec2_stub.add_response(
+        "describe_instances",
+        {
+            "Reservations": [
+                {
+                    "Instances": [
+                        {"InstanceId": i, "State": {"Name": state}}
+                        for i, state in instances.items()
+                    ]
+                }
+            ],
+            **({"NextToken": next_token} if next_token else {}),
+        },
+        request,
+    )
+
+
+def stub_nodes(aws: Aws, filters, nodes: dict[str, str], token=None, next_token=None):
+    """DescribeInstanceInformation with `filters` (None: none), answering {id: ping status}."""
+    request = {"MaxResults": 50}
+    if filters is not None:
+        request["Filters"] = filters
+    if token:
+        request["NextToken"] = token
+    aws.ssm_stub.add_response(
+        "describe_instance_information",
+        {
+            "InstanceInformationList": [
+                {
+                    "InstanceId": i,
+                    "PingStatus": ping,
+                    **({"LastSuccessfulAssociationExecutionDate": LAST_SUCCESS} if ping else {}),
+                }
+                for i, ping in nodes.items()
+            ],
+            **({"NextToken": next_token} if next_token else {}),
+        },
+        request,
+    )
+
+
+def stub_tagged(aws: Aws, ec2_instances: dict[str, str], nodes: dict[str, str]):
+    stub_ec2(
+        aws,
+        [
+            {"Name": "tag:Patch", "Values": ["yes"]},
+            {"Name": "instance-state-name", "Values": TAGGED_STATES},
+        ],
+        ec2_instances,
+    )
+    stub_nodes(aws, [{"Key": "tag:Patch", "Values": ["yes"]}], nodes)
+
+
+def stub_publish(aws: Aws):
+    aws.sns_stub.add_response(
+        "publish",
+        {"MessageId": "sns-1"},
+        {"TopicArn": TOPIC_ARN, "Subject": ANY, "Message": ANY},
+    )
+
+
+# The brief's fleet: one target stopped, one never managed
+
+
+def test_a_stopped_and_an_unmanaged_instance_make_one_digest_naming_both(aws, capsys) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, TAG_TARGET, name="update-agent")
+    stub_tagged(
+        aws,
+        {"i-0ran": "running", "i-0stopped": "stopped", "i-0unmanaged": "running"},
+        {"i-0ran": "Online"},
+    )
+    stub_executions(aws, ASSOC_A, EXEC_1)
+    stub_ran(aws, ASSOC_A, EXEC_1, "i-0ran")
+    stub_publish(aws)
+
+    summary = run(aws)
+
+    aws.assert_done()
+    assert summary["missed"] == 2
+    assert summary["published"] is True
+    [published] = aws.published
+    assert published["Subject"] == "[SSM] 2 instances missed by AWS-UpdateSSMAgent"
+    body = published["Message"]
+    assert f"== AWS-UpdateSSMAgent: update-agent ({ASSOC_A}) ==" in body
+    assert "Targets:   tag:Patch=yes" in body
+    assert "3 targeted, 1 ran, 2 missed" in body
+    assert "rate(1 day); period 1 day, runs looked for since 2026-05-03T05:00:00+00:00" in body
+    assert "  i-0stopped: stopped (EC2), SSM does not describe stopped instances\n" in body
+    assert "  i-0unmanaged: running (EC2), not managed\n" in body
+    assert "i-0ran:" not in body
+    stopped = body[body.index("i-0stopped:") : body.index("i-0unmanaged:")]
+    assert "Last successful association run (any association): not known" in stopped
+    unmanaged = body[body.index("i-0unmanaged:") :]
+    assert "Last successful association run (any association): never" in unmanaged
+    assert (
+        "https://console.aws.amazon.com/systems-manager/state-manager/"
+        f"{ASSOC_A}/description?region=us-east-1" in body
+    )
+    assert (
+        "https://console.aws.amazon.com/ec2/home?region=us-east-1"
+        "#InstanceDetails:instanceId=i-0stopped" in body
+    )
+    checked = [line for line in log_lines(capsys.readouterr().out) if "targeted" in line]
+    assert checked[0]["message"] == "association checked"
+    assert (checked[0]["targeted"], checked[0]["ran"], checked[0]["missed"]) == (3, 1, 2)
+
+
+def test_a_fleet_where_every_target_ran_publishes_nothing(aws, capsys) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, TAG_TARGET)
+    stub_tagged(aws, {"i-01": "running", "i-02": "stopped"}, {"i-01": "Online"})
+    stub_executions(aws, ASSOC_A, EXEC_1, EXEC_2)
+    stub_ran(aws, ASSOC_A, EXEC_1, "i-01")
+    # The stopped instance ran in an earlier execution of the period, before it was stopped.
+    stub_ran(aws, ASSOC_A, EXEC_2, "i-02")
+
+    summary = run(aws)
+
+    aws.assert_done()
+    assert summary == {
+        "associations": 1,
+        "missed": 0,
+        "not_checked": 0,
+        "targets_not_checked": 0,
+        "published": False,
+    }
+    assert aws.published == []
+    messages = [line["message"] for line in log_lines(capsys.readouterr().out)]
+    assert "sweep done: nothing missed, no digest published" in messages
+
+
+def test_explicit_instance_ids_are_looked_up_in_ec2_and_the_full_managed_list(aws) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(
+        aws,
+        ASSOC_A,
+        [{"Key": "InstanceIds", "Values": ["i-0on", "i-0off", "mi-0123456789abcdef0", "i-0lost"]}],
+    )
+    stub_executions(aws, ASSOC_A, EXEC_1)
+    stub_ran(aws, ASSOC_A, EXEC_1, "i-0on")
+    # Only the missed EC2 ids are looked up, in one call that an unknown id cannot fail.
+    stub_ec2(
+        aws,
+        [{"Name": "instance-id", "Values": ["i-0lost", "i-0off"]}],
+        {"i-0lost": "running", "i-0off": "stopped"},
+    )
+    stub_nodes(aws, None, {"i-0on": "Online", "i-0lost": "ConnectionLost"})
+    stub_publish(aws)
+
+    run(aws)
+
+    aws.assert_done()
+    body = aws.published[0]["Message"]
+    assert "3 instances missed by AWS-UpdateSSMAgent" in aws.published[0]["Subject"]
+    assert "  i-0lost: running (EC2), ConnectionLost (SSM)\n" in body
+    assert "  i-0off: stopped (EC2), SSM does not describe stopped instances\n" in body
+    # A hybrid id that SSM no longer lists: deregistered, or never was.
+    assert "  mi-0123456789abcdef0: not managed\n" in body
+    lost = body[body.index("i-0lost:") :]
+    assert "(any association): 2026-05-04T03:01:00+00:00" in lost
+    assert "fleet-manager/managed-nodes/i-0lost/general?region=us-east-1" in lost
+
+
+def test_star_targets_every_managed_node_and_every_stopped_instance(aws) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["*"]}])
+    stub_nodes(aws, None, {"i-01": "Online"}, next_token="nodes-2")
+    stub_nodes(aws, None, {"mi-01": "ConnectionLost"}, token="nodes-2")
+    stub_ec2(
+        aws,
+        [{"Name": "instance-state-name", "Values": ["stopping", "stopped"]}],
+        {"i-03": "stopped"},
+    )
+    stub_executions(aws, ASSOC_A, EXEC_1)
+    stub_ran(aws, ASSOC_A, EXEC_1, "i-01")
+    stub_publish(aws)
+
+    run(aws)
+
+    aws.assert_done()
+    body = aws.published[0]["Message"]
+    assert "3 targeted, 1 ran, 2 missed" in body
+    assert "  i-03: stopped (EC2), SSM does not describe stopped instances\n" in body
+    assert "  mi-01: ConnectionLost (SSM)\n" in body
+
+
+def test_next_tokens_are_followed_for_associations_and_execution_targets(aws) -> None:
+    stub_list(aws, ASSOC_A, next_token="assoc-2")
+    stub_list(aws, ASSOC_B, token="assoc-2")
+    for association_id in (ASSOC_A, ASSOC_B):
+        stub_describe(aws, association_id, [{"Key": "InstanceIds", "Values": ["i-01", "i-02"]}])
+        stub_executions(aws, association_id, EXEC_1)
+        stub_ran(aws, association_id, EXEC_1, "i-01", next_token="targets-2")
+        stub_ran(aws, association_id, EXEC_1, "i-02", token="targets-2")
+
+    summary = run(aws)
+
+    aws.assert_done()
+    assert summary["associations"] == 2
+    assert summary["missed"] == 0
+
+
+def test_a_throttled_association_is_named_and_the_other_still_reported(aws) -> None:
+    stub_list(aws, ASSOC_A, ASSOC_B)
+    stub_describe(aws, ASSOC_A, TAG_TARGET, name="throttled")
+    stub_tagged(aws, {"i-01": "running"}, {"i-01": "Online"})
+    aws.ssm_stub.add_client_error(
+        "describe_association_executions", "ThrottlingException", "Rate exceeded"
+    )
+    stub_describe(aws, ASSOC_B, [{"Key": "InstanceIds", "Values": ["i-01", "i-02"]}], name="other")
+    stub_executions(aws, ASSOC_B, EXEC_1)
+    stub_ran(aws, ASSOC_B, EXEC_1, "i-01")
+    # i-01 is known from the first association's listing; only i-02 is looked up.
+    stub_ec2(aws, [{"Name": "instance-id", "Values": ["i-02"]}], {"i-02": "stopped"})
+    stub_nodes(aws, None, {"i-01": "Online"})
+    stub_publish(aws)
+
+    summary = run(aws)
+
+    aws.assert_done()
+    assert summary["not_checked"] == 1
+    published = aws.published[0]
+    assert published["Subject"] == "[SSM] 1 instance missed by AWS-UpdateSSMAgent (1 check failed)"
+    body = published["Message"]
+    assert f"== AWS-UpdateSSMAgent: other ({ASSOC_B}) ==" in body
+    assert "  i-02: stopped (EC2)" in body
+    assert (
+        f"Could not check:\n  AWS-UpdateSSMAgent: throttled ({ASSOC_A}): "
+        "ThrottlingException (DescribeAssociationExecutions)" in body
+    )
+
+
+def test_a_document_that_cannot_be_listed_is_published_as_a_failed_check(aws) -> None:
+    aws.ssm_stub.add_client_error("list_associations", "AccessDeniedException", "no")
+    stub_publish(aws)
+
+    summary = run(aws)
+
+    assert summary["not_checked"] == 1
+    assert aws.published[0]["Subject"] == "[SSM] Sweep of AWS-UpdateSSMAgent: 1 check failed"
+    assert (
+        "AWS-UpdateSSMAgent: AccessDeniedException (ListAssociations)"
+        in (aws.published[0]["Message"])
+    )
+
+
+def test_unresolvable_targets_are_logged_and_never_crash(aws, capsys) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "resource-groups:Name", "Values": ["web"]}])
+
+    summary = run(aws)
+
+    aws.assert_done()
+    assert summary["targets_not_checked"] == 1
+    assert summary["published"] is False
+    [warning] = [line for line in log_lines(capsys.readouterr().out) if line["level"] == "WARNING"]
+    assert warning["message"] == "targets not checked"
+    assert warning["targets"] == "resource-groups:Name=web"
+
+
+def test_unresolvable_targets_are_named_in_a_digest_that_goes_out(aws) -> None:
+    stub_list(aws, ASSOC_A, ASSOC_B)
+    stub_describe(aws, ASSOC_A, [{"Key": "resource-groups:Name", "Values": ["web"]}], name="rg")
+    stub_describe(aws, ASSOC_B, [{"Key": "InstanceIds", "Values": ["i-01"]}], name="ids")
+    stub_executions(aws, ASSOC_B)  # no execution in the period at all
+    stub_ec2(aws, [{"Name": "instance-id", "Values": ["i-01"]}], {"i-01": "running"})
+    stub_nodes(aws, None, {"i-01": "Online"})
+    stub_publish(aws)
+
+    run(aws)
+
+    aws.assert_done()
+    body = aws.published[0]["Message"]
+    assert "Note:      no execution in the period: every target counts as missed" in body
+    assert "Targets not checked (the sweep resolves InstanceIds and tag targets only):" in body
+    assert f"  AWS-UpdateSSMAgent: rg ({ASSOC_A}): resource-groups:Name=web" in body
+
+
+def test_several_tag_targets_must_all_match(aws) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(
+        aws,
+        ASSOC_A,
+        [{"Key": "tag:Patch", "Values": ["yes"]}, {"Key": "tag-key", "Values": ["Team"]}],
+    )
+    stub_tagged(aws, {"i-01": "running", "i-02": "stopped"}, {"i-01": "Online"})
+    stub_ec2(
+        aws,
+        [
+            {"Name": "tag-key", "Values": ["Team"]},
+            {"Name": "instance-state-name", "Values": TAGGED_STATES},
+        ],
+        {"i-02": "stopped", "i-03": "running"},
+    )
+    stub_nodes(aws, [{"Key": "tag-key", "Values": ["Team"]}], {})
+    stub_executions(aws, ASSOC_A, EXEC_1)
+    stub_ran(aws, ASSOC_A, EXEC_1)
+    stub_publish(aws)
+
+    run(aws)
+
+    aws.assert_done()
+    assert "1 targeted, 0 ran, 1 missed" in aws.published[0]["Message"]
+    assert "  i-02: stopped (EC2)" in aws.published[0]["Message"]
+
+
+# Periods as the sweep asks for them
+
+
+@pytest.mark.parametrize(
+    ("schedule", "sweep_period", "since"),
+    [
+        ("rate(30 minutes)", timedelta(days=1), "2026-05-04T05:27:00.000Z"),
+        ("rate(12 hours)", timedelta(days=1), "2026-05-03T17:00:00.000Z"),
+        ("rate(7 days)", timedelta(days=1), "2026-04-27T05:00:00.000Z"),
+        ("cron(0 2 ? * SUN *)", timedelta(hours=6), "2026-05-03T23:24:00.000Z"),
+        ("", timedelta(days=1), SINCE_DAILY),
+    ],
+)
+def test_executions_are_looked_for_over_the_association_period_and_its_grace(
+    aws, schedule, sweep_period, since
+) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule=schedule)
+    stub_executions(aws, ASSOC_A, EXEC_1, since=since)
+    stub_ran(aws, ASSOC_A, EXEC_1, "i-01")
+
+    run(aws, settings(sweep_period=sweep_period))
+
+    aws.assert_done()
+
+
+# Bounds
+
+
+def test_too_many_executions_in_a_period_make_the_association_not_checked(aws, monkeypatch):
+    monkeypatch.setattr(sweep, "MAX_EXECUTIONS", 1)
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
+    stub_executions(aws, ASSOC_A, EXEC_1, EXEC_2)
+    stub_publish(aws)
+
+    summary = run(aws)
+
+    aws.assert_done()
+    assert summary["missed"] == 0
+    assert "more than 1 executions in the period" in aws.published[0]["Message"]
+
+
+def test_a_page_cap_cuts_the_target_listing_and_says_so(aws, monkeypatch) -> None:
+    monkeypatch.setattr(targets, "MAX_PAGES_PER_CALL", 1)
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["*"]}])
+    stub_nodes(aws, None, {"i-01": "Online"}, next_token="more")
+    stub_ec2(aws, [{"Name": "instance-state-name", "Values": ["stopping", "stopped"]}], {})
+    stub_executions(aws, ASSOC_A, EXEC_1)
+    stub_ran(aws, ASSOC_A, EXEC_1, "i-01")
+
+    summary = run(aws)
+
+    aws.assert_done()
+    # Nothing missed among what was listed; the cut is logged, and would be in a digest.
+    assert summary["missed"] == 0
+
+
+def test_out_of_time_stops_checking_and_still_publishes_what_was_not_checked(aws) -> None:
+    times = iter([100.0, 100.0, 5.0])
+    stub_list(aws, ASSOC_A, ASSOC_B)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
+    stub_publish(aws)
+
+    summary = run(aws, seconds_left=lambda: next(times, 5.0))
+
+    aws.assert_done()
+    assert summary["not_checked"] == 2
+    body = aws.published[0]["Message"]
+    assert body.count("time budget of this invocation spent") == 2
+    assert aws.published[0]["Subject"] == "[SSM] Sweep of AWS-UpdateSSMAgent: 2 checks failed"
+
+
+def test_associations_over_the_cap_are_counted_as_not_checked(aws, monkeypatch) -> None:
+    monkeypatch.setattr(sweep, "MAX_ASSOCIATIONS", 1)
+    stub_list(aws, ASSOC_A, ASSOC_B)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
+    stub_executions(aws, ASSOC_A, EXEC_1)
+    stub_ran(aws, ASSOC_A, EXEC_1, "i-01")
+    stub_publish(aws)
+
+    run(aws)
+
+    aws.assert_done()
+    assert "1 associations not checked: at most 1 per sweep" in aws.published[0]["Message"]
+
+
+# Publishing and the entry point
+
+
+def test_a_publish_failure_raises_so_lambda_retries(aws) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
+    stub_executions(aws, ASSOC_A)
+    stub_ec2(aws, [{"Name": "instance-id", "Values": ["i-01"]}], {"i-01": "stopped"})
+    stub_nodes(aws, None, {})
+    aws.sns_stub.add_client_error("publish", "KMSAccessDeniedException", "key policy")
+
+    with pytest.raises(ClientError, match="KMSAccessDeniedException"):
+        run(aws)
+
+
+@pytest.fixture
+def handler_env(monkeypatch, aws) -> Aws:
+    monkeypatch.setenv("TOPIC_ARN", TOPIC_ARN)
+    monkeypatch.setenv("WATCHED_DOCUMENTS", f" {DOCUMENT} ,")
+    monkeypatch.setenv("SWEEP_SCHEDULE", "rate(1 day)")
+    runtime = sweep.Runtime(clients=ClientCache(pytest.fail), now=lambda: NOW)
+    for name in ("ssm", "ec2", "sns"):
+        runtime.clients.set(name, getattr(aws, name))
+    monkeypatch.setattr(sweep, "RUNTIME", runtime)
+    return aws
+
+
+def test_lambda_handler_sweeps_with_the_environment_and_the_context_time(handler_env) -> None:
+    aws = handler_env
+
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return 10_000  # under the publish reserve: nothing is checked, and that is said
+
+    stub_publish(aws)  # and no SSM call at all: out of time before the first
+
+    summary = sweep.lambda_handler({"source": "aws.events"}, Context())
+
+    assert summary["not_checked"] == 1
+    assert "time budget" in aws.published[0]["Message"]
+
+
+def test_lambda_handler_without_topic_arn_raises(handler_env, monkeypatch) -> None:
+    monkeypatch.delenv("TOPIC_ARN")
+
+    with pytest.raises(SettingsError, match="TOPIC_ARN is not set"):
+        sweep.lambda_handler({}, None)
+    handler_env.assert_done()
