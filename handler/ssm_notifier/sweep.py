@@ -468,7 +468,7 @@ def message(report: SweepReport, budget_bytes: int = MESSAGE_BUDGET_BYTES) -> st
     in an "... and N more" line.
     """
     header = _clean(_header(report))
-    problems = _clean(_problems(report))
+    problems = _clean(_problems(report, min(PROBLEMS_BUDGET_BYTES, budget_bytes // 4)))
     room = budget_bytes - OMISSION_LINES_BYTES - _size(header) - _size(problems) - 2
     lines: list[str] = []
     shown = 0
@@ -511,7 +511,7 @@ def _header(report: SweepReport) -> str:
         f"{len(report.not_checked)} could not be checked, "
         f"{len(report.unresolved)} with targets not checked",
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def _section(result: AssociationResult, report: SweepReport) -> str:
@@ -550,7 +550,7 @@ def _instance_text(state: InstanceState, report: SweepReport) -> str:
     return "\n".join(lines)
 
 
-def _problems(report: SweepReport) -> str:
+def _problems(report: SweepReport, budget_bytes: int) -> str:
     sections = []
     for title, results, reason in (
         ("Could not check", report.not_checked, lambda r: r.error),
@@ -567,14 +567,15 @@ def _problems(report: SweepReport) -> str:
     ):
         if results:
             sections.append(
-                _bounded_list(f"{title}:", [f"  {r.label}: {reason(r)}" for r in results])
+                _bounded_list(
+                    f"{title}:", [f"  {r.label}: {reason(r)}" for r in results], budget_bytes // 3
+                )
             )
     text = "\n".join(sections)
     return "\n" + text if text else ""
 
 
-def _bounded_list(title: str, items: list[str]) -> str:
-    share = PROBLEMS_BUDGET_BYTES // 3
+def _bounded_list(title: str, items: list[str], share: int) -> str:
     lines = [title]
     used = _size(title)
     for index, item in enumerate(items):
