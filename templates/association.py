@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from troposphere import Equals, If, Output, Parameter, Ref, Sub, Template, ssm
 
-from templates import names
+from templates import names, parameters
 from templates.common import new_template
 from templates.config import Config
 
@@ -17,16 +17,6 @@ DOCUMENT = "AWS-UpdateSSMAgent"
 TARGET_ALL = "AllManagedInstances"
 TARGET_TAGGED = "Tagged"
 TARGETS_ALL_CONDITION = "TargetsAllManagedInstances"
-
-# rate(N unit) or cron(...) as State Manager accepts them (at least 30 minutes apart for rate).
-SCHEDULE_PATTERN = (
-    r"^(rate\((30|[3-9][0-9]|[1-9][0-9]{2,}) minutes\)"
-    r"|rate\(([1-9][0-9]*) (hour|hours|day|days)\)"
-    r"|cron\([^()]+\))$"
-)
-# A count ("10") or a percentage ("10%"), as MaxConcurrency and MaxErrors take them.
-RATE_LIMIT_PATTERN = r"^([1-9][0-9]*|[1-9][0-9]?%|100%)$"
-ERROR_LIMIT_PATTERN = r"^([0-9]+|[0-9][0-9]?%|100%)$"
 
 
 def build(config: Config) -> Template:
@@ -48,60 +38,18 @@ def build(config: Config) -> Template:
             AllowedPattern=r"^[A-Za-z0-9!_.*'()/-]{1,500}$",
         )
     )
-    schedule = template.add_parameter(
-        Parameter(
-            names.ASSOCIATION_SCHEDULE,
-            Type="String",
-            Default=config.default_association_schedule,
-            Description="How often the agent update runs: rate(...) or cron(...)",
-            AllowedPattern=SCHEDULE_PATTERN,
-            ConstraintDescription="rate(N days|hours|minutes >= 30) or cron(...)",
-        )
-    )
-    max_concurrency = template.add_parameter(
-        Parameter(
-            names.ASSOCIATION_MAX_CONCURRENCY,
-            Type="String",
-            Default=config.default_max_concurrency,
-            Description="How many targets run at once: a number or a percentage",
-            AllowedPattern=RATE_LIMIT_PATTERN,
-        )
-    )
-    max_errors = template.add_parameter(
-        Parameter(
-            names.ASSOCIATION_MAX_ERRORS,
-            Type="String",
-            Default=config.default_max_errors,
-            Description="Errors after which the run stops: a number or a percentage",
-            AllowedPattern=ERROR_LIMIT_PATTERN,
-        )
-    )
-    target_mode = template.add_parameter(
-        Parameter(
-            names.ASSOCIATION_TARGETS,
-            Type="String",
-            Default=TARGET_TAGGED,
-            AllowedValues=[TARGET_TAGGED, TARGET_ALL],
-            Description="Run on the instances with the target tag, or on every managed instance",
-        )
-    )
-    tag_key = template.add_parameter(
-        Parameter(
-            names.TARGET_TAG_KEY,
-            Type="String",
-            Default=names.FLEET_TAG_KEY,
-            Description="Tag key of the targeted instances (Tagged mode)",
-            MinLength=1,
-            MaxLength=128,
-        )
-    )
+    schedule = template.add_parameter(parameters.association_schedule(config))
+    max_concurrency = template.add_parameter(parameters.association_max_concurrency(config))
+    max_errors = template.add_parameter(parameters.association_max_errors(config))
+    target_mode = template.add_parameter(parameters.association_targets(TARGET_TAGGED, TARGET_ALL))
+    tag_key = template.add_parameter(parameters.target_tag_key())
     tag_value = template.add_parameter(
         Parameter(
             names.TARGET_TAG_VALUE,
             Type="String",
-            Description="Tag value of the targeted instances (Tagged mode)",
-            MinLength=1,
+            Description="Tag value of the instances the agent update targets",
             MaxLength=256,
+            AllowedPattern=parameters.TAG_VALUE_PATTERN,
         )
     )
     template.add_condition(TARGETS_ALL_CONDITION, Equals(Ref(target_mode), TARGET_ALL))

@@ -26,7 +26,7 @@ from troposphere import (
     s3,
 )
 
-from templates import names
+from templates import names, parameters
 from templates.common import checkov_skips, new_template, policy_document
 from templates.config import Config
 
@@ -37,16 +37,7 @@ ACCESS_LOG_PREFIX = "output-bucket/"
 def build(config: Config) -> Template:
     template = new_template("SSM association notifier: association output bucket and its policy")
 
-    retention_days = template.add_parameter(
-        Parameter(
-            "OutputRetentionDays",
-            Type="Number",
-            Default=config.default_output_retention_days,
-            MinValue=1,
-            MaxValue=3650,
-            Description="Days association output (and the access log) is kept before it expires",
-        )
-    )
+    retention_days = template.add_parameter(parameters.output_retention_days(config))
     role_names = template.add_parameter(
         Parameter(
             names.INSTANCE_ROLE_NAMES,

@@ -25,7 +25,7 @@ from troposphere import (
     iam,
 )
 
-from templates import names
+from templates import names, parameters
 from templates.common import aws_managed_policy_arn, new_template, service_trust_policy
 from templates.config import Config
 
@@ -36,27 +36,8 @@ SUBNET_HOST_BITS = 5  # /27 subnets
 def build(config: Config) -> Template:
     template = new_template("SSM association notifier: VPC, public subnets and demo instances")
 
-    vpc_cidr = template.add_parameter(
-        Parameter(
-            "VpcCidr",
-            Type="String",
-            Default=config.default_vpc_cidr,
-            Description="CIDR block of the VPC (/16 to /26); its first two /27 blocks become "
-            "the public subnets",
-            AllowedPattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-6])$",
-            ConstraintDescription="an IPv4 CIDR block from /16 to /26, e.g. 10.0.0.0/24",
-        )
-    )
-    instance_type = template.add_parameter(
-        Parameter(
-            "InstanceType",
-            Type="String",
-            Default=config.default_instance_type,
-            Description="EC2 instance type of the demo instances",
-            AllowedPattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
-            ConstraintDescription="an EC2 instance type such as t3.micro",
-        )
-    )
+    vpc_cidr = template.add_parameter(parameters.vpc_cidr(config))
+    instance_type = template.add_parameter(parameters.instance_type(config))
     image_id = template.add_parameter(
         Parameter(
             "ImageId",

@@ -36,7 +36,7 @@ from troposphere import (
 )
 from troposphere.awslambda import Environment
 
-from templates import names
+from templates import names, parameters
 from templates.common import (
     FUNCTION_CHECKOV_SKIPS,
     EventSourceMapping,
@@ -48,12 +48,9 @@ from templates.common import (
     policy_document,
     service_trust_policy,
 )
-from templates.config import LOG_RETENTION_CHOICES, Config
+from templates.config import Config
 
 DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
-
-# RFC 5322 is looser; this is the shape SNS email subscriptions accept in practice.
-EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 
 # SQS keeps a message 4 days by default; the dead-letter queue keeps it longer so a replay
 # never races expiry (a standard queue keeps the original enqueue time across a redrive).
@@ -242,41 +239,10 @@ class _Parameters(NamedTuple):
 
 
 def _parameters(template: Template, config: Config) -> _Parameters:
-    email = template.add_parameter(
-        Parameter(
-            names.NOTIFICATION_EMAIL,
-            Type="String",
-            Description="Email address that receives the digests (confirm the subscription)",
-            AllowedPattern=EMAIL_PATTERN,
-            ConstraintDescription="a single email address such as ops@example.com",
-        )
-    )
-    documents = template.add_parameter(
-        Parameter(
-            names.WATCHED_DOCUMENTS,
-            Type="CommaDelimitedList",
-            Default=",".join(config.watched_documents),
-            Description="SSM documents whose association runs are reported",
-        )
-    )
-    statuses = template.add_parameter(
-        Parameter(
-            names.WATCHED_STATUSES,
-            Type="CommaDelimitedList",
-            Default=",".join(config.watched_statuses),
-            Description="Association run statuses that are reported "
-            "(Success, Failed, TimedOut, Skipped)",
-        )
-    )
-    log_retention = template.add_parameter(
-        Parameter(
-            names.LOG_RETENTION_DAYS,
-            Type="Number",
-            Default=config.default_log_retention_days,
-            AllowedValues=list(LOG_RETENTION_CHOICES),
-            Description="Days the notifier function's logs are kept",
-        )
-    )
+    email = template.add_parameter(parameters.notification_email())
+    documents = template.add_parameter(parameters.watched_documents(config))
+    statuses = template.add_parameter(parameters.watched_statuses(config))
+    log_retention = template.add_parameter(parameters.log_retention_days(config))
     return _Parameters(email, documents, statuses, log_retention)
 
 

@@ -20,9 +20,9 @@ from troposphere import (
     cloudformation,
 )
 
-from templates import association, logging_bucket, names, network, notifications, sweep
+from templates import association, logging_bucket, names, network, notifications, parameters, sweep
 from templates.common import new_template
-from templates.config import LOG_RETENTION_CHOICES, Config
+from templates.config import Config
 
 # Nested stack resource title -> (module, file name in build/).
 CHILDREN = {
@@ -61,82 +61,14 @@ def build(config: Config) -> Template:
     template = new_template(
         "SSM association notifier: emails how every State Manager association run went"
     )
-    email = template.add_parameter(
-        Parameter(
-            names.NOTIFICATION_EMAIL,
-            Type="String",
-            Description="Email address that receives the digests (confirm the subscription)",
-            AllowedPattern=notifications.EMAIL_PATTERN,
-            ConstraintDescription="a single email address such as ops@example.com",
-        )
-    )
-    instance_type = template.add_parameter(
-        Parameter(
-            "InstanceType",
-            Type="String",
-            Default=config.default_instance_type,
-            Description="EC2 instance type of the demo instances",
-            AllowedPattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
-            ConstraintDescription="an EC2 instance type such as t3.micro",
-        )
-    )
-    vpc_cidr = template.add_parameter(
-        Parameter(
-            "VpcCidr",
-            Type="String",
-            Default=config.default_vpc_cidr,
-            Description="CIDR block of the demo VPC (/16 to /26)",
-            AllowedPattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-6])$",
-            ConstraintDescription="an IPv4 CIDR block from /16 to /26, e.g. 10.0.0.0/24",
-        )
-    )
-    image_parameter = template.add_parameter(
-        Parameter(
-            "ImageParameterName",
-            Type="String",
-            Default=config.default_ami_parameter,
-            Description="Public SSM parameter that names the demo instances' AMI "
-            "(default: latest Amazon Linux 2023)",
-            AllowedPattern=r"^/[A-Za-z0-9_./-]+$",
-            ConstraintDescription="an SSM parameter name starting with /",
-        )
-    )
-    output_retention = template.add_parameter(
-        Parameter(
-            "OutputRetentionDays",
-            Type="Number",
-            Default=config.default_output_retention_days,
-            MinValue=1,
-            MaxValue=3650,
-            Description="Days association output is kept in the bucket",
-        )
-    )
-    log_retention = template.add_parameter(
-        Parameter(
-            names.LOG_RETENTION_DAYS,
-            Type="Number",
-            Default=config.default_log_retention_days,
-            AllowedValues=list(LOG_RETENTION_CHOICES),
-            Description="Days the functions' logs are kept",
-        )
-    )
-    documents = template.add_parameter(
-        Parameter(
-            names.WATCHED_DOCUMENTS,
-            Type="CommaDelimitedList",
-            Default=",".join(config.watched_documents),
-            Description="SSM documents whose association runs are reported",
-        )
-    )
-    statuses = template.add_parameter(
-        Parameter(
-            names.WATCHED_STATUSES,
-            Type="CommaDelimitedList",
-            Default=",".join(config.watched_statuses),
-            Description="Association run statuses that are reported "
-            "(any of Success, Failed, TimedOut, Skipped)",
-        )
-    )
+    email = template.add_parameter(parameters.notification_email())
+    instance_type = template.add_parameter(parameters.instance_type(config))
+    vpc_cidr = template.add_parameter(parameters.vpc_cidr(config))
+    image_parameter = template.add_parameter(parameters.image_parameter_name(config))
+    output_retention = template.add_parameter(parameters.output_retention_days(config))
+    log_retention = template.add_parameter(parameters.log_retention_days(config))
+    documents = template.add_parameter(parameters.watched_documents(config))
+    statuses = template.add_parameter(parameters.watched_statuses(config))
 
     fleet_mode = template.add_parameter(
         Parameter(
@@ -153,6 +85,8 @@ def build(config: Config) -> Template:
             "ExistingInstanceRoleNames",
             Type="CommaDelimitedList",
             Default="",
+            AllowedPattern=r"^[\w+=,.@-]{0,64}$",
+            ConstraintDescription="IAM role names (not ARNs), comma-separated",
             Description="existing mode: instance roles that get the policy to write association "
             "output to the bucket (empty: none)",
         )
@@ -213,16 +147,7 @@ def build(config: Config) -> Template:
         )
     )
 
-    sweep_schedule = template.add_parameter(
-        Parameter(
-            names.SWEEP_SCHEDULE,
-            Type="String",
-            Default=config.default_sweep_schedule,
-            Description="How often to look for instances a watched association did not run on",
-            AllowedPattern=sweep.SCHEDULE_PATTERN,
-            ConstraintDescription="rate(N minutes|hours|days) or cron(...)",
-        )
-    )
+    sweep_schedule = template.add_parameter(parameters.sweep_schedule(config))
     template.add_resource(
         nested_stack(
             "Sweep",
@@ -300,30 +225,24 @@ def build(config: Config) -> Template:
 
 
 def _association_parameters(template: Template, config: Config) -> dict[str, Parameter]:
-    """The association's deploy-time inputs, declared as the child declares them."""
-    child = association.build(config).parameters
-    passed_through = [
-        names.ASSOCIATION_SCHEDULE,
-        names.ASSOCIATION_MAX_CONCURRENCY,
-        names.ASSOCIATION_MAX_ERRORS,
-        names.ASSOCIATION_TARGETS,
-        names.TARGET_TAG_KEY,
-    ]
-    declared = {
-        name: template.add_parameter(Parameter(name, **child[name].properties))
-        for name in passed_through
-    }
-    declared[names.TARGET_TAG_VALUE] = template.add_parameter(
+    """The association's deploy-time inputs, keyed by name."""
+    declared = [
+        parameters.association_schedule(config),
+        parameters.association_max_concurrency(config),
+        parameters.association_max_errors(config),
+        parameters.association_targets(association.TARGET_TAGGED, association.TARGET_ALL),
+        parameters.target_tag_key(),
         Parameter(
             names.TARGET_TAG_VALUE,
             Type="String",
             Default="",
             MaxLength=256,
-            Description="Tag value of the targeted instances (empty: this stack's name, which "
-            "the demo instances carry)",
-        )
-    )
-    return declared
+            AllowedPattern=parameters.TAG_VALUE_PATTERN,
+            Description="Tag value of the instances the agent update targets (empty: this "
+            "stack's name, which the demo instances carry)",
+        ),
+    ]
+    return {parameter.title: template.add_parameter(parameter) for parameter in declared}
 
 
 def build_all(config: Config) -> dict[str, Template]:

@@ -32,7 +32,7 @@ from troposphere import (
 )
 from troposphere.awslambda import Environment
 
-from templates import names
+from templates import names, parameters
 from templates.common import (
     FUNCTION_CHECKOV_SKIPS,
     FunctionLoggingConfig,
@@ -42,10 +42,7 @@ from templates.common import (
     policy_document,
     service_trust_policy,
 )
-from templates.config import LOG_RETENTION_CHOICES, Config
-
-# rate(N minutes|hours|days) or cron(...), as EventBridge schedules accept them.
-SCHEDULE_PATTERN = r"^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$"
+from templates.config import Config
 
 
 def build(config: Config) -> Template:
@@ -61,33 +58,9 @@ def build(config: Config) -> Template:
             Description="KMS key of the topic, the failure queue and the log group",
         )
     )
-    documents = template.add_parameter(
-        Parameter(
-            names.WATCHED_DOCUMENTS,
-            Type="CommaDelimitedList",
-            Default=",".join(config.watched_documents),
-            Description="SSM documents whose associations are swept",
-        )
-    )
-    schedule = template.add_parameter(
-        Parameter(
-            names.SWEEP_SCHEDULE,
-            Type="String",
-            Default=config.default_sweep_schedule,
-            Description="How often to look for missed instances: rate(...) or cron(...)",
-            AllowedPattern=SCHEDULE_PATTERN,
-            ConstraintDescription="rate(N minutes|hours|days) or cron(...)",
-        )
-    )
-    log_retention = template.add_parameter(
-        Parameter(
-            names.LOG_RETENTION_DAYS,
-            Type="Number",
-            Default=config.default_log_retention_days,
-            AllowedValues=list(LOG_RETENTION_CHOICES),
-            Description="Days the sweep function's logs are kept",
-        )
-    )
+    documents = template.add_parameter(parameters.watched_documents(config))
+    schedule = template.add_parameter(parameters.sweep_schedule(config))
+    log_retention = template.add_parameter(parameters.log_retention_days(config))
 
     # Where a sweep that could not run ends up: an invocation EventBridge gave up on, or one
     # that failed all of Lambda's asynchronous retries. Alarmed, like the pipeline's.

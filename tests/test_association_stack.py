@@ -1,12 +1,9 @@
 """Association stack: AWS-UpdateSSMAgent on a schedule, output to the logging bucket."""
 
-import re
-
 import pytest
 from template_helpers import one_resource
 
 from templates import names
-from templates.association import ERROR_LIMIT_PATTERN, RATE_LIMIT_PATTERN, SCHEDULE_PATTERN
 
 
 @pytest.fixture(scope="module")
@@ -46,56 +43,3 @@ def test_targets_by_tag_or_every_managed_instance(association_stack):
         }
     ]
     assert association_stack["Parameters"][names.TARGET_TAG_KEY]["Default"] == (names.FLEET_TAG_KEY)
-
-
-@pytest.mark.parametrize(
-    ("expression", "valid"),
-    [
-        ("rate(14 days)", True),
-        ("rate(1 day)", True),
-        ("rate(12 hours)", True),
-        ("rate(30 minutes)", True),
-        ("cron(0 2 ? * SUN *)", True),
-        ("rate(5 minutes)", False),
-        ("rate(0 days)", False),
-        ("every 14 days", False),
-        ("rate(14 weeks)", False),
-        ("", False),
-    ],
-)
-def test_schedule_constraint(expression, valid):
-    assert bool(re.fullmatch(SCHEDULE_PATTERN, expression)) is valid
-
-
-@pytest.mark.parametrize(
-    ("value", "valid"),
-    [
-        ("10%", True),
-        ("1", True),
-        ("100%", True),
-        ("50", True),
-        ("0", False),
-        ("101%", False),
-        ("ten", False),
-        ("", False),
-    ],
-)
-def test_max_concurrency_constraint(value, valid):
-    assert bool(re.fullmatch(RATE_LIMIT_PATTERN, value)) is valid
-
-
-@pytest.mark.parametrize(
-    ("value", "valid"),
-    [
-        ("0", True),
-        ("10%", True),
-        ("0%", True),
-        ("100%", True),
-        ("3", True),
-        ("-1", False),
-        ("110%", False),
-        ("", False),
-    ],
-)
-def test_max_errors_constraint(value, valid):
-    assert bool(re.fullmatch(ERROR_LIMIT_PATTERN, value)) is valid

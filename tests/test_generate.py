@@ -73,3 +73,15 @@ def test_unknown_arguments_get_a_usage_error():
 def test_bad_build_time_config_is_rejected_with_a_reason(bad):
     with pytest.raises(ConfigError, match=next(iter(bad))):
         Config(**bad).validate()
+
+
+def test_generate_rejects_a_bad_config_with_one_line_and_writes_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(generate, "BUILD_DIR", tmp_path / "build")
+    monkeypatch.setattr(generate, "Config", lambda: Config(batch_size=20_000))
+    assert generate.main([]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "batch_size must be 1-10000" in error
+    assert not (tmp_path / "build").exists()

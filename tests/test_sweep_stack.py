@@ -1,12 +1,9 @@
 """Sweep stack: the scheduled missed-instance check, its role, and where its failures go."""
 
-import re
-
 import pytest
 from template_helpers import one_resource, resources_of_type, statements
 
 from templates import names
-from templates.sweep import SCHEDULE_PATTERN
 
 
 @pytest.fixture(scope="module")
@@ -85,18 +82,3 @@ def test_role_reads_associations_and_instances_and_publishes_nothing_else(sweep_
         "ec2:DescribeInstances",
     }
     assert granted["sns:Publish"] == [{"Ref": names.TOPIC_ARN}]
-
-
-@pytest.mark.parametrize(
-    ("expression", "valid"),
-    [
-        ("rate(1 day)", True),
-        ("rate(6 hours)", True),
-        ("cron(0 6 * * ? *)", True),
-        ("rate(0 days)", False),
-        ("daily", False),
-        ("", False),
-    ],
-)
-def test_schedule_constraint(expression, valid):
-    assert bool(re.fullmatch(SCHEDULE_PATTERN, expression)) is valid
