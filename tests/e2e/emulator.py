@@ -25,6 +25,8 @@ import urllib.request
 from pathlib import Path
 
 HOST = "127.0.0.1"
+# A file to which each server started appends "PID PORT" (test_emulator_lifecycle.py reads it).
+RECORD_ENV = "SSM_NOTIFIER_E2E_SERVER_RECORD"
 REGION = "us-east-1"
 START_TIMEOUT_SECONDS = 20.0
 STOP_TIMEOUT_SECONDS = 5.0
@@ -55,6 +57,19 @@ def process_is_running(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
         return stat.rsplit(")", 1)[1].split()[0] != "Z"
     return True
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be sent SIGTERM when the process that started us dies.
+
+    Covers what no `finally` can: the test run killed (SIGKILL) or ended by a signal Python does
+    not turn into an exception (SIGTERM). Linux only; elsewhere the `with` block is the guard.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def client_environment(endpoint: str, region: str = REGION) -> dict[str, str]:
@@ -156,8 +171,13 @@ class MotoServer:
             stderr=subprocess.STDOUT if self._log_file else subprocess.DEVNULL,
             env=env,
             start_new_session=True,  # its own process group: killpg ends it and its children
+            preexec_fn=_die_with_parent,
         )
         self.last_pid = self.process.pid
+        record = os.environ.get(RECORD_ENV)
+        if record:  # for the tests that check no server outlives its run
+            with open(record, "a") as lines:
+                lines.write(f"{self.process.pid} {self.port}\n")
 
     def _wait_until_ready(self) -> None:
         assert self.process is not None
