@@ -35,7 +35,8 @@ TARGETED_EC2_STATES = ("pending", "running", "stopping", "stopped")
 # SSM describes a node only while its instance runs: for these, absence from SSM proves nothing.
 NOT_DESCRIBED_BY_SSM = ("stopping", "stopped", "shutting-down", "terminated")
 NOT_FOUND_IN_EC2 = "not found"
-SSM_DESCRIBES = ("pending", "running", NOT_FOUND_IN_EC2)
+# Absent from SSM while running means not managed (a pending one may not have registered yet).
+SSM_DESCRIBES = ("running", NOT_FOUND_IN_EC2)
 
 
 class OutOfTimeError(Exception):
@@ -181,29 +182,29 @@ class Fleet:
         return Resolution(ids=selected or frozenset(), cut=cut, ssm_listed=ssm_listed)
 
     def _resolve_one(self, key: str, values: list[str]) -> tuple[Listing, bool]:
-        if key == "InstanceIds":
+        if key.lower() == "instanceids":
             if "*" in values:
                 nodes, stopped = self.all_nodes(), self.stopped_instances()
                 return Listing(nodes.ids | stopped.ids, nodes.cut or stopped.cut), True
             return Listing(frozenset(values)), False
-        if key == "tag-key":
-            return self._tagged({"Name": "tag-key", "Values": values}, "tag-key", values), True
-        tag = key.removeprefix("tag:")
-        return self._tagged({"Name": f"tag:{tag}", "Values": values}, key, values), True
+        # "tag:KEY" and "tag-key" are filter names in both EC2 and SSM.
+        return self._tagged(key, values), True
 
-    def _tagged(self, ec2_filter: dict[str, Any], ssm_key: str, values: list[str]) -> Listing:
+    def _tagged(self, key: str, values: list[str]) -> Listing:
         """EC2 instances with the tag (stopped ones included) and managed nodes carrying it."""
-        key = (ssm_key, tuple(values))
-        if key not in self._tagged_listings:
-            self._tagged_listings[key] = self._list_tagged(ec2_filter, ssm_key, values)
-        return self._tagged_listings[key]
-
-    def _list_tagged(self, ec2_filter: dict[str, Any], ssm_key: str, values: list[str]) -> Listing:
-        instances = self._ec2_listing(
-            [ec2_filter, {"Name": "instance-state-name", "Values": list(TARGETED_EC2_STATES)}]
-        )
-        nodes = self._ssm_listing([{"Key": ssm_key, "Values": values}])
-        return Listing(instances.ids | nodes.ids, instances.cut or nodes.cut)
+        cache_key = (key, tuple(values))
+        if cache_key not in self._tagged_listings:
+            instances = self._ec2_listing(
+                [
+                    {"Name": key, "Values": values},
+                    {"Name": "instance-state-name", "Values": list(TARGETED_EC2_STATES)},
+                ]
+            )
+            nodes = self._ssm_listing([{"Key": key, "Values": values}])
+            self._tagged_listings[cache_key] = Listing(
+                instances.ids | nodes.ids, instances.cut or nodes.cut
+            )
+        return self._tagged_listings[cache_key]
 
     def all_nodes(self) -> Listing:
         """Every managed node SSM describes (running ones: it does not describe stopped nodes)."""
@@ -299,7 +300,11 @@ def _resolvable(target: dict[str, Any]) -> bool:
     values = target.get("Values") or []
     if not values:
         return False
-    return key in ("InstanceIds", "tag-key") or (key.startswith("tag:") and len(key) > 4)
+    return (
+        key.lower() == "instanceids"
+        or key == "tag-key"
+        or (key.startswith("tag:") and len(key) > 4)
+    )
 
 
 def _reservation_instances(page: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -329,6 +329,39 @@ def test_explicit_instance_ids_are_looked_up_in_ec2_and_the_full_managed_list(aw
     assert "fleet-manager/managed-nodes/i-0lost/general?region=us-east-1" in lost
 
 
+def test_an_instance_ec2_does_not_know_is_not_managed_and_a_pending_one_not_known(aws) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-0gone", "i-0new"]}])
+    stub_executions(aws, ASSOC_A)
+    stub_ec2(aws, [{"Name": "instance-id", "Values": ["i-0gone", "i-0new"]}], {"i-0new": "pending"})
+    stub_nodes(aws, None, {})
+    stub_publish(aws)
+
+    run(aws)
+
+    aws.assert_done()
+    body = aws.published[0]["Message"]
+    assert "  i-0gone: not found in EC2, not managed\n" in body
+    # Its agent may not have registered yet: absence from SSM proves nothing.
+    assert "  i-0new: pending (EC2), SSM state not known\n" in body
+
+
+def test_a_failed_state_lookup_still_lists_the_missed_instances(aws) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
+    stub_executions(aws, ASSOC_A)
+    aws.ec2_stub.add_client_error("describe_instances", "RequestLimitExceeded", "slow down")
+    stub_publish(aws)
+
+    summary = run(aws)
+
+    aws.assert_done()
+    assert summary["missed"] == 1
+    body = aws.published[0]["Message"]
+    assert "  i-01: SSM state not known\n" in body
+    assert "instance states not all looked up: RequestLimitExceeded (DescribeInstances)" in body
+
+
 def test_star_targets_every_managed_node_and_every_stopped_instance(aws) -> None:
     stub_list(aws, ASSOC_A)
     stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["*"]}])
