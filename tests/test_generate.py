@@ -28,6 +28,7 @@ def test_committed_build_matches_the_code():
 
 
 def test_check_names_each_stale_and_unexpected_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(generate, "README", ROOT / "README.md")
     build_copy = tmp_path / "build"
     shutil.copytree(BUILD_DIR, build_copy)
     (build_copy / "network.yaml").write_text("stale\n")
@@ -42,16 +43,26 @@ def test_check_names_each_stale_and_unexpected_file(tmp_path, monkeypatch):
     ]
 
 
-def test_generate_writes_every_template_and_prints_one_line_each(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def scratch(tmp_path, monkeypatch):
+    """generate.py pointed at a scratch build/ and a scratch copy of the README."""
+    readme = tmp_path / "README.md"
+    shutil.copy(ROOT / "README.md", readme)
     monkeypatch.setattr(generate, "BUILD_DIR", tmp_path / "build")
+    monkeypatch.setattr(generate, "README", readme)
+    return tmp_path
+
+
+def test_generate_writes_every_file_and_prints_one_line_each(scratch, capsys):
     assert generate.main([]) == 0
     lines = capsys.readouterr().out.splitlines()
-    written = sorted(path.name for path in (tmp_path / "build").glob("*.yaml"))
+    written = sorted(path.name for path in (scratch / "build").iterdir())
     assert written == sorted(generate.render(Config()))
     assert len(lines) == len(written)
     assert all("resources" in line and "bytes" in line for line in lines)
     for name in written:
-        assert (tmp_path / "build" / name).read_bytes() == (BUILD_DIR / name).read_bytes()
+        assert (scratch / "build" / name).read_bytes() == (BUILD_DIR / name).read_bytes()
+    assert (scratch / "README.md").read_bytes() == (ROOT / "README.md").read_bytes()
 
 
 def test_unknown_arguments_get_a_usage_error():
@@ -76,12 +87,40 @@ def test_bad_build_time_config_is_rejected_with_a_reason(bad):
 
 
 def test_generate_rejects_a_bad_config_with_one_line_and_writes_nothing(
-    tmp_path, monkeypatch, capsys
+    scratch, monkeypatch, capsys
 ):
-    monkeypatch.setattr(generate, "BUILD_DIR", tmp_path / "build")
     monkeypatch.setattr(generate, "Config", lambda: Config(batch_size=20_000))
+    readme_before = (scratch / "README.md").read_bytes()
     assert generate.main([]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert "batch_size must be 1-10000" in error
-    assert not (tmp_path / "build").exists()
+    assert not (scratch / "build").exists()
+    assert (scratch / "README.md").read_bytes() == readme_before
+
+
+def test_check_fails_when_a_readme_section_is_stale(scratch, capsys):
+    assert generate.main([]) == 0
+    readme = scratch / "README.md"
+    readme.write_text(readme.read_text().replace("| `FleetMode` |", "| `FleetModes` |"))
+    capsys.readouterr()
+    assert generate.main(["--check"]) == 1
+    assert "stale: README.md" in capsys.readouterr().err
+
+
+def test_readme_without_a_section_marker_is_an_error(scratch):
+    readme = scratch / "README.md"
+    readme.write_text(readme.read_text().replace("<!-- generated:security -->", ""))
+    with pytest.raises(ValueError, match="generated:security"):
+        generate.main([])
+
+
+def test_sample_email_is_what_the_handler_publishes_for_a_failed_and_a_successful_run():
+    sample = generate.sample_email()
+    assert "Subject: [SSM] AWS-UpdateSSMAgent: 1 failed, 1 succeeded" in sample
+    failed, succeeded = (
+        sample.index("i-0f3c5a1d2e4b6f789: Failed"),
+        sample.index("i-0b22a22eec53b9321: Success"),
+    )
+    assert failed < succeeded  # failures first
+    assert "| Failed to update amazon-ssm-agent to 100000" in sample  # the fetched output

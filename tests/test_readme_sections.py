@@ -1,0 +1,59 @@
+"""The README's generated sections describe the templates they are generated from."""
+
+from templates.readme import architecture, outputs_table, parameters_table, security_table
+
+
+def test_the_diagram_shows_the_event_flow_from_agent_to_inbox(rendered):
+    diagram = architecture(rendered)
+    for edge in [
+        "agent -- association state change --> bus",
+        "bus --> notifications_Rule",
+        "notifications_Rule -- target --> notifications_Queue",
+        "notifications_Queue -- batches --> notifications_Function",
+        "notifications_Function -- publish --> notifications_Topic",
+        "notifications_Topic --> notifications_EmailSubscription",
+        "notifications_EmailSubscription -- email --> inbox",
+        "notifications_Queue -. redrive .-> notifications_DeadLetterQueue",
+        "association_AgentUpdateAssociation -- runs --> agent",
+        "agent -- output --> logging_OutputBucket",
+        "sweep_SweepRule -- target --> sweep_SweepFunction",
+        "sweep_SweepFunction -- publish --> notifications_Topic",
+    ]:
+        assert f"  {edge}\n" in diagram, edge
+
+
+def test_every_alarm_is_drawn_publishing_to_the_topic(rendered):
+    diagram = architecture(rendered)
+    for file_name in ("notifications.yaml", "sweep.yaml"):
+        stack = file_name.removesuffix(".yaml")
+        for title, resource in rendered[file_name]["Resources"].items():
+            if resource["Type"] == "AWS::CloudWatch::Alarm":
+                assert f"{stack}_{title} -- alarm --> notifications_Topic" in diagram
+
+
+def test_conditional_stacks_are_labelled_with_their_condition(rendered):
+    diagram = architecture(rendered)
+    assert 'subgraph network["network stack (if IsDemoFleet)"]' in diagram
+    assert 'subgraph association["association stack (if CreateAssociation)"]' in diagram
+
+
+def test_every_role_and_every_allowed_action_is_in_the_security_table(rendered):
+    table = security_table(rendered)
+    for template in rendered.values():
+        for title, resource in template["Resources"].items():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            assert f"`{title}`" in table
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    for action in statement["Action"]:
+                        assert f"`{action}`" in table
+
+
+def test_tables_have_a_row_per_parent_parameter_and_output(parent):
+    parameters, outputs = parameters_table(parent), outputs_table(parent)
+    for name in parent["Parameters"]:
+        assert f"| `{name}` |" in parameters
+    for name in parent["Outputs"]:
+        assert f"| `{name}` |" in outputs
+    assert "| `NotificationEmail` | String | (required) |" in parameters
