@@ -18,7 +18,7 @@ from pathlib import Path
 
 from templates.config import Config, ConfigError
 from templates.parent import build_all
-from templates.readme import sections
+from templates.readme import architecture, sections
 
 ROOT = Path(__file__).resolve().parent
 BUILD_DIR = ROOT / "build"
@@ -29,19 +29,22 @@ GENERATED_FILES = ("*.yaml", "*.mmd")
 
 def render(config: Config) -> dict[str, str]:
     """build/ file name -> text. Pure: the same config gives the same bytes."""
-    templates = build_all(config)
+    return _render(build_all(config))
+
+
+def _render(templates) -> dict[str, str]:
     files = {name: template.to_yaml() for name, template in templates.items()}
-    files[DIAGRAM_FILE] = (
-        sections(_as_dicts(templates))["architecture"]
-        .removeprefix("```mermaid\n")
-        .removesuffix("```\n")
-    )
+    files[DIAGRAM_FILE] = architecture(_as_dicts(templates))
     return files
 
 
 def render_readme(config: Config, readme: str) -> str:
     """README.md with every `<!-- generated:NAME -->` section rewritten from the templates."""
-    generated = sections(_as_dicts(build_all(config))) | {"sample-email": sample_email()}
+    return _render_readme(build_all(config), readme)
+
+
+def _render_readme(templates, readme: str) -> str:
+    generated = sections(_as_dicts(templates)) | {"sample-email": sample_email()}
     for name, text in generated.items():
         pattern = re.compile(
             rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.DOTALL
@@ -90,9 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"generate.py: bad config: {error}", file=sys.stderr)
         return 2
-    rendered = render(config)
+    rendered = _render(templates)
     readme_now = README.read_text(encoding="utf-8")
-    readme = render_readme(config, readme_now)
+    readme = _render_readme(templates, readme_now)
 
     if args.check:
         stale = [f"build/{name}" for name in stale_files(rendered, BUILD_DIR)]
@@ -149,6 +152,8 @@ def sample_email() -> str:
         ),
     ]
     published: list[dict] = []
+    # A clock that the pacing waits move forward, so the sample takes no real time.
+    now = [0.0]
     settings = load_settings(
         {"TOPIC_ARN": f"arn:aws:sns:{SAMPLE_REGION}:{SAMPLE_ACCOUNT}:ssm-notifier-Topic"}
     )
@@ -157,7 +162,8 @@ def sample_email() -> str:
         settings,
         ssm=_SampleSsm(),
         sns=_SampleSns(published),
-        sleep=lambda seconds: None,
+        clock=lambda: now[0],
+        sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
     )
     assert result == {"batchItemFailures": []} and len(published) == 1, (result, published)
     (message,) = published
