@@ -194,13 +194,20 @@ def source_root() -> Path:
     return Path(os.environ.get(SOURCE_ENV) or ROOT).resolve()
 
 
+# Not copied: version control, environments, caches, and build/ (generate.py writes it anew).
+NOT_COPIED = {".git", ".venv", ".tox", ".ci-venv", "build", ".local-e2e"}
+
+
 def copy_source(source: Path, dest: Path) -> Path:
-    """What `generate.py` and `package` read, copied, so build/ of the shared tree stays as is."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("templates", "handler"):
-        shutil.copytree(source / name, dest / name, ignore=ignore)
-    shutil.copy2(source / "generate.py", dest / "generate.py")
+    """The checkout, copied, so that generate.py (which writes build/ and README.md) and package
+    run on the copy and leave the shared work tree as it is."""
+    caches = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache")
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        top = Path(directory).resolve() == source.resolve()
+        return set(caches(directory, names)) | (NOT_COPIED & set(names) if top else set())
+
+    shutil.copytree(source, dest, ignore=ignore, symlinks=True)
     return dest
 
 

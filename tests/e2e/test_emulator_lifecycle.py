@@ -57,6 +57,7 @@ def test_server_is_stopped_when_the_deploy_in_the_fixture_fails(tmp_path):
     broken = tmp_path / "broken"
     for name in ("templates", "handler"):
         shutil.copytree(ROOT / name, broken / name)
+    shutil.copy2(ROOT / "README.md", broken / "README.md")
     (broken / "generate.py").write_text("raise SystemExit('deliberately broken for this test')\n")
     record = tmp_path / "servers"
     run = subprocess.run(

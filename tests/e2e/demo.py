@@ -1,0 +1,248 @@
+"""`tox -e local`: deploy the notifier to a local moto server and show what it would email.
+
+    python tests/e2e/demo.py [--keep DIR]
+
+Starts a moto server on 127.0.0.1, runs generate.py, `aws cloudformation package` and
+`aws cloudformation deploy` (the real AWS CLI, as README's deploy section), prints the stacks and
+resources the emulator created, puts State Manager events on the default event bus, runs the
+deployed handler on what the rule routed to the queue, and prints the emails the topic sent.
+Exits non-zero if any step does not do what it should. No AWS account, no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import moto_workarounds
+from emulator import MotoServer, port_is_open, process_is_running
+from harness import (
+    NOTIFICATION_EMAIL,
+    Deployment,
+    Email,
+    Pipeline,
+    association_event,
+    aws_environment,
+    deploy,
+    inspect,
+)
+
+WIDTH = 78
+
+
+def heading(text: str) -> None:
+    print(f"\n{'=' * WIDTH}\n{text}\n{'=' * WIDTH}")
+
+
+def check(ok: bool, what: str) -> None:
+    print(f"  [{'ok' if ok else 'FAILED'}] {what}")
+    if not ok:
+        raise SystemExit(f"demo failed: {what}")
+
+
+def show_stacks(deployment: Deployment) -> None:
+    heading("What was deployed (read back from the emulator)")
+    skipped = set(moto_workarounds.SKIPPED_TYPES)
+    for title, child in deployment.children.items():
+        print(f"\nstack {child.stack_name}   (nested stack {title} of the parent)")
+        if child.parameters:
+            print("  parameters: " + ", ".join(f"{k}={v}" for k, v in child.parameters.items()))
+        resources = deployment.resources[title]
+        for logical_id, resource in sorted(resources.items()):
+            print(
+                f"  {logical_id:<28} {resource['ResourceType']:<34} "
+                f"{_short(resource.get('PhysicalResourceId') or '(no physical id in moto)')}"
+            )
+        template = json.loads(json.dumps(_template_resources(child.template_path)))
+        missing = sorted(
+            f"{name} ({spec['Type']})"
+            for name, spec in template.items()
+            if name not in resources and spec["Type"] in skipped
+        )
+        if missing:
+            print("  not created by moto (asserted on the templates): " + ", ".join(missing))
+    print("\nparent outputs (as CloudFormation would show them):")
+    for name, value in deployment.outputs.items():
+        print(f"  {name:<20} {value}")
+
+
+def _template_resources(path: str) -> dict:
+    from awscli.customizations.cloudformation.yamlhelper import yaml_parse
+
+    return yaml_parse(Path(path).read_text())["Resources"]
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else "..." + text[-(limit - 3) :]
+
+
+def show_facts(facts: dict) -> None:
+    heading("Key properties, through the service APIs")
+    bucket = facts["bucket"]
+    algorithm = bucket["encryption"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]
+    print(f"  output bucket {bucket['name']}: encryption {algorithm}")
+    for name, document in facts["instance_role"]["inline_policies"].items():
+        for statement in document["Statement"]:
+            print(
+                f"  instance role policy {name}: {statement['Effect']} "
+                f"{', '.join(statement['Action'])} on {', '.join(statement['Resource'])}"
+            )
+    network = facts["network"]
+    print(
+        f"  VPC {network['vpc']}; subnets " + ", ".join(f"{c} ({a})" for c, a in network["subnets"])
+    )
+    for instance in network["instances"]:
+        print(f"  instance {instance['id']}: {instance['state']} in {instance['subnet']}")
+    rule = facts["rule"]
+    print(f"  rule {rule['name']} ({rule['state']}): pattern {json.dumps(rule['pattern'])}")
+    for target in rule["targets"]:
+        print(
+            f"    -> {target['Arn'].rsplit(':', 1)[1]}, retry {target['RetryPolicy']}, "
+            f"dead letters to {target['DeadLetterConfig']['Arn'].rsplit(':', 1)[1]}"
+        )
+    redrive = facts["queue"]["RedrivePolicy"]
+    print(
+        f"  queue: visibility {facts['queue']['VisibilityTimeout']} s, after "
+        f"{redrive['maxReceiveCount']} receives to {redrive['deadLetterTargetArn'].split(':')[-1]}"
+    )
+    configuration = facts["function"]["configuration"]
+    variables = configuration["Environment"]["Variables"]
+    print(
+        f"  function {configuration['FunctionName']}: {configuration['Runtime']}, "
+        f"{configuration['Handler']}, TOPIC_ARN={variables['TOPIC_ARN']}"
+    )
+    print(f"    code: {', '.join(facts['function']['code_files'])}")
+    for mapping in facts["function"]["event_source_mappings"]:
+        print(
+            f"    event source mapping: batch {mapping['BatchSize']}, window "
+            f"{mapping['MaximumBatchingWindowInSeconds']} s, {mapping['ScalingConfig']}, "
+            f"{mapping['FunctionResponseTypes']}"
+        )
+    log_group = facts["log_group"]
+    print(f"  log group {log_group['logGroupName']}: kept {log_group['retentionInDays']} days")
+    topic = facts["topic"]
+    print(
+        f"  topic {topic['arn'].rsplit(':', 1)[1]}: KMS key {topic['attributes']['KmsMasterKeyId']}"
+        f" (rotation {'on' if topic['key_rotation'] else 'off'})"
+    )
+
+
+def show_email(email: Email) -> None:
+    print(f"\n  To:      {NOTIFICATION_EMAIL}")
+    print(f"  Subject: {email.subject}")
+    print("  " + "-" * (WIDTH - 2))
+    print(textwrap.indent(email.body.rstrip(), "  | ", lambda _: True))
+    print("  " + "-" * (WIDTH - 2))
+
+
+def run_pipeline(deployment: Deployment) -> None:
+    pipeline = Pipeline(deployment)
+    inbox = pipeline.subscribe_inbox("demo-inbox")
+    first, second = deployment.outputs["InstanceIds"].split(",")
+    association = str(uuid.uuid4())
+
+    heading("A run of AWS-UpdateSSMAgent on the two instances")
+    events = [
+        ("Success", first, "AWS-UpdateSSMAgent"),
+        ("Failed", second, "AWS-UpdateSSMAgent"),
+        ("Pending", first, "AWS-UpdateSSMAgent"),
+        ("Failed", second, "AWS-RunPatchBaseline"),
+    ]
+    pipeline.put_events(
+        [association_event(instance, status, association, doc) for status, instance, doc in events]
+    )
+    for status, instance, document in events:
+        print(f"  put on the default bus: {document} {status} on {instance}")
+    records = pipeline.receive_batch()
+    print(f"\n  the rule routed {len(records)} of {len(events)} events to the queue:")
+    for record in records:
+        detail = json.loads(record["body"])["detail"]
+        print(f"    {record['messageId']}  {detail['document-name']} {detail['status']}")
+    check(len(records) == 2, "only the watched document's Success and Failed reached the queue")
+
+    invocation = pipeline.invoke(records)
+    print(f"\n  handler (deployed code, in-process) returned {invocation.response}")
+    for line in invocation.log_lines:
+        print(f"    log: {json.dumps(line)[: WIDTH * 2]}")
+    check(invocation.response == {"batchItemFailures": []}, "the batch was handled")
+    emails = inbox.emails()
+    check(len(emails) == 1, "one digest for the association")
+    heading("The email that would have been sent")
+    for email in emails:
+        show_email(email)
+    check(emails[0].subject == "[SSM] AWS-UpdateSSMAgent: 1 failed, 1 succeeded", "digest subject")
+
+    heading("When the digest cannot be published (topic deleted)")
+    topic_attributes = pipeline.sns.get_topic_attributes(TopicArn=pipeline.topic_arn)["Attributes"]
+    pipeline.put_events([association_event(second, "Failed", association)])
+    pipeline.sns.delete_topic(TopicArn=pipeline.topic_arn)
+    records = pipeline.receive_batch()
+    invocation = pipeline.invoke(records)
+    print(f"  handler returned {invocation.response}")
+    check(
+        invocation.failed_ids == [r["messageId"] for r in records],
+        "the record is reported failed, so SQS delivers it again",
+    )
+    print(f"  queue now: {pipeline.queue_depth()} (in flight until the visibility timeout)")
+    pipeline.sns.create_topic(
+        Name=pipeline.topic_arn.rsplit(":", 1)[1],
+        Attributes={k: topic_attributes[k] for k in ("DisplayName", "KmsMasterKeyId")},
+    )
+    inbox = pipeline.subscribe_inbox("demo-inbox-2")
+    pipeline.expire_visibility(records)
+    again = pipeline.receive_batch()
+    print(
+        f"  topic back; redelivered {len(again)} record(s), receive count "
+        f"{again[0]['attributes']['ApproximateReceiveCount'] if again else '-'}"
+    )
+    invocation = pipeline.invoke(again)
+    check(invocation.response == {"batchItemFailures": []}, "published on redelivery")
+    for email in inbox.emails():
+        show_email(email)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", type=Path, help="keep the work files (templates, logs) here")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="ssm-notifier-local-") as scratch:
+        workdir = args.keep or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
+        log_path = workdir / "moto.log"
+        moto = MotoServer(log_path=log_path)
+        try:
+            with moto, aws_environment(moto.endpoint):
+                heading(f"moto server on {moto.endpoint} (pid {moto.last_pid})")
+                deployment = deploy(
+                    moto, workdir, say=lambda text: print(textwrap.indent(text, "  "))
+                )
+                facts = inspect(deployment)
+                show_stacks(deployment)
+                show_facts(facts)
+                run_pipeline(deployment)
+        except BaseException:
+            if log_path.exists():
+                tail = log_path.read_text(errors="replace").splitlines()[-30:]
+                print("\nlast lines of the moto server's log:\n" + "\n".join(tail), file=sys.stderr)
+            raise
+        finally:
+            stopped = moto.last_pid is not None and not process_is_running(moto.last_pid)
+            print(
+                f"\nmoto server stopped: {stopped} (port {moto.port} open: "
+                f"{port_is_open(moto.port)})"
+            )
+    print(f"done in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
