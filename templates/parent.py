@@ -148,7 +148,7 @@ def build(config: Config) -> Template:
     )
 
     sweep_schedule = template.add_parameter(parameters.sweep_schedule(config))
-    template.add_resource(
+    sweep_stack = template.add_resource(
         nested_stack(
             "Sweep",
             Parameters={
@@ -160,7 +160,7 @@ def build(config: Config) -> Template:
             },
         )
     )
-    template.add_resource(
+    association_stack = template.add_resource(
         nested_stack(
             "Association",
             Condition=CREATE_ASSOCIATION,
@@ -218,6 +218,17 @@ def build(config: Config) -> Template:
                 Condition=IS_DEMO,
                 Value=child_output(network_stack, names.INSTANCE_IDS),
                 Description="Demo instances",
+            ),
+            Output(
+                names.ASSOCIATION_ID,
+                Condition=CREATE_ASSOCIATION,
+                Value=child_output(association_stack, names.ASSOCIATION_ID),
+                Description="The agent-update association (for start-associations-once)",
+            ),
+            Output(
+                names.SWEEP_FUNCTION_NAME,
+                Value=child_output(sweep_stack, names.SWEEP_FUNCTION_NAME),
+                Description="Missed-instance sweep function (invoke it to sweep now)",
             ),
         ]
     )
