@@ -196,7 +196,10 @@ class ParentScope:
         if function == "Fn::GetAtt":
             resource, attribute = _get_att(argument)
             if attribute.startswith("Outputs.") and resource in self.children:
-                return self.children[resource].outputs[attribute.removeprefix("Outputs.")]
+                output = attribute.removeprefix("Outputs.")
+                if output not in self.children[resource].outputs:
+                    raise MissingOutputError(f"{resource}.Outputs.{output}")
+                return self.children[resource].outputs[output]
         raise NotImplementedError(f"the harness cannot evaluate {json.dumps(value)[:200]}")
 
     def _ref(self, name: str) -> Any:
@@ -207,6 +210,10 @@ class ParentScope:
 
 
 NO_VALUE = object()
+
+
+class MissingOutputError(KeyError):
+    """A child output with no value in moto: the resource behind it is one moto skips."""
 
 
 def deployment_order(scope: ParentScope) -> list[str]:
@@ -277,12 +284,19 @@ def deploy_children_one_by_one(
 
 
 def parent_outputs(scope: ParentScope) -> dict[str, str]:
-    """The parent's Outputs as CloudFormation would show them, from the children's outputs."""
-    return {
-        name: str(scope.evaluate(output["Value"]))
-        for name, output in scope.template.get("Outputs", {}).items()
-        if scope.wanted(output)
-    }
+    """The parent's Outputs as CloudFormation would show them, from the children's outputs.
+
+    An output whose child output names a resource moto skipped (e.g. the association) is shown
+    as unavailable; a nested stack's parameter never is (deploy_children_one_by_one raises).
+    """
+    outputs = {}
+    for name, output in scope.template.get("Outputs", {}).items():
+        if scope.wanted(output):
+            try:
+                outputs[name] = str(scope.evaluate(output["Value"]))
+            except MissingOutputError as missing:
+                outputs[name] = f"(none in moto: {missing.args[0]} names a skipped resource)"
+    return outputs
 
 
 def _get_att(argument: Any) -> tuple[str, str]:
