@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import sys
 from datetime import UTC, datetime
@@ -157,14 +158,19 @@ def sample_email() -> str:
     settings = load_settings(
         {"TOPIC_ARN": f"arn:aws:sns:{SAMPLE_REGION}:{SAMPLE_ACCOUNT}:ssm-notifier-Topic"}
     )
-    result = process_batch(
-        records,
-        settings,
-        ssm=_SampleSsm(),
-        sns=_SampleSns(published),
-        clock=lambda: now[0],
-        sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
-    )
+    handler_logger = logging.getLogger("ssm_notifier")
+    handler_logger.disabled = True  # its JSON log lines are not part of generate.py's output
+    try:
+        result = process_batch(
+            records,
+            settings,
+            ssm=_SampleSsm(),
+            sns=_SampleSns(published),
+            clock=lambda: now[0],
+            sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+        )
+    finally:
+        handler_logger.disabled = False
     assert result == {"batchItemFailures": []} and len(published) == 1, (result, published)
     (message,) = published
     return f"```\nSubject: {message['Subject']}\n\n{message['Message'].rstrip()}\n```\n"
