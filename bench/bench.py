@@ -1,0 +1,340 @@
+"""Benchmark: generate.py, the handler's cold import, handler time per event, template sizes.
+
+Not a test: it prints figures and asserts no timing. Each timed figure is the median of RUNS runs,
+with min and max beside it. Run: python bench/bench.py (or tox -e bench).
+
+How each figure is measured:
+- generate: `python generate.py --check` in a fresh interpreter per run, wall time around the
+  subprocess; peak memory is the child's max RSS as reported by `/usr/bin/time -f %M`. Twice: with
+  PYTHONDONTWRITEBYTECODE=1 as tox runs it (templates/ compiled from source every run), and with a
+  warm bytecode cache kept in a temporary PYTHONPYCACHEPREFIX (a developer's second run).
+- import: a copy of handler/ssm_notifier without bytecode (as a Lambda zip built elsewhere has
+  none), imported with `python -I -B` and timed with perf_counter around the import statement.
+  (a) bare: nothing imported before it; (b) on the runtime: the stdlib modules the Lambda runtime
+  interface client (awslambdaric) imports before it loads a handler are imported first.
+- per event: notify.process_batch on one batch of the fleet benchmark's events, SSM and SNS faked,
+  pacing on a virtual clock, log lines (INFO, as deployed) written to a buffer.
+- templates: build/*.yaml against CloudFormation's quotas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HANDLER = ROOT / "handler"
+sys.path[:0] = [str(ROOT), str(HANDLER), str(ROOT / "bench"), str(ROOT / "tests" / "handler")]
+
+import fleet  # noqa: E402  (after the path set-up above)
+from cfn_tools import load_yaml  # noqa: E402
+from notifier_testkit import FakeClock  # noqa: E402
+from ssm_notifier import log, notify  # noqa: E402
+from ssm_notifier.settings import load_settings  # noqa: E402
+
+from templates.config import Config  # noqa: E402
+
+RUNS = 7
+TIME_COMMAND = "/usr/bin/time"
+HANDLER_MODULES = ("ssm_notifier.notify", "ssm_notifier.sweep")
+# Module-level stdlib imports of awslambdaric 4.x before it imports the handler: bootstrap.py,
+# lambda_runtime_client.py (+ concurrent.futures when it polls from a thread, python3.12 and
+# later), lambda_runtime_marshaller.py, lambda_runtime_log_utils.py, lambda_context.py, and
+# __main__ -> lambda_multi_concurrent_utils.py. simplejson (vendored there) is left out.
+RUNTIME_PRELOAD = (
+    "importlib",
+    "json",
+    "logging",
+    "os",
+    "sys",
+    "time",
+    "traceback",
+    "datetime",
+    "enum",
+    "decimal",
+    "math",
+    "concurrent.futures",
+    "socket",
+    "multiprocessing",
+)
+# Runs in the child: preload, then time the handler import alone. Only builtins are used before
+# the timer stops, so the probe itself imports nothing the handler could have needed.
+IMPORT_PROBE = """
+import sys, time
+preload, code_root, module = sys.argv[1:4]
+for name in filter(None, preload.split(",")):
+    __import__(name)
+sys.path.insert(0, code_root)
+sys.stderr.write("-- handler import --\\n")
+sys.stderr.flush()
+started = time.perf_counter()
+__import__(module)
+elapsed = time.perf_counter() - started
+loaded = [name for name in ("boto3", "botocore") if name in sys.modules]
+print(elapsed * 1000, ",".join(loaded) or "-")
+"""
+# CloudFormation quotas (per template).
+BODY_LIMIT_BYTES = 51_200  # TemplateBody in a request, as `aws cloudformation deploy` sends it
+S3_LIMIT_BYTES = 1_000_000  # TemplateURL: nested stacks, or deploy --s3-bucket
+MAX_RESOURCES, MAX_PARAMETERS, MAX_OUTPUTS = 500, 200, 200
+TOPIC_ARN = f"arn:aws:sns:{fleet.REGION}:{fleet.ACCOUNT}:notifier"
+
+
+class Figure:
+    """The median of several runs, shown with min and max."""
+
+    def __init__(self, samples: list[float]) -> None:
+        self.samples = samples
+        self.median = statistics.median(samples)
+
+    def show(self, unit: str, digits: int = 1) -> str:
+        low, high = min(self.samples), max(self.samples)
+        return f"{self.median:.{digits}f} {unit} (min {low:.{digits}f}, max {high:.{digits}f})"
+
+
+def repeat(run: Callable[[], float], runs: int = RUNS) -> Figure:
+    return Figure([run() for _ in range(runs)])
+
+
+# generate.py
+
+
+def generate_figures(environ: dict[str, str]) -> tuple[Figure, Figure | None, int]:
+    """Wall seconds, peak MiB (None without /usr/bin/time) and the last exit code."""
+    has_time = Path(TIME_COMMAND).exists()
+    wall: list[float] = []
+    peak: list[float] = []
+    code = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "maxrss"
+        prefix = [TIME_COMMAND, "-f", "%M", "-o", str(report)] if has_time else []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            done = subprocess.run(
+                [*prefix, sys.executable, "generate.py", "--check"],
+                cwd=ROOT,
+                env=environ,
+                capture_output=True,
+            )
+            wall.append(time.perf_counter() - started)
+            code = done.returncode
+            if has_time:
+                peak.append(int(report.read_text().split()[-1]) / 1024)  # KiB -> MiB
+    return Figure(wall), Figure(peak) if peak else None, code
+
+
+# Handler import
+
+
+def handler_copy(into: Path) -> Path:
+    """handler/ssm_notifier's sources alone, no __pycache__: what a foreign-built zip gives."""
+    shutil.copytree(
+        HANDLER / "ssm_notifier",
+        into / "ssm_notifier",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    return into
+
+
+def import_once(code_root: Path, module: str, preload: tuple[str, ...]) -> tuple[float, str]:
+    """(milliseconds, boto modules loaded) for one import in a fresh isolated interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", IMPORT_PROBE, ",".join(preload), str(code_root), module],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    ms, loaded = done.stdout.split()
+    return float(ms), loaded
+
+
+def import_figure(code_root: Path, module: str, preload: tuple[str, ...]) -> tuple[Figure, str]:
+    samples, loaded = [], set()
+    for _ in range(RUNS):
+        ms, boto = import_once(code_root, module, preload)
+        samples.append(ms)
+        loaded.add(boto)
+    return Figure(samples), ",".join(sorted(loaded))
+
+
+def import_breakdown(code_root: Path, module: str, preload: tuple[str, ...]) -> list[str]:
+    """The handler import's biggest self times, from one run under -X importtime."""
+    arguments = [",".join(preload), str(code_root), module]
+    done = subprocess.run(
+        [sys.executable, "-I", "-B", "-X", "importtime", "-c", IMPORT_PROBE, *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    after = done.stderr.split("-- handler import --", 1)[-1]
+    rows = []
+    for line in after.splitlines():
+        if line.startswith("import time:") and "|" in line and "self [us]" not in line:
+            own, _, name = line.removeprefix("import time:").split("|")
+            rows.append((int(own), name.strip()))
+    rows.sort(reverse=True)
+    total_ms = sum(own for own, _ in rows) / 1000
+    top = ", ".join(f"{name} {own / 1000:.1f}" for own, name in rows[:6])
+    others = sorted(name for _, name in rows if not name.startswith("ssm_notifier"))
+    return [
+        f"{len(rows)} modules, {total_ms:.1f} ms self time (inflated by -X importtime); "
+        f"biggest (ms): {top}",
+        f"not the handler's own: {', '.join(others) or '-'}",
+    ]
+
+
+# Handler time per event
+
+
+class CountingSns:
+    def __init__(self) -> None:
+        self.published = 0
+
+    def publish(self, **message: str) -> dict:
+        self.published += 1
+        return {"MessageId": f"bench-{self.published}"}
+
+
+def per_event_figure(batch: list[dict]) -> tuple[Figure, int, int, int]:
+    """Microseconds per event; and messages published, records failed, log lines of one run."""
+    settings = load_settings({"TOPIC_ARN": TOPIC_ARN})
+    log.configure(settings.log_level)
+    outcome: dict[str, int] = {}
+
+    def run() -> float:
+        sns, clock, logs = CountingSns(), FakeClock(), io.StringIO()
+        with contextlib.redirect_stdout(logs):
+            started = time.perf_counter()
+            result = notify.process_batch(
+                batch, settings, ssm=fleet.CannedSsm(), sns=sns, clock=clock, sleep=clock.sleep
+            )
+            elapsed = time.perf_counter() - started
+        outcome.update(
+            published=sns.published,
+            failed=len(result["batchItemFailures"]),
+            log_lines=logs.getvalue().count("\n"),
+        )
+        return elapsed / len(batch) * 1e6
+
+    figure = repeat(run)
+    return figure, outcome["published"], outcome["failed"], outcome["log_lines"]
+
+
+# Template sizes
+
+
+def template_rows() -> list[tuple[str, int, int, int, int]]:
+    """(file, bytes, resources, parameters, outputs) for each build/*.yaml."""
+    rows = []
+    for path in sorted((ROOT / "build").glob("*.yaml")):
+        text = path.read_bytes()
+        template = load_yaml(text.decode("utf-8")) or {}
+        rows.append(
+            (
+                path.name,
+                len(text),
+                len(template.get("Resources") or {}),
+                len(template.get("Parameters") or {}),
+                len(template.get("Outputs") or {}),
+            )
+        )
+    return rows
+
+
+def used(value: int, limit: int) -> str:
+    return f"{value:,}/{limit:,} {value / limit:6.1%}"
+
+
+# Report
+
+
+def main() -> None:
+    started = time.perf_counter()
+    cold_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    cold_env.pop("PYTHONPYCACHEPREFIX", None)
+    print(f"bench: median of {RUNS} runs (min, max); python {sys.version.split()[0]}, ", end="")
+    print(f"{os.cpu_count()} CPUs")
+
+    print("\n== python generate.py --check (fresh interpreter per run) ==")
+    generate_wall, generate_peak, code = generate_figures(cold_env)
+    with tempfile.TemporaryDirectory() as cache:
+        warm_env = {**cold_env, "PYTHONPYCACHEPREFIX": cache}
+        del warm_env["PYTHONDONTWRITEBYTECODE"]
+        generate_figures(warm_env)  # fills the cache; its figures are discarded
+        warm_wall, warm_peak, warm_code = generate_figures(warm_env)
+    memory = "peak RSS via /usr/bin/time -f %M" if generate_peak else "no /usr/bin/time"
+    print(f"no bytecode (as tox runs it): {generate_wall.show('s', 3)}, exit {code}")
+    if generate_peak:
+        print(f"  {memory}: {generate_peak.show('MiB')}")
+    print(f"warm bytecode cache:          {warm_wall.show('s', 3)}, exit {warm_code}")
+    if warm_peak:
+        print(f"  {memory}: {warm_peak.show('MiB')}")
+    print("targets: <= 0.2 s, <= 60 MiB")
+
+    print("\n== handler import, cold: no bytecode, fresh `python -I -B` per run ==")
+    imports: dict[tuple[str, str], Figure] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        code_root = handler_copy(Path(scratch))
+        for module in HANDLER_MODULES:
+            for mode, preload in (("bare", ()), ("on runtime", RUNTIME_PRELOAD)):
+                figure, loaded = import_figure(code_root, module, preload)
+                imports[module, mode] = figure
+                boto = "boto3/botocore NOT imported" if loaded == "-" else f"IMPORTED {loaded}"
+                print(f"{module:<20} {mode:<10} {figure.show('ms')}  [{boto}]")
+        for module in HANDLER_MODULES:
+            print(f"  {module} on runtime, one run under -X importtime:")
+            for line in import_breakdown(code_root, module, RUNTIME_PRELOAD):
+                print(f"    {line}")
+        written = [p for p in code_root.rglob("*") if p.name == "__pycache__"]
+        print(f"bytecode written by the probes: {'yes' if written else 'none'}")
+    print("runtime preload (awslambdaric 4.x): " + ", ".join(RUNTIME_PRELOAD))
+    print("target: <= 20 ms handler import on the runtime, without boto3")
+
+    print("\n== handler time per event: process_batch, fakes for SSM and SNS, virtual clock ==")
+    batch = fleet.fleet_records()[: Config().validate().batch_size]
+    per_event, published, failed, log_lines = per_event_figure(batch)
+    print(
+        f"{len(batch):,} events (1 association, every {fleet.FAILED_EVERY}th fails, every "
+        f"{fleet.DUPLICATE_EVERY}th a duplicate): {per_event.show('us/event')}"
+    )
+    print(f"  per run: {published} message published, {failed} failed, {log_lines} log lines")
+
+    print("\n== templates against CloudFormation quotas (bytes: body / via S3) ==")
+    rows = template_rows()
+    print(
+        f"{'template':<20} {'bytes vs body':>22} {'bytes vs S3':>26} {'resources':>16} "
+        f"{'parameters':>16} {'outputs':>16}"
+    )
+    for name, size, resources, parameters, outputs in rows:
+        print(
+            f"{name:<20} {used(size, BODY_LIMIT_BYTES):>22} {used(size, S3_LIMIT_BYTES):>26} "
+            f"{used(resources, MAX_RESOURCES):>16} {used(parameters, MAX_PARAMETERS):>16} "
+            f"{used(outputs, MAX_OUTPUTS):>16}"
+        )
+    print(
+        "parent.yaml goes up as a request body (`deploy`), the nested ones via S3 (TemplateURL); "
+        "`package` makes the parent a little longer (S3 URLs for local paths)"
+    )
+
+    print(f"\nbench took {time.perf_counter() - started:.1f} s")
+    mib = f"{generate_peak.median:.1f}" if generate_peak else "nan"
+    slowest_bare = max(imports[m, "bare"].median for m in HANDLER_MODULES)
+    slowest_runtime = max(imports[m, "on runtime"].median for m in HANDLER_MODULES)
+    print(
+        f"bench: generate_s={generate_wall.median:.1f} generate_mib={mib} "
+        f"import_ms={slowest_bare:.1f} import_on_runtime_ms={slowest_runtime:.1f} "
+        f"us_per_event={per_event.median:.1f} largest_template_bytes={max(r[1] for r in rows)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
