@@ -16,6 +16,7 @@ import hashlib
 import importlib
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -756,6 +757,7 @@ class DeployedCode:
         module_name, self.function_name = entry_point.rsplit(".", 1)
         self.package = module_name.split(".", 1)[0]
         self.modules: dict[str, Any] = {}
+        self.logger_state: tuple[list[logging.Handler], int, bool] = ([], logging.NOTSET, True)
         with self:
             sys.path.insert(0, str(code_dir))
             try:
@@ -773,11 +775,19 @@ class DeployedCode:
     def __enter__(self) -> DeployedCode:
         self._saved = {name: sys.modules.pop(name) for name in self._ours()}
         sys.modules.update(self.modules)
+        # The package's logger is process-wide: the deployed code's handlers must not stay on it
+        # (the work tree's copy would not recognise them and would log every line twice).
+        logger = logging.getLogger(self.package)
+        self._saved_logger = (logger.handlers[:], logger.level, logger.propagate)
+        logger.handlers[:], logger.level, logger.propagate = self.logger_state
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.modules = {name: sys.modules.pop(name) for name in self._ours()}
         sys.modules.update(self._saved)
+        logger = logging.getLogger(self.package)
+        self.logger_state = (logger.handlers[:], logger.level, logger.propagate)
+        logger.handlers[:], logger.level, logger.propagate = self._saved_logger
 
     def __call__(self, event: Any, context: Any) -> Any:
         with self:
