@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from .enrich import OutputLookup
 from .events import AssociationEvent
+from .text import (
+    CONSOLE_HOSTS,
+    CONTROL_CHARS,
+    MESSAGE_BUDGET_BYTES,
+    REGION_PATTERN,
+    SUBJECT_MAX_CHARS,
+    URL_SAFE_ID,
+    ascii_text,
+)
 
-# SNS allows 262,144 bytes; the margin covers the SNS envelope and anything we mis-estimate.
-MESSAGE_BUDGET_BYTES = 240_000
 # Room kept for the lines that say what was left out.
 OMISSION_LINES_BYTES = 200
-SUBJECT_MAX_CHARS = 99
 FIELD_MAX_CHARS = 4_000
 
 # Subject order of the final statuses; any other status follows, alphabetically.
@@ -32,36 +35,32 @@ NEEDS_OUTPUT = ("Failed", "TimedOut")
 LISTING_RANK = {"Failed": 0, "TimedOut": 1, "Success": 3}
 LISTING_RANK_OTHER = 2
 
-CONSOLE_HOSTS = {
-    "aws": "console.aws.amazon.com",
-    "aws-cn": "console.amazonaws.cn",
-    "aws-us-gov": "console.amazonaws-us-gov.com",
-}
-# Only well-formed values go into a link; anything else gets no link rather than a broken one.
-REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
-URL_SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-
-@dataclass
 class Entry:
     """One distinct run in the digest, with every SQS message id that reported it."""
 
-    event: AssociationEvent
-    message_ids: list[str]
-    output: OutputLookup | None = None
+    __slots__ = ("event", "message_ids", "output")
+
+    def __init__(
+        self, event: AssociationEvent, message_ids: list[str], output: OutputLookup | None = None
+    ) -> None:
+        self.event = event
+        self.message_ids = message_ids
+        self.output = output
 
     @property
     def needs_output(self) -> bool:
         return self.event.status in NEEDS_OUTPUT
 
 
-@dataclass
 class Group:
     """The events of one association in one batch: one SNS message."""
 
-    association_id: str
-    entries: list[Entry] = field(default_factory=list)
+    __slots__ = ("association_id", "entries")
+
+    def __init__(self, association_id: str, entries: list[Entry] | None = None) -> None:
+        self.association_id = association_id
+        self.entries = [] if entries is None else entries
 
     @property
     def message_ids(self) -> list[str]:
@@ -113,19 +112,6 @@ def subject(group: Group) -> str:
     if name_room >= 12:
         return f"[SSM] {_shorten(name, name_room)}: {counts}"
     return _shorten(f"[SSM] {name}: {counts}", SUBJECT_MAX_CHARS)
-
-
-def ascii_text(text: str) -> str:
-    """Printable ASCII on one line: accents dropped, other characters "?", whitespace collapsed."""
-    kept = []
-    for char in unicodedata.normalize("NFKD", text):
-        if " " <= char <= "~":
-            kept.append(char)
-        elif char.isspace() or unicodedata.category(char).startswith("C"):
-            kept.append(" ")
-        elif not unicodedata.combining(char):
-            kept.append("?")
-    return " ".join("".join(kept).split())
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from .events import AssociationEvent
 from .log import describe_error, fields, get_logger
@@ -25,8 +24,7 @@ CLOCK_SKEW = timedelta(minutes=1)
 logger = get_logger()
 
 
-@dataclass(frozen=True)
-class OutputLookup:
+class OutputLookup(NamedTuple):
     """The last lines of a run's output, or why they were not fetched."""
 
     stdout_tail: str = ""

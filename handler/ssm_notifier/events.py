@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 SOURCE = "aws.ssm"
 DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
@@ -19,8 +18,7 @@ class InvalidRecordError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class AssociationEvent:
+class AssociationEvent(NamedTuple):
     """One instance's association run. Optional fields are "" when missing or empty."""
 
     association_id: str

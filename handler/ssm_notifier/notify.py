@@ -10,7 +10,6 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import digest, log
@@ -28,13 +27,18 @@ PUBLISH_RESERVE_SECONDS = 10.0
 logger = log.get_logger()
 
 
-@dataclass
 class Runtime:
     """What lambda_handler takes from outside; tests and the benchmark replace parts of it."""
 
-    clients: ClientCache = field(default_factory=ClientCache)
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], None] = time.sleep
+    def __init__(
+        self,
+        clients: ClientCache | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.clients = ClientCache() if clients is None else clients
+        self.clock = clock
+        self.sleep = sleep
 
 
 RUNTIME = Runtime()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TOPIC_ARN_PATTERN = re.compile(
@@ -20,8 +20,7 @@ class SettingsError(ValueError):
     """An environment variable is missing or invalid; the message names it."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     topic_arn: str
     log_level: str = "INFO"
     enrich_max_lookups: int = 10

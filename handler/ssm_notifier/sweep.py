@@ -29,13 +29,15 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import clients, log
 from .clients import ClientCache
-from .digest import (
+from .publish import Pacer, publish_digest
+from .settings import SettingsError, load_settings
+from .targets import Fleet, InstanceState, OutOfTimeError, Pager, describe_target
+from .text import (
     CONSOLE_HOSTS,
     CONTROL_CHARS,
     MESSAGE_BUDGET_BYTES,
@@ -44,9 +46,6 @@ from .digest import (
     URL_SAFE_ID,
     ascii_text,
 )
-from .publish import Pacer, publish_digest
-from .settings import SettingsError, load_settings
-from .targets import Fleet, InstanceState, OutOfTimeError, Pager, describe_target
 
 DEFAULT_PERIOD = timedelta(days=1)
 MAX_GRACE = timedelta(hours=1)
@@ -91,12 +90,18 @@ def make_client(service: str) -> Any:
     return boto3.client(service, config=Config(**CLIENT_OPTIONS[service]))
 
 
-@dataclass
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Runtime:
     """What lambda_handler takes from outside; tests replace parts of it."""
 
-    clients: ClientCache = field(default_factory=lambda: ClientCache(make_client))
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    def __init__(
+        self, clients: ClientCache | None = None, now: Callable[[], datetime] = _utc_now
+    ) -> None:
+        self.clients = ClientCache(make_client) if clients is None else clients
+        self.now = now
 
 
 RUNTIME = Runtime()
@@ -105,8 +110,7 @@ RUNTIME = Runtime()
 # Settings
 
 
-@dataclass(frozen=True)
-class SweepSettings:
+class SweepSettings(NamedTuple):
     topic_arn: str
     documents: tuple[str, ...]
     sweep_period: timedelta = DEFAULT_PERIOD
@@ -145,8 +149,7 @@ def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
 # Periods
 
 
-@dataclass(frozen=True)
-class Period:
+class Period(NamedTuple):
     length: timedelta
     rule: str  # how it was chosen, for the digest
 
@@ -187,24 +190,39 @@ def duration_text(length: timedelta) -> str:
 # Checking
 
 
-@dataclass
 class AssociationResult:
     """One association's check. `error` set: it could not be checked (association_id "" when a
     whole document could not be listed). `unresolved` set: its targets were not checked."""
 
-    document: str
-    association_id: str = ""
-    name: str = ""
-    schedule: str = ""
-    period: Period | None = None
-    since: datetime | None = None
-    targets: str = ""
-    targeted: int = 0
-    ran: int = 0
-    missed: list[InstanceState] = field(default_factory=list)
-    unresolved: tuple[str, ...] = ()
-    notes: list[str] = field(default_factory=list)
-    error: str = ""
+    def __init__(
+        self,
+        document: str,
+        association_id: str = "",
+        name: str = "",
+        schedule: str = "",
+        period: Period | None = None,
+        since: datetime | None = None,
+        targets: str = "",
+        targeted: int = 0,
+        ran: int = 0,
+        missed: list[InstanceState] | None = None,
+        unresolved: tuple[str, ...] = (),
+        notes: list[str] | None = None,
+        error: str = "",
+    ) -> None:
+        self.document = document
+        self.association_id = association_id
+        self.name = name
+        self.schedule = schedule
+        self.period = period
+        self.since = since
+        self.targets = targets
+        self.targeted = targeted
+        self.ran = ran
+        self.missed = [] if missed is None else missed
+        self.unresolved = unresolved
+        self.notes = [] if notes is None else notes
+        self.error = error
 
     @property
     def label(self) -> str:
@@ -214,12 +232,18 @@ class AssociationResult:
         return f"{self.document}: {name}"
 
 
-@dataclass
 class SweepReport:
-    results: list[AssociationResult]
-    swept_at: datetime
-    region: str = ""
-    partition: str = "aws"
+    def __init__(
+        self,
+        results: list[AssociationResult],
+        swept_at: datetime,
+        region: str = "",
+        partition: str = "aws",
+    ) -> None:
+        self.results = results
+        self.swept_at = swept_at
+        self.region = region
+        self.partition = partition
 
     @property
     def missed(self) -> list[AssociationResult]:

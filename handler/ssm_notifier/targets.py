@@ -18,9 +18,8 @@ listing that was cut says so (`Listing.cut`), and running out of time raises Out
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .log import describe_error
 
@@ -43,8 +42,7 @@ class OutOfTimeError(Exception):
     """Less time is left in the invocation than is kept back for publishing the digest."""
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     ids: frozenset[str]
     cut: bool = False
 
@@ -91,8 +89,7 @@ class Pager:
         return found, True
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """The instances an association targets, or why (some of) its targets were not resolved."""
 
     ids: frozenset[str] = frozenset()
@@ -103,8 +100,7 @@ class Resolution:
     ssm_listed: bool = False
 
 
-@dataclass(frozen=True)
-class InstanceState:
+class InstanceState(NamedTuple):
     """What the sweep knows about one instance."""
 
     instance_id: str
