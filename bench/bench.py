@@ -5,7 +5,8 @@ with min and max beside it. Run: python bench/bench.py (or tox -e bench).
 
 How each figure is measured:
 - generate: `python generate.py --check` in a fresh interpreter per run, wall time around the
-  subprocess; peak memory is the child's max RSS as reported by `/usr/bin/time -f %M`. Twice: with
+  subprocess (/usr/bin/time's own start adds about a millisecond); peak memory is the child's max
+  RSS as reported by `/usr/bin/time -f %M` (GNU time, KiB). Twice: with
   PYTHONDONTWRITEBYTECODE=1 as tox runs it (templates/ compiled from source every run), and with a
   warm bytecode cache kept in a temporary PYTHONPYCACHEPREFIX (a developer's second run).
 - import: a copy of handler/ssm_notifier without bytecode (as a Lambda zip built elsewhere has
