@@ -11,11 +11,14 @@ behaviour, delete the workaround (`test_moto_still_cannot_deploy_the_parent_as_i
    deploys the parent exactly as a user would and records that failure; then it deploys each
    packaged child (downloaded from the emulator's bucket, where `package` put it) as a stack of
    its own with `aws cloudformation deploy`, in the parent's dependency order, passing it the
-   parameters the parent would pass: `Ref`s of the parent's parameters, `AWS::StackName`, `Fn::Join`
-   and `Fn::GetAtt Child.Outputs.X`, the last read from the child stacks already deployed.
+   parameters the parent would pass (`ParentScope` evaluates the parent's parameters, conditions,
+   `Fn::If`, `Fn::Join` and `Fn::GetAtt Child.Outputs.X`, the last from the children deployed).
 2. `child_outputs`: stacks that moto creates through a change set (which `deploy` uses) report no
-   Outputs. The harness evaluates the child's Outputs section (`Ref`, `Fn::Join`) from the
-   stack's resources as moto lists them.
+   Outputs. The harness evaluates the child's Outputs section (`Ref`, `Fn::Join`, `Fn::GetAtt`)
+   from the stack's resources as moto lists them, reading attributes from each service
+   (`service_get_att`; a KMS key's ARN from ListKeys, as moto's DescribeKey fails with HTTP 500
+   on a key whose KeyPolicy came from a template). An output behind a resource moto skips (the
+   association's id) has no value; the parent's outputs show it as unavailable.
 3. `rewrite_cidr_selects`: moto's CloudFormation has no `Fn::Cidr`, and its `Fn::Select` over the
    unevaluated value fails (KeyError: 0). In the harness's copy of the network child only, each
    `Fn::Select [i, Fn::Cidr [block, count, bits]]` becomes the CIDR that AWS would compute.
@@ -489,7 +492,24 @@ def _static(value: Any, template: Mapping[str, Any], parameters: Mapping[str, st
     raise NotImplementedError(f"cannot resolve {value!r} before deploying")
 
 
-# -- 5. scheduled rules ------------------------------------------------------------------------
+# -- 4. the function's code ---------------------------------------------------------------------
+
+
+def function_code_zip(function: Mapping[str, Any], get_object: Callable[[str], bytes]) -> bytes:
+    """The deployed function's code zip, read from the emulator, checked against CodeSha256.
+
+    `function` is a GetFunction response; `get_object(key)` reads a key of the artifacts bucket.
+    """
+    key = urlparse(function["Code"]["Location"]).path.lstrip("/")
+    code = get_object(key)
+    digest = base64.b64encode(hashlib.sha256(code).digest()).decode()
+    expected = function["Configuration"]["CodeSha256"]
+    if digest != expected:
+        raise AssertionError(f"s3 object {key} is not the function's code ({digest} != {expected})")
+    return code
+
+
+# -- 5. schedule-only rules --------------------------------------------------------------------
 
 
 @dataclass
@@ -535,20 +555,3 @@ def disable_event_source_mappings(lam: Any) -> list[dict[str, Any]]:
     for mapping in mappings:
         lam.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
     return mappings
-
-
-# -- 4. the function's code ---------------------------------------------------------------------
-
-
-def function_code_zip(function: Mapping[str, Any], get_object: Callable[[str], bytes]) -> bytes:
-    """The deployed function's code zip, read from the emulator, checked against CodeSha256.
-
-    `function` is a GetFunction response; `get_object(key)` reads a key of the artifacts bucket.
-    """
-    key = urlparse(function["Code"]["Location"]).path.lstrip("/")
-    code = get_object(key)
-    digest = base64.b64encode(hashlib.sha256(code).digest()).decode()
-    expected = function["Configuration"]["CodeSha256"]
-    if digest != expected:
-        raise AssertionError(f"s3 object {key} is not the function's code ({digest} != {expected})")
-    return code
