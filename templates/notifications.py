@@ -13,8 +13,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from awacs import kms as kms_actions
-from awacs import logs as logs_actions
-from awacs import sns as sns_actions
 from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
 from awacs.aws import Allow, ArnEquals, ArnLike, Condition, Principal, Statement, StringEquals
@@ -26,27 +24,20 @@ from troposphere import (
     Ref,
     Sub,
     Template,
-    cloudwatch,
     events,
-    iam,
     kms,
-    logs,
     sns,
     sqs,
 )
-from troposphere.awslambda import Environment
 
-from templates import names, parameters
+from templates import functions, names, parameters
 from templates.common import (
     FUNCTION_CHECKOV_SKIPS,
     EventSourceMapping,
     EventSourceScalingConfig,
-    FunctionLoggingConfig,
-    LocalCodeFunction,
     checkov_skips,
     new_template,
     policy_document,
-    service_trust_policy,
 )
 from templates.config import Config
 
@@ -155,51 +146,30 @@ def build(config: Config) -> Template:
     )
 
     log_group = template.add_resource(
-        logs.LogGroup(
-            "FunctionLogGroup",
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-            KmsKeyId=GetAtt(key, "Arn"),
-            RetentionInDays=Ref(params.log_retention),
-        )
+        functions.log_group("FunctionLogGroup", Ref(params.log_retention), GetAtt(key, "Arn"))
     )
     role = template.add_resource(
-        iam.Role(
+        functions.role(
             "FunctionRole",
-            Description="Notifier function: consume the queue, enrich failures, publish digests",
-            AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
-            Policies=[
-                iam.Policy(
-                    PolicyName="notifier",
-                    PolicyDocument=policy_document(
-                        _notifier_statements(queue, topic, key, log_group)
-                    ),
-                )
-            ],
+            "Notifier function: consume the queue, enrich failures, publish digests",
+            "notifier",
+            _notifier_statements(queue, topic, key, log_group),
         )
     )
     function = template.add_resource(
-        LocalCodeFunction(
+        functions.function(
             "Function",
+            config,
+            entry=config.notifier_entry,
+            timeout=config.timeout_seconds,
+            role=role,
+            logs_to=log_group,
+            variables={"TOPIC_ARN": Ref(topic)},
+            Description="Turns a batch of association state changes into one digest each",
             Metadata=checkov_skips(
                 **FUNCTION_CHECKOV_SKIPS,
                 CKV_AWS_116="invoked synchronously by the SQS event source mapping, for which a "
                 "function DLQ never applies; the queue's redrive policy is the dead-letter path",
-            ),
-            Description="Turns a batch of association state changes into one digest each",
-            Code=config.handler_code_dir,
-            Handler=config.notifier_entry,
-            Runtime=config.runtime,
-            Architectures=[config.architecture],
-            MemorySize=config.memory_mb,
-            Timeout=config.timeout_seconds,
-            Role=GetAtt(role, "Arn"),
-            Environment=Environment(Variables={"TOPIC_ARN": Ref(topic)}),
-            LoggingConfig=FunctionLoggingConfig(
-                LogFormat="JSON",
-                LogGroup=Ref(log_group),
-                ApplicationLogLevel="INFO",
-                SystemLogLevel="WARN",
             ),
         )
     )
@@ -333,24 +303,8 @@ def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
             ],
             Resource=[GetAtt(queue, "Arn")],
         ),
-        Statement(
-            Sid="PublishDigests",
-            Effect=Allow,
-            Action=[sns_actions.Publish],
-            Resource=[Ref(topic)],
-        ),
-        Statement(
-            Sid="EncryptForTopic",
-            Effect=Allow,
-            Action=[kms_actions.GenerateDataKey, kms_actions.Decrypt],
-            Resource=[GetAtt(key, "Arn")],
-        ),
-        Statement(
-            Sid="WriteOwnLogs",
-            Effect=Allow,
-            Action=[logs_actions.CreateLogStream, logs_actions.PutLogEvents],
-            Resource=[GetAtt(log_group, "Arn")],
-        ),
+        *functions.publish_statements("PublishDigests", Ref(topic), GetAtt(key, "Arn")),
+        functions.own_logs_statement(log_group),
         Statement(
             Sid="ReadAssociationExecutions",
             Effect=Allow,
@@ -372,51 +326,28 @@ def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
 
 def _add_alarms(template: Template, topic, dead_letter_queue, function, rule) -> None:
     """Every way a notification can be lost ends in an email on the same topic."""
-    alarms = [
-        (
+    for alarm in [
+        functions.alarm(
             "DeadLetterQueueAlarm",
             "Association events reached the dead-letter queue: nothing was emailed for them. "
             "Read the function's logs, fix the cause, then replay (see README).",
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            [
-                cloudwatch.MetricDimension(
-                    Name="QueueName", Value=GetAtt(dead_letter_queue, "QueueName")
-                )
-            ],
-            "Maximum",
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+            ("QueueName", GetAtt(dead_letter_queue, "QueueName")),
+            Ref(topic),
         ),
-        (
+        functions.alarm(
             "FunctionErrorsAlarm",
             "The notifier function failed; its batch is retried and may dead-letter.",
-            "AWS/Lambda",
-            "Errors",
-            [cloudwatch.MetricDimension(Name="FunctionName", Value=Ref(function))],
-            "Sum",
+            ("AWS/Lambda", "Errors"),
+            ("FunctionName", Ref(function)),
+            Ref(topic),
         ),
-        (
+        functions.alarm(
             "RuleDeliveryAlarm",
             "EventBridge could not deliver association events to the queue.",
-            "AWS/Events",
-            "FailedInvocations",
-            [cloudwatch.MetricDimension(Name="RuleName", Value=Ref(rule))],
-            "Sum",
+            ("AWS/Events", "FailedInvocations"),
+            ("RuleName", Ref(rule)),
+            Ref(topic),
         ),
-    ]
-    for title, description, namespace, metric, dimensions, statistic in alarms:
-        template.add_resource(
-            cloudwatch.Alarm(
-                title,
-                AlarmDescription=description,
-                Namespace=namespace,
-                MetricName=metric,
-                Dimensions=dimensions,
-                Statistic=statistic,
-                Period=300,
-                EvaluationPeriods=1,
-                Threshold=0,
-                ComparisonOperator="GreaterThanThreshold",
-                TreatMissingData="notBreaching",
-                AlarmActions=[Ref(topic)],
-            )
-        )
+    ]:
+        template.add_resource(alarm)

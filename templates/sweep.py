@@ -9,9 +9,6 @@ instances that were skipped (nothing to report: no email).
 from __future__ import annotations
 
 from awacs import ec2 as ec2_actions
-from awacs import kms as kms_actions
-from awacs import logs as logs_actions
-from awacs import sns as sns_actions
 from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
 from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement
@@ -24,23 +21,16 @@ from troposphere import (
     Sub,
     Template,
     awslambda,
-    cloudwatch,
     events,
-    iam,
-    logs,
     sqs,
 )
-from troposphere.awslambda import Environment
 
-from templates import names, parameters
+from templates import functions, names, parameters
 from templates.common import (
     FUNCTION_CHECKOV_SKIPS,
-    FunctionLoggingConfig,
-    LocalCodeFunction,
     checkov_skips,
     new_template,
     policy_document,
-    service_trust_policy,
 )
 from templates.config import Config
 
@@ -74,56 +64,33 @@ def build(config: Config) -> Template:
         )
     )
     log_group = template.add_resource(
-        logs.LogGroup(
-            "SweepLogGroup",
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-            KmsKeyId=Ref(key_arn),
-            RetentionInDays=Ref(log_retention),
-        )
+        functions.log_group("SweepLogGroup", Ref(log_retention), Ref(key_arn))
     )
     role = template.add_resource(
-        iam.Role(
+        functions.role(
             "SweepRole",
-            Description="Sweep function: read association targets and runs, publish a digest",
-            AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
-            Policies=[
-                iam.Policy(
-                    PolicyName="sweep",
-                    PolicyDocument=policy_document(
-                        _sweep_statements(topic_arn, key_arn, log_group, failures)
-                    ),
-                )
-            ],
+            "Sweep function: read association targets and runs, publish a digest",
+            "sweep",
+            _sweep_statements(topic_arn, key_arn, log_group, failures),
         )
     )
     function = template.add_resource(
-        LocalCodeFunction(
+        functions.function(
             "SweepFunction",
-            Metadata=checkov_skips(**FUNCTION_CHECKOV_SKIPS),
+            config,
+            entry=config.sweep_entry,
+            timeout=config.sweep_timeout_seconds,
+            role=role,
+            logs_to=log_group,
+            variables={
+                "TOPIC_ARN": Ref(topic_arn),
+                "WATCHED_DOCUMENTS": Join(",", Ref(documents)),
+                "SWEEP_SCHEDULE": Ref(schedule),
+            },
             Description="Emails the instances a watched association did not run on",
-            Code=config.handler_code_dir,
-            Handler=config.sweep_entry,
-            Runtime=config.runtime,
-            Architectures=[config.architecture],
-            MemorySize=config.memory_mb,
-            Timeout=config.sweep_timeout_seconds,
-            Role=GetAtt(role, "Arn"),
+            Metadata=checkov_skips(**FUNCTION_CHECKOV_SKIPS),
             # After Lambda's two retries of a failed scheduled run, the event is kept here.
             DeadLetterConfig=awslambda.DeadLetterConfig(TargetArn=GetAtt(failures, "Arn")),
-            Environment=Environment(
-                Variables={
-                    "TOPIC_ARN": Ref(topic_arn),
-                    "WATCHED_DOCUMENTS": Join(",", Ref(documents)),
-                    "SWEEP_SCHEDULE": Ref(schedule),
-                }
-            ),
-            LoggingConfig=FunctionLoggingConfig(
-                LogFormat="JSON",
-                LogGroup=Ref(log_group),
-                ApplicationLogLevel="INFO",
-                SystemLogLevel="WARN",
-            ),
         )
     )
     rule = template.add_resource(
@@ -172,41 +139,24 @@ def build(config: Config) -> Template:
             ),
         )
     )
-    for title, description, namespace, metric, dimension, value in [
-        (
+    for alarm in [
+        functions.alarm(
             "SweepFailureAlarm",
             "A missed-instance sweep could not run; instances that were never run may go "
             "unreported. Read the sweep function's logs.",
-            "AWS/SQS",
-            "ApproximateNumberOfMessagesVisible",
-            "QueueName",
-            GetAtt(failures, "QueueName"),
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+            ("QueueName", GetAtt(failures, "QueueName")),
+            Ref(topic_arn),
         ),
-        (
+        functions.alarm(
             "SweepErrorsAlarm",
             "The missed-instance sweep failed; Lambda retries it twice.",
-            "AWS/Lambda",
-            "Errors",
-            "FunctionName",
-            Ref(function),
+            ("AWS/Lambda", "Errors"),
+            ("FunctionName", Ref(function)),
+            Ref(topic_arn),
         ),
     ]:
-        template.add_resource(
-            cloudwatch.Alarm(
-                title,
-                AlarmDescription=description,
-                Namespace=namespace,
-                MetricName=metric,
-                Dimensions=[cloudwatch.MetricDimension(Name=dimension, Value=value)],
-                Statistic="Maximum" if namespace == "AWS/SQS" else "Sum",
-                Period=300,
-                EvaluationPeriods=1,
-                Threshold=0,
-                ComparisonOperator="GreaterThanThreshold",
-                TreatMissingData="notBreaching",
-                AlarmActions=[Ref(topic_arn)],
-            )
-        )
+        template.add_resource(alarm)
 
     template.add_output(Output(names.SWEEP_FUNCTION_NAME, Value=Ref(function)))
     return template
@@ -236,24 +186,8 @@ def _sweep_statements(topic_arn, key_arn, log_group, failures) -> list[Statement
             ],
             Resource=[associations],
         ),
-        Statement(
-            Sid="PublishDigest",
-            Effect=Allow,
-            Action=[sns_actions.Publish],
-            Resource=[Ref(topic_arn)],
-        ),
-        Statement(
-            Sid="EncryptForTopic",
-            Effect=Allow,
-            Action=[kms_actions.GenerateDataKey, kms_actions.Decrypt],
-            Resource=[Ref(key_arn)],
-        ),
-        Statement(
-            Sid="WriteOwnLogs",
-            Effect=Allow,
-            Action=[logs_actions.CreateLogStream, logs_actions.PutLogEvents],
-            Resource=[GetAtt(log_group, "Arn")],
-        ),
+        *functions.publish_statements("PublishDigest", Ref(topic_arn), Ref(key_arn)),
+        functions.own_logs_statement(log_group),
         Statement(
             Sid="RecordFailedRuns",
             Effect=Allow,
