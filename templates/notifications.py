@@ -15,9 +15,8 @@ from typing import NamedTuple
 from awacs import kms as kms_actions
 from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
-from awacs.aws import Allow, ArnEquals, ArnLike, Condition, Principal, Statement, StringEquals
+from awacs.aws import Allow, ArnEquals, ArnLike, Condition, Principal, Statement
 from troposphere import (
-    AccountId,
     GetAtt,
     Output,
     Parameter,
@@ -222,9 +221,14 @@ def notifier_key() -> kms.Key:
     AWS-managed keys would not do: aws/sns blocks CloudWatch alarms from publishing and aws/sqs
     blocks EventBridge from sending, so this key's policy names both services (and CloudWatch Logs,
     for the log groups). The functions get their use of it through their IAM roles.
+
+    The CloudWatch and EventBridge statements are the ones AWS documents for alarms to an
+    encrypted topic and rules to an encrypted queue, without source conditions: SNS and SQS make
+    those KMS calls on the services' behalf, and a condition key missing from that request would
+    silently stop every alarm and every event. Who may publish or send is narrowed by the queue
+    policy (only this rule) and the topic's default policy (this account) instead.
     """
     account_root = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
-    same_account = Condition(StringEquals("aws:SourceAccount", AccountId))
     return kms.Key(
         "Key",
         DeletionPolicy="Delete",
@@ -249,7 +253,6 @@ def notifier_key() -> kms.Key:
                     Principal=Principal("Service", "cloudwatch.amazonaws.com"),
                     Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
                     Resource=["*"],  # in a key policy, "*" means this key
-                    Condition=same_account,
                 ),
                 Statement(
                     Sid="EventBridgeSendsToQueues",
@@ -257,7 +260,6 @@ def notifier_key() -> kms.Key:
                     Principal=Principal("Service", "events.amazonaws.com"),
                     Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
                     Resource=["*"],  # in a key policy, "*" means this key
-                    Condition=same_account,
                 ),
                 Statement(
                     Sid="CloudWatchLogsEncryptsLogGroups",
