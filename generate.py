@@ -110,8 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     write(rendered, BUILD_DIR)
     README.write_text(readme, encoding="utf-8")
     for name, text in rendered.items():
-        resources = len(templates[name].resources) if name in templates else 0
-        print(f"build/{name:<20} {resources:>3} resources {len(text.encode()):>7,} bytes")
+        what = (
+            f"{len(templates[name].resources):>3} resources"
+            if name in templates
+            else "  diagram    "
+        )
+        print(f"build/{name:<20} {what} {len(text.encode()):>7,} bytes")
     return 0
 
 

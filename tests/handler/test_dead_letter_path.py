@@ -1,0 +1,90 @@
+"""Nothing is lost: records the handler reports failed are redelivered, and after the queue's
+redrive count they are in the dead-letter queue (where an alarm watches), never dropped.
+
+The queue is a moto queue with the redrive policy the template gives the real one; the loop below
+plays the SQS event source mapping: receive a batch, call the handler, delete what it did not
+report failed, make the rest visible again.
+"""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+from moto import mock_aws
+from notifier_testkit import REGION, FakeClock, make_event
+from ssm_notifier.notify import process_batch
+from ssm_notifier.settings import Settings
+
+from templates.config import Config
+
+MAX_RECEIVES = Config().max_receive_count
+
+
+def as_records(messages: list[dict], queue_arn: str) -> list[dict]:
+    """SQS messages in the shape the event source mapping hands to the function."""
+    return [
+        {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {},
+            "md5OfBody": message["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn,
+            "awsRegion": REGION,
+        }
+        for message in messages
+    ]
+
+
+def test_unhandled_records_reach_the_dead_letter_queue_after_the_redrive_count():
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        sns = boto3.client("sns", region_name=REGION)
+        dead_letters = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
+        dead_letters_arn = sqs.get_queue_attributes(
+            QueueUrl=dead_letters, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        queue = sqs.create_queue(
+            QueueName="events",
+            Attributes={
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dead_letters_arn, "maxReceiveCount": MAX_RECEIVES}
+                )
+            },
+        )["QueueUrl"]
+        queue_arn = f"arn:aws:sqs:{REGION}:123456789012:events"
+        # A topic that does not exist: every publish fails, as with a deleted topic.
+        settings = Settings(topic_arn=f"arn:aws:sns:{REGION}:123456789012:deleted")
+        sent = {
+            sqs.send_message(QueueUrl=queue, MessageBody=body)["MessageId"]
+            for body in ["{not json", json.dumps(make_event("i-0aaa", "Failed"))]
+        }
+
+        deliveries = 0
+        while messages := sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", []):
+            deliveries += 1
+            clock = FakeClock()
+            result = process_batch(
+                as_records(messages, queue_arn),
+                settings,
+                ssm=None,  # no lookups: the Failed event's lookup errors only degrade the digest
+                sns=sns,
+                clock=clock,
+                sleep=clock.sleep,
+            )
+            failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+            assert failed == {message["MessageId"] for message in messages}
+            for message in messages:  # what the event source mapping does with failed items
+                sqs.change_message_visibility(
+                    QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            assert deliveries <= MAX_RECEIVES, "redelivered past the redrive count"
+
+        assert deliveries == MAX_RECEIVES
+        parked = sqs.receive_message(QueueUrl=dead_letters, MaxNumberOfMessages=10)["Messages"]
+        assert {message["MessageId"] for message in parked} == sent
