@@ -9,6 +9,7 @@ from template_helpers import BUILD_DIR, ROOT
 
 import generate
 from templates.config import Config, ConfigError
+from templates.parent import build_all
 
 
 def run_generate(*args: str) -> subprocess.CompletedProcess:
@@ -59,7 +60,8 @@ def test_generate_writes_every_file_and_prints_one_line_each(scratch, capsys):
     written = sorted(path.name for path in (scratch / "build").iterdir())
     assert written == sorted(generate.render(Config()))
     assert len(lines) == len(written)
-    assert all("resources" in line and "bytes" in line for line in lines)
+    assert all(line.endswith(" bytes") for line in lines)
+    assert sum("resources" in line for line in lines) == len(build_all(Config()))
     for name in written:
         assert (scratch / "build" / name).read_bytes() == (BUILD_DIR / name).read_bytes()
     assert (scratch / "README.md").read_bytes() == (ROOT / "README.md").read_bytes()
