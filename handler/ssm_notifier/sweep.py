@@ -62,7 +62,7 @@ PROBLEMS_BUDGET_BYTES = 30_000
 OMISSION_LINES_BYTES = 200
 
 RATE = re.compile(r"rate\(\s*([1-9][0-9]{0,5})\s+(minutes?|hours?|days?)\s*\)", re.IGNORECASE)
-CRON = re.compile(r"cron\([^()]+\)")
+CRON = re.compile(r"cron\(([^()]+)\)")
 DOCUMENT_NAME = re.compile(r"[A-Za-z0-9_.:/-]{3,128}")
 
 # The sweep lists a lot: more patience than the notifier's time-boxed enrichment.
@@ -168,12 +168,44 @@ def parse_rate(expression: str) -> timedelta | None:
     return timedelta(**{unit: int(match.group(1))})
 
 
+def cron_bound(expression: str) -> timedelta | None:
+    """The longest a `cron(...)` schedule can leave between two runs, as an upper bound read from
+    its fields (minutes hours day-of-month month day-of-week year); None if it is not a cron.
+
+    An upper bound, so a weekly or monthly association is not reported as missed on the days it
+    is not due; the price is that a run missed early in a long gap is reported late.
+    """
+    match = CRON.fullmatch(expression.strip())
+    if not match:
+        return None
+    fields = match.group(1).split()
+    if len(fields) != 6:
+        return None
+    _minutes, hours, day_of_month, month, day_of_week, _year = fields
+    if month != "*":
+        return timedelta(days=366)
+    if day_of_month not in ("*", "?"):
+        return timedelta(days=31)
+    if day_of_week not in ("*", "?"):
+        return timedelta(days=7)
+    every = re.fullmatch(r"(?:\*|0)/([1-9][0-9]?)", hours)
+    if every:
+        return timedelta(hours=int(every.group(1)))
+    if hours != "*":
+        return timedelta(days=1)
+    return timedelta(hours=1)
+
+
 def association_period(schedule: str, sweep_period: timedelta) -> Period:
-    """The association's own rate; else the sweep's period (which defaults to 1 day)."""
+    """The association's own rate, or the longest gap its cron allows; else the sweep's period
+    (which defaults to 1 day)."""
     own = parse_rate(schedule)
     if own is not None:
         return Period(own, f"{schedule.strip()}")
-    why = f"{schedule.strip()[:100]} is not a rate" if schedule.strip() else "no schedule"
+    bound = cron_bound(schedule)
+    if bound is not None:
+        return Period(bound, f"{schedule.strip()[:100]}: at most {duration_text(bound)} apart")
+    why = f"{schedule.strip()[:100]} is not a rate or cron" if schedule.strip() else "no schedule"
     return Period(sweep_period, f"{why}: the sweep's period is used")
 
 

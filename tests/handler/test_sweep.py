@@ -514,7 +514,8 @@ def test_several_tag_targets_must_all_match(aws) -> None:
         ("rate(30 minutes)", timedelta(days=1), "2026-05-04T05:27:00.000Z"),
         ("rate(12 hours)", timedelta(days=1), "2026-05-03T17:00:00.000Z"),
         ("rate(7 days)", timedelta(days=1), "2026-04-27T05:00:00.000Z"),
-        ("cron(0 2 ? * SUN *)", timedelta(hours=6), "2026-05-03T23:24:00.000Z"),
+        ("cron(0 2 ? * SUN *)", timedelta(hours=6), "2026-04-27T05:00:00.000Z"),  # 7 days + 1 h
+        ("at(2026-05-04T06:00:00)", timedelta(hours=6), "2026-05-03T23:24:00.000Z"),
         ("", timedelta(days=1), SINCE_DAILY),
     ],
 )

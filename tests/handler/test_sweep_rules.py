@@ -113,10 +113,11 @@ def test_rate_parsing(expression, length) -> None:
     [
         ("rate(30 minutes)", timedelta(minutes=30), "rate(30 minutes)"),
         ("rate(2 days)", timedelta(days=2), "rate(2 days)"),
+        ("cron(0 2 ? * SUN *)", timedelta(days=7), "cron(0 2 ? * SUN *): at most 7 days apart"),
         (
-            "cron(0 2 ? * SUN *)",
+            "at(2026-05-04T06:00:00)",
             timedelta(hours=6),
-            "cron(0 2 ? * SUN *) is not a rate: the sweep's period is used",
+            "at(2026-05-04T06:00:00) is not a rate or cron: the sweep's period is used",
         ),
         ("", timedelta(hours=6), "no schedule: the sweep's period is used"),
     ],
@@ -303,3 +304,21 @@ def test_pager_makes_no_call_once_the_time_budget_is_spent() -> None:
     with pytest.raises(OutOfTimeError):
         Pager(lambda: 9.9, 10).items(call, {}, lambda page: page["Items"])
     assert calls == []
+
+
+@pytest.mark.parametrize(
+    ("expression", "bound"),
+    [
+        ("cron(0 2 ? * SUN *)", timedelta(days=7)),  # weekly
+        ("cron(0 2 ? * MON-FRI *)", timedelta(days=7)),  # an upper bound, not the usual gap
+        ("cron(0 2 1 * ? *)", timedelta(days=31)),  # monthly
+        ("cron(0 2 1 1,7 ? *)", timedelta(days=366)),  # some months only
+        ("cron(30 4 * * ? *)", timedelta(days=1)),  # daily
+        ("cron(0 */6 * * ? *)", timedelta(hours=6)),
+        ("cron(15 * * * ? *)", timedelta(hours=1)),
+        ("cron(0 2 * *)", None),  # not AWS's six fields
+        ("rate(1 day)", None),
+    ],
+)
+def test_cron_bound_is_the_longest_gap_the_schedule_allows(expression, bound) -> None:
+    assert sweep.cron_bound(expression) == bound
