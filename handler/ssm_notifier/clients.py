@@ -20,11 +20,12 @@ CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def make_client(service: str) -> Any:
+def make_client(service: str, options: dict[str, dict[str, Any]] = CLIENT_OPTIONS) -> Any:
+    """A boto3 client with the timeouts and retries `options` gives its service."""
     import boto3
     from botocore.config import Config
 
-    return boto3.client(service, config=Config(**CLIENT_OPTIONS[service]))
+    return boto3.client(service, config=Config(**options[service]))
 
 
 class ClientCache:

@@ -10,16 +10,18 @@ from .enrich import OutputLookup
 from .events import AssociationEvent
 from .text import (
     CONSOLE_HOSTS,
-    CONTROL_CHARS,
     MESSAGE_BUDGET_BYTES,
+    OMISSION_LINES_BYTES,
     REGION_PATTERN,
     SUBJECT_MAX_CHARS,
     URL_SAFE_ID,
     ascii_text,
+    clean,
+    plural,
+    shorten,
+    utf8_size,
 )
 
-# Room kept for the lines that say what was left out.
-OMISSION_LINES_BYTES = 200
 FIELD_MAX_CHARS = 4_000
 
 # Subject order of the final statuses; any other status follows, alphabetically.
@@ -110,12 +112,8 @@ def subject(group: Group) -> str:
     counts = ascii_text(status_counts(group))
     name_room = SUBJECT_MAX_CHARS - len("[SSM] : ") - len(counts)
     if name_room >= 12:
-        return f"[SSM] {_shorten(name, name_room)}: {counts}"
-    return _shorten(f"[SSM] {name}: {counts}", SUBJECT_MAX_CHARS)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+        return f"[SSM] {shorten(name, name_room)}: {counts}"
+    return shorten(f"[SSM] {name}: {counts}", SUBJECT_MAX_CHARS)
 
 
 def message(group: Group, budget_bytes: int = MESSAGE_BUDGET_BYTES) -> str:
@@ -125,18 +123,18 @@ def message(group: Group, budget_bytes: int = MESSAGE_BUDGET_BYTES) -> str:
     (successes), each cut announced in the text.
     """
     lines = [_header(group)]
-    room = budget_bytes - OMISSION_LINES_BYTES - _size(lines[0])
+    room = budget_bytes - OMISSION_LINES_BYTES - utf8_size(lines[0])
     listed, room = _fill(lines, (_entry_text(entry) for entry in group.entries), room)
     hidden = len(group.entries) - listed
     if hidden:
-        lines.append(f"... and {hidden} more {_plural(hidden, 'instance')} (message size limit)")
+        lines.append(f"... and {hidden} more {plural(hidden, 'instance')} (message size limit)")
         lines.append(f"{len(group.entries)} raw events omitted (message size limit)")
         return "\n".join(lines)
     lines.append(f"Raw events ({len(group.entries)}):")
     raw_texts = (
         json.dumps(entry.event.raw, indent=2, ensure_ascii=False) + "\n" for entry in group.entries
     )
-    included, _ = _fill(lines, raw_texts, room - _size(lines[-1]))
+    included, _ = _fill(lines, raw_texts, room - utf8_size(lines[-1]))
     if included < len(group.entries):
         lines.append(f"{len(group.entries) - included} raw events omitted (message size limit)")
     return "\n".join(lines)
@@ -149,7 +147,7 @@ def _fill(lines: list[str], texts: Iterable[str], room: int) -> tuple[int, int]:
     """
     count = 0
     for text in texts:
-        size = _size(text) + 1  # and the newline that joins it
+        size = utf8_size(text) + 1  # and the newline that joins it
         if size > room:
             break
         lines.append(text)
@@ -173,7 +171,7 @@ def _header(group: Group) -> str:
     link = _console_link(first, f"state-manager/{first.association_id}/description")
     if link:
         lines.append(f"Console:     {link}")
-    return _clean("\n".join(lines)) + "\n"
+    return clean("\n".join(lines)) + "\n"
 
 
 def _entry_text(entry: Entry) -> str:
@@ -193,7 +191,7 @@ def _entry_text(entry: Entry) -> str:
         lines.append(_field("Reported", f"{len(entry.message_ids)} times (duplicates collapsed)"))
     if entry.output is not None:
         lines.extend(_output_lines(entry.output))
-    return _clean("\n".join(lines)) + "\n"
+    return clean("\n".join(lines)) + "\n"
 
 
 def _output_lines(output: OutputLookup) -> list[str]:
@@ -224,16 +222,3 @@ def _console_link(event: AssociationEvent, page: str) -> str:
     if not host or not REGION_PATTERN.fullmatch(event.region) or not ids_ok:
         return ""
     return f"https://{host}/systems-manager/{page}?region={event.region}"
-
-
-def _clean(text: str) -> str:
-    """Drop control characters (escape codes in command output) that mail clients show as junk."""
-    return CONTROL_CHARS.sub("", text)
-
-
-def _size(text: str) -> int:
-    return len(text.encode())
-
-
-def _plural(count: int, noun: str) -> str:
-    return noun if count == 1 else noun + "s"

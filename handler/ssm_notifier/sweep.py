@@ -30,21 +30,27 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, NamedTuple
 
-from . import clients, log
-from .clients import ClientCache
+from . import log
+from .clients import CLIENT_OPTIONS as NOTIFIER_CLIENT_OPTIONS
+from .clients import ClientCache, make_client
 from .publish import Pacer, publish_digest
 from .settings import SettingsError, load_settings
 from .targets import Fleet, InstanceState, OutOfTimeError, Pager, describe_target
 from .text import (
     CONSOLE_HOSTS,
-    CONTROL_CHARS,
     MESSAGE_BUDGET_BYTES,
+    OMISSION_LINES_BYTES,
     REGION_PATTERN,
     SUBJECT_MAX_CHARS,
     URL_SAFE_ID,
     ascii_text,
+    clean,
+    plural,
+    shorten,
+    utf8_size,
 )
 
 DEFAULT_PERIOD = timedelta(days=1)
@@ -59,7 +65,6 @@ SSM_PAGE_SIZE = 50
 PUBLISH_RESERVE_SECONDS = 20.0
 # Room in the message for the "could not check" and "targets not checked" sections.
 PROBLEMS_BUDGET_BYTES = 30_000
-OMISSION_LINES_BYTES = 200
 
 RATE = re.compile(r"rate\(\s*([1-9][0-9]{0,5})\s+(minutes?|hours?|days?)\s*\)", re.IGNORECASE)
 CRON = re.compile(r"cron\(([^()]+)\)")
@@ -77,17 +82,10 @@ CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
         "read_timeout": 10,
         "retries": {"mode": "standard", "max_attempts": 5},
     },
-    "sns": clients.CLIENT_OPTIONS["sns"],
+    "sns": NOTIFIER_CLIENT_OPTIONS["sns"],
 }
 
 logger = log.get_logger()
-
-
-def make_client(service: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(service, config=Config(**CLIENT_OPTIONS[service]))
 
 
 def _utc_now() -> datetime:
@@ -100,7 +98,11 @@ class Runtime:
     def __init__(
         self, clients: ClientCache | None = None, now: Callable[[], datetime] = _utc_now
     ) -> None:
-        self.clients = ClientCache(make_client) if clients is None else clients
+        self.clients = (
+            ClientCache(partial(make_client, options=CLIENT_OPTIONS))
+            if clients is None
+            else clients
+        )
         self.now = now
 
 
@@ -513,8 +515,8 @@ def subject(report: SweepReport) -> str:
     name = ascii_text(documents[0] if len(documents) == 1 else f"{len(documents)} documents")
     room = SUBJECT_MAX_CHARS - len(head) - len(tail)
     if room >= 12:
-        return head + _shorten(name, room) + tail
-    return _shorten(ascii_text(head + name + tail), SUBJECT_MAX_CHARS)
+        return head + shorten(name, room) + tail
+    return shorten(ascii_text(head + name + tail), SUBJECT_MAX_CHARS)
 
 
 def message(report: SweepReport, budget_bytes: int = MESSAGE_BUDGET_BYTES) -> str:
@@ -523,16 +525,16 @@ def message(report: SweepReport, budget_bytes: int = MESSAGE_BUDGET_BYTES) -> st
     What could not be checked keeps its own bounded share; instances that do not fit are counted
     in an "... and N more" line.
     """
-    header = _clean(_header(report))
-    problems = _clean(_problems(report, min(PROBLEMS_BUDGET_BYTES, budget_bytes // 4)))
-    room = budget_bytes - OMISSION_LINES_BYTES - _size(header) - _size(problems) - 2
+    header = clean(_header(report))
+    problems = clean(_problems(report, min(PROBLEMS_BUDGET_BYTES, budget_bytes // 4)))
+    room = budget_bytes - OMISSION_LINES_BYTES - utf8_size(header) - utf8_size(problems) - 2
     lines: list[str] = []
     shown = 0
     for result in report.missed:
-        section = _clean(_section(result, report))
+        section = clean(_section(result, report))
         for index, state in enumerate(result.missed):
-            text = _clean(_instance_text(state, report))
-            needed = _size(text) + 1 + (_size(section) + 1 if index == 0 else 0)
+            text = clean(_instance_text(state, report))
+            needed = utf8_size(text) + 1 + (utf8_size(section) + 1 if index == 0 else 0)
             if needed > room:
                 break
             if index == 0:
@@ -545,7 +547,7 @@ def message(report: SweepReport, budget_bytes: int = MESSAGE_BUDGET_BYTES) -> st
         break
     hidden = report.missed_count - shown
     if hidden:
-        lines.append(f"... and {hidden} more {_plural(hidden, 'instance')} (message size limit)\n")
+        lines.append(f"... and {hidden} more {plural(hidden, 'instance')} (message size limit)\n")
     return "\n".join([header, *lines, problems]).rstrip() + "\n"
 
 
@@ -633,14 +635,14 @@ def _problems(report: SweepReport, budget_bytes: int) -> str:
 
 def _bounded_list(title: str, items: list[str], share: int) -> str:
     lines = [title]
-    used = _size(title)
+    used = utf8_size(title)
     for index, item in enumerate(items):
-        item = _shorten(item, 1000)
-        if used + _size(item) + 1 > share:
+        item = shorten(item, 1000)
+        if used + utf8_size(item) + 1 > share:
             lines.append(f"  ... and {len(items) - index} more")
             break
         lines.append(item)
-        used += _size(item) + 1
+        used += utf8_size(item) + 1
     return "\n".join(lines) + "\n"
 
 
@@ -760,21 +762,5 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _clean(text: str) -> str:
-    return CONTROL_CHARS.sub("", text)
-
-
-def _size(text: str) -> int:
-    return len(text.encode())
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
-
-
 def _counted(count: int, noun: str) -> str:
-    return f"{count} {_plural(count, noun)}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return noun if count == 1 else noun + "s"
+    return f"{count} {plural(count, noun)}"

@@ -8,6 +8,8 @@ import unicodedata
 
 # SNS allows 262,144 bytes; the margin covers the SNS envelope and anything we mis-estimate.
 MESSAGE_BUDGET_BYTES = 240_000
+# Room kept for the lines that say what was left out of a message.
+OMISSION_LINES_BYTES = 200
 SUBJECT_MAX_CHARS = 99
 
 CONSOLE_HOSTS = {
@@ -32,3 +34,21 @@ def ascii_text(text: str) -> str:
         elif not unicodedata.combining(char):
             kept.append("?")
     return " ".join("".join(kept).split())
+
+
+def clean(text: str) -> str:
+    """Drop control characters (escape codes in command output) that mail clients show as junk."""
+    return CONTROL_CHARS.sub("", text)
+
+
+def utf8_size(text: str) -> int:
+    """Size as SNS counts it: UTF-8 bytes."""
+    return len(text.encode())
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def plural(count: int, noun: str) -> str:
+    return noun if count == 1 else noun + "s"

@@ -7,17 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 HANDLER_ROOT = Path(__file__).resolve().parents[2] / "handler"
 
 
-def test_importing_the_handler_imports_no_boto3_and_reads_no_settings() -> None:
+@pytest.mark.parametrize("entry_module", ["ssm_notifier.notify", "ssm_notifier.sweep"])
+def test_importing_a_handler_imports_no_boto3_and_reads_no_settings(entry_module: str) -> None:
     environ = {key: value for key, value in os.environ.items() if key != "TOPIC_ARN"}
     environ["PYTHONPATH"] = str(HANDLER_ROOT)
     result = subprocess.run(
         [
             sys.executable,
             "-c",
-            "import sys; import ssm_notifier.notify; "
+            f"import sys; import {entry_module}; "
             "print('boto3' in sys.modules, 'botocore' in sys.modules)",
         ],
         env=environ,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -63,24 +60,6 @@ def test_a_missing_or_bad_variable_is_named(changes, error) -> None:
 )
 def test_the_sweep_period_is_its_rate_else_one_day(schedule, period) -> None:
     assert sweep.load_sweep_settings({**ENV, "SWEEP_SCHEDULE": schedule}).sweep_period == period
-
-
-def test_importing_the_sweep_imports_no_boto3_and_reads_no_settings() -> None:
-    environ = {key: value for key, value in os.environ.items() if key != "TOPIC_ARN"}
-    environ["PYTHONPATH"] = str(HANDLER_ROOT)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; import ssm_notifier.sweep; "
-            "print('boto3' in sys.modules, 'botocore' in sys.modules)",
-        ],
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.split() == ["False", "False"]
 
 
 # Periods
