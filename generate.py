@@ -17,6 +17,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from troposphere import Template
+
 from templates.config import Config, ConfigError
 from templates.parent import build_all
 from templates.readme import architecture, sections
@@ -28,24 +30,16 @@ DIAGRAM_FILE = "architecture.mmd"
 GENERATED_FILES = ("*.yaml", "*.mmd")
 
 
-def render(config: Config) -> dict[str, str]:
-    """build/ file name -> text. Pure: the same config gives the same bytes."""
-    return _render(build_all(config))
-
-
-def _render(templates) -> dict[str, str]:
+def render(templates: dict[str, Template]) -> dict[str, str]:
+    """build/ file name -> text. Pure: the same templates give the same bytes."""
     files = {name: template.to_yaml() for name, template in templates.items()}
-    files[DIAGRAM_FILE] = architecture(_as_dicts(templates))
+    files[DIAGRAM_FILE] = architecture(as_dicts(templates))
     return files
 
 
-def render_readme(config: Config, readme: str) -> str:
+def render_readme(templates: dict[str, Template], readme: str) -> str:
     """README.md with every `<!-- generated:NAME -->` section rewritten from the templates."""
-    return _render_readme(build_all(config), readme)
-
-
-def _render_readme(templates, readme: str) -> str:
-    generated = sections(_as_dicts(templates)) | {"sample-email": sample_email()}
+    generated = sections(as_dicts(templates)) | {"sample-email": sample_email()}
     for name, text in generated.items():
         pattern = re.compile(
             rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.DOTALL
@@ -58,7 +52,7 @@ def _render_readme(templates, readme: str) -> str:
     return readme
 
 
-def _as_dicts(templates) -> dict[str, dict]:
+def as_dicts(templates: dict[str, Template]) -> dict[str, dict]:
     return {name: template.to_dict() for name, template in templates.items()}
 
 
@@ -94,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"generate.py: bad config: {error}", file=sys.stderr)
         return 2
-    rendered = _render(templates)
+    rendered = render(templates)
     readme_now = README.read_text(encoding="utf-8")
-    readme = _render_readme(templates, readme_now)
+    readme = render_readme(templates, readme_now)
 
     if args.check:
         stale = [f"build/{name}" for name in stale_files(rendered, BUILD_DIR)]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from awacs.aws import Allow, Policy, Principal, Statement
-from troposphere import AWSProperty, Sub, Template, awslambda
+from awacs import sqs as sqs_actions
+from awacs.aws import Allow, ArnEquals, Condition, Policy, Principal, Statement
+from troposphere import AWSProperty, GetAtt, Ref, Sub, Template, awslambda, events, sqs
 from troposphere.validators import integer
+
+from templates.config import Config
 
 POLICY_VERSION = "2012-10-17"
 
@@ -81,3 +84,39 @@ class LocalCodeFunction(awslambda.Function):
         "Code": (str, True),
         "LoggingConfig": (FunctionLoggingConfig, False),
     }
+
+
+def retrying_rule_target(target_id: str, arn, dead_letter_arn, config: Config) -> events.Target:
+    """A rule target that EventBridge retries for up to a day, then sends to `dead_letter_arn`
+    instead of dropping the event."""
+    return events.Target(
+        Id=target_id,
+        Arn=arn,
+        RetryPolicy=events.RetryPolicy(
+            MaximumRetryAttempts=config.target_retry_attempts,
+            MaximumEventAgeInSeconds=config.target_max_event_age_seconds,
+        ),
+        DeadLetterConfig=events.DeadLetterConfig(Arn=dead_letter_arn),
+    )
+
+
+def only_rule_may_send(
+    title: str, sid: str, rule: events.Rule, queues: list[sqs.Queue]
+) -> sqs.QueuePolicy:
+    """A queue policy that lets EventBridge send to `queues` for `rule` alone."""
+    return sqs.QueuePolicy(
+        title,
+        Queues=[Ref(queue) for queue in queues],
+        PolicyDocument=policy_document(
+            [
+                Statement(
+                    Sid=sid,
+                    Effect=Allow,
+                    Principal=Principal("Service", "events.amazonaws.com"),
+                    Action=[sqs_actions.SendMessage],
+                    Resource=[GetAtt(queue, "Arn") for queue in queues],
+                    Condition=Condition(ArnEquals("aws:SourceArn", GetAtt(rule, "Arn"))),
+                )
+            ]
+        ),
+    )

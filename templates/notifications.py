@@ -15,7 +15,7 @@ from typing import NamedTuple
 from awacs import kms as kms_actions
 from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
-from awacs.aws import Allow, ArnEquals, ArnLike, Condition, Principal, Statement
+from awacs.aws import Allow, ArnLike, Condition, Principal, Statement
 from troposphere import (
     GetAtt,
     Output,
@@ -36,7 +36,9 @@ from templates.common import (
     EventSourceScalingConfig,
     checkov_skips,
     new_template,
+    only_rule_may_send,
     policy_document,
+    retrying_rule_target,
 )
 from templates.config import Config
 
@@ -112,36 +114,18 @@ def build(config: Config) -> Template:
             },
             State="ENABLED",
             Targets=[
-                events.Target(
-                    Id="NotificationQueue",
-                    Arn=GetAtt(queue, "Arn"),
-                    RetryPolicy=events.RetryPolicy(
-                        MaximumRetryAttempts=config.target_retry_attempts,
-                        MaximumEventAgeInSeconds=config.target_max_event_age_seconds,
-                    ),
-                    DeadLetterConfig=events.DeadLetterConfig(Arn=GetAtt(dead_letter_queue, "Arn")),
+                retrying_rule_target(
+                    "NotificationQueue",
+                    GetAtt(queue, "Arn"),
+                    GetAtt(dead_letter_queue, "Arn"),
+                    config,
                 )
             ],
         )
     )
     # Only this rule may send, to the queue and (for deliveries it gave up on) the DLQ.
     template.add_resource(
-        sqs.QueuePolicy(
-            "QueuePolicy",
-            Queues=[Ref(queue), Ref(dead_letter_queue)],
-            PolicyDocument=policy_document(
-                [
-                    Statement(
-                        Sid="RuleSendsEvents",
-                        Effect=Allow,
-                        Principal=Principal("Service", "events.amazonaws.com"),
-                        Action=[sqs_actions.SendMessage],
-                        Resource=[GetAtt(queue, "Arn"), GetAtt(dead_letter_queue, "Arn")],
-                        Condition=Condition(ArnEquals("aws:SourceArn", GetAtt(rule, "Arn"))),
-                    )
-                ]
-            ),
-        )
+        only_rule_may_send("QueuePolicy", "RuleSendsEvents", rule, [queue, dead_letter_queue])
     )
 
     log_group = template.add_resource(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from awacs import ec2 as ec2_actions
 from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
-from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement
+from awacs.aws import Allow, Statement
 from troposphere import (
     GetAtt,
     Join,
@@ -30,7 +30,8 @@ from templates.common import (
     FUNCTION_CHECKOV_SKIPS,
     checkov_skips,
     new_template,
-    policy_document,
+    only_rule_may_send,
+    retrying_rule_target,
 )
 from templates.config import Config
 
@@ -100,14 +101,8 @@ def build(config: Config) -> Template:
             ScheduleExpression=Ref(schedule),
             State="ENABLED",
             Targets=[
-                events.Target(
-                    Id="SweepFunction",
-                    Arn=GetAtt(function, "Arn"),
-                    RetryPolicy=events.RetryPolicy(
-                        MaximumRetryAttempts=config.target_retry_attempts,
-                        MaximumEventAgeInSeconds=config.target_max_event_age_seconds,
-                    ),
-                    DeadLetterConfig=events.DeadLetterConfig(Arn=GetAtt(failures, "Arn")),
+                retrying_rule_target(
+                    "SweepFunction", GetAtt(function, "Arn"), GetAtt(failures, "Arn"), config
                 )
             ],
         )
@@ -122,22 +117,7 @@ def build(config: Config) -> Template:
         )
     )
     template.add_resource(
-        sqs.QueuePolicy(
-            "SweepFailureQueuePolicy",
-            Queues=[Ref(failures)],
-            PolicyDocument=policy_document(
-                [
-                    Statement(
-                        Sid="ScheduleDeadLetters",
-                        Effect=Allow,
-                        Principal=Principal("Service", "events.amazonaws.com"),
-                        Action=[sqs_actions.SendMessage],
-                        Resource=[GetAtt(failures, "Arn")],
-                        Condition=Condition(ArnEquals("aws:SourceArn", GetAtt(rule, "Arn"))),
-                    )
-                ]
-            ),
-        )
+        only_rule_may_send("SweepFailureQueuePolicy", "ScheduleDeadLetters", rule, [failures])
     )
     for alarm in [
         functions.alarm(

@@ -19,7 +19,7 @@ def run_generate(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_rendering_is_byte_identical_from_run_to_run():
-    assert generate.render(Config()) == generate.render(Config())
+    assert generate.render(build_all(Config())) == generate.render(build_all(Config()))
 
 
 def test_committed_build_matches_the_code():
@@ -37,7 +37,7 @@ def test_check_names_each_stale_and_unexpected_file(tmp_path, monkeypatch):
     (build_copy / "logging.yaml").unlink()
     monkeypatch.setattr(generate, "BUILD_DIR", build_copy)
     assert generate.main(["--check"]) == 1
-    assert sorted(generate.stale_files(generate.render(Config()), build_copy)) == [
+    assert sorted(generate.stale_files(generate.render(build_all(Config())), build_copy)) == [
         "leftover.yaml",
         "logging.yaml",
         "network.yaml",
@@ -58,7 +58,7 @@ def test_generate_writes_every_file_and_prints_one_line_each(scratch, capsys):
     assert generate.main([]) == 0
     lines = capsys.readouterr().out.splitlines()
     written = sorted(path.name for path in (scratch / "build").iterdir())
-    assert written == sorted(generate.render(Config()))
+    assert written == sorted(generate.render(build_all(Config())))
     assert len(lines) == len(written)
     assert all(line.endswith(" bytes") for line in lines)
     assert sum("resources" in line for line in lines) == len(build_all(Config()))
