@@ -522,3 +522,34 @@ def test_the_command_exits_2_with_one_line_on_a_rejected_expression(expression: 
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1
     assert result.stderr.startswith(f"schedule not understood: {expression!r}: ")
+
+
+def test_the_command_says_how_the_fields_are_read() -> None:
+    seven = run_command("--at", "2026-05-04T06:00:00Z", "cron(0 0 2 ? * SUN *)")
+    six = run_command("--at", "2026-05-04T06:00:00Z", "cron(0 2 ? * SUN *)")
+
+    expected = "seconds=0 minutes=0 hours=2 day-of-month=? month=* day-of-week=SUN year=*"
+    assert expected in seven.stdout.splitlines()[0]
+    assert expected in six.stdout.splitlines()[0]
+
+
+def test_importing_the_reader_stays_cheap() -> None:
+    """The sweep imports it at cold start: no boto3, no argparse (the command's), no zoneinfo."""
+    environ = {**os.environ, "PYTHONPATH": str(HANDLER_ROOT)}
+    heavy = ("boto3", "botocore", "argparse", "zoneinfo", "calendar", "dataclasses")
+    probe = f"import sys, ssm_notifier.schedule; print([m for m in {heavy!r} if m in sys.modules])"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            f"import sys; sys.path.insert(0, {str(HANDLER_ROOT)!r}); {probe}",
+        ],
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+
+    assert result.stdout.strip() == "[]"
