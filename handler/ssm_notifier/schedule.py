@@ -193,12 +193,13 @@ class RateSchedule(Schedule):
             return None
 
     def describe(self) -> str:
+        every = self.expression.removeprefix("rate(").removesuffix(")")
         if self.anchor is None:
             return (
-                f"rate: every {_seconds(self.every)} s, no anchor: the previous run is at most "
-                "one period back, the next at most one period ahead"
+                f"rate: every {every}, no anchor: the previous run is at most one period back, "
+                "the next at most one period ahead"
             )
-        return f"rate: every {_seconds(self.every)} s, counted from {iso(self.anchor)}"
+        return f"rate: every {every}, counted from {iso(self.anchor)}"
 
 
 class CronSchedule(Schedule):
@@ -355,9 +356,9 @@ def iso(moment: datetime) -> str:
 
 # Reading rate(...) and at(...)
 
-_RATE = re.compile(r"rate\((\d+) +([a-z]+)\)")
+_RATE = re.compile(r"rate\((\d+) +([a-z]+)\)", re.ASCII)
 _RATE_UNITS = {"minute": 60, "hour": 3600, "day": 86400}
-_AT = re.compile(r"at\((\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\)")
+_AT = re.compile(r"at\((\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\)", re.ASCII)
 
 
 def _read_rate(text: str, anchor: datetime | None) -> RateSchedule:
@@ -483,7 +484,7 @@ def _item_values(name: str, item: str) -> list[int]:
     step = 1
     if slash:
         count = highest - lowest + 1
-        if not step_text.isdigit() or not 1 <= int(step_text) <= count:
+        if not _is_number(step_text) or not 1 <= int(step_text) <= count:
             raise ScheduleError(f"{name}: step {step_text!r} is not a whole number 1 to {count}")
         step = int(step_text)
     if base == "*":
@@ -507,7 +508,7 @@ def _value(name: str, text: str) -> int:
     lowest, highest, names, _wraps = _BOUNDS[name]
     if text in names:
         return names[text]
-    if text.isdigit() and lowest <= int(text) <= highest:
+    if _is_number(text) and lowest <= int(text) <= highest:
         return int(text)
     spelled = f" or {min(names, key=names.get)}-{max(names, key=names.get)}" if names else ""
     raise ScheduleError(f"{name}: {text!r} is not {lowest}-{highest}{spelled}")
@@ -520,7 +521,7 @@ DayRule = Callable[[int, int], tuple[int, ...]]
 def _day_of_month_rule(text: str) -> DayRule:
     if text == "L" or text.startswith("L-"):
         back_text = text[2:] if text != "L" else "0"
-        if not back_text.isdigit() or int(back_text) > 30:
+        if not _is_number(back_text) or int(back_text) > 30:
             raise ScheduleError(f"day-of-month: {text!r} is not L or L-n (n 0-30)")
         back = int(back_text)
         return lambda length, first: (length - back,) if length - back >= 1 else ()
@@ -528,9 +529,10 @@ def _day_of_month_rule(text: str) -> DayRule:
         return lambda length, first: (_weekday_near(length, length, first),)
     if text.endswith("W"):
         day_text = text[:-1]
-        if not day_text.isdigit() or not 1 <= int(day_text) <= 31:
+        if not _is_number(day_text) or not 1 <= int(day_text) <= 31:
             raise ScheduleError(f"day-of-month: {text!r} is not nW (n 1-31) or LW")
         day = int(day_text)
+        # A day the month lacks (31W in April) gives no run that month.
         return lambda length, first: (_weekday_near(day, length, first),) if day <= length else ()
     if "L" in text or "W" in text or "#" in text:
         raise ScheduleError(f"day-of-month: {text!r}: L, L-n, nW and LW stand alone in the field")
@@ -546,7 +548,7 @@ def _day_of_week_rule(text: str) -> DayRule:
             )
         weekday_text, _, nth_text = text.partition("#")
         weekday = _value("day-of-week", weekday_text)
-        if not nth_text.isdigit() or not 1 <= int(nth_text) <= 5:
+        if not _is_number(nth_text) or not 1 <= int(nth_text) <= 5:
             raise ScheduleError(f"day-of-week: {text!r}: the number after '#' is 1 to 5")
         nth = int(nth_text)
 
@@ -596,6 +598,11 @@ def _month_length(year: int, month: int) -> int:
 _LENGTHS = {
     month: (28, 29) if month == 2 else (_month_length(2001, month),) for month in range(1, 13)
 }
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also takes other scripts' digits, which AWS does not."""
+    return text.isascii() and text.isdigit()
 
 
 def _first_after(values: tuple[int, ...], value: int) -> int | None:

@@ -416,6 +416,8 @@ def test_a_cron_reads_its_six_fields_with_seconds_zero() -> None:
         ("cron(0/0 * * * ? *)", "minutes: step '0'"),
         ("cron(0/ * * * ? *)", "minutes: step ''"),
         ("cron(1,,2 * * * ? *)", "minutes: '' is not"),
+        ("cron(\u0661 2 ? * SUN *)", "minutes: '\u0661' is not 0-59"),  # an Arabic-Indic 1
+        ("rate(\u0665 minutes)", "rate(N minute|minutes"),
         # '#': 1 to 5, and one expression only (EB's own invalid example).
         ("cron(0 0 ? * THU#6 *)", "the number after '#' is 1 to 5"),
         ("cron(0 0 ? * 3#1,6#3 *)", "with '#' the field holds one expression"),
