@@ -537,13 +537,14 @@ def test_the_command_says_how_the_fields_are_read() -> None:
 
 def test_importing_the_reader_stays_cheap() -> None:
     """The sweep imports it at cold start: no boto3, no argparse (the command's), no zoneinfo."""
-    environ = {**os.environ, "PYTHONPATH": str(HANDLER_ROOT)}
+    environ = dict(os.environ)
     heavy = ("boto3", "botocore", "argparse", "zoneinfo", "calendar", "dataclasses")
     probe = f"import sys, ssm_notifier.schedule; print([m for m in {heavy!r} if m in sys.modules])"
     result = subprocess.run(
         [
             sys.executable,
             "-I",
+            "-B",
             "-c",
             f"import sys; sys.path.insert(0, {str(HANDLER_ROOT)!r}); {probe}",
         ],
