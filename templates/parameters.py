@@ -154,12 +154,28 @@ INSTANCE_TYPE_PATTERN = (
     r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\."
     r"(nano|micro|small|medium|large|[1-9][0-9]*xlarge|xlarge|metal|metal-[1-9][0-9]*xl)$"
 )
-# EC2 VPC CIDR blocks are /16 to /28 ("VPC CIDR blocks", Amazon VPC user guide); /26 at most
-# here, so two /27 public subnets fit.
-CIDR_PATTERN = (
-    r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
-    r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-6])$"
-)
+# EC2 VPC CIDR blocks are /16 to /28 ("VPC CIDR blocks", Amazon VPC user guide) and name a
+# network, so the host bits are zero (EC2 rejects 10.0.0.5/24); /26 at most here, so two /27
+# public subnets fit. One alternative per prefix length lists the octet values it can end on.
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+
+
+def _network_octet(block: int) -> str:
+    """The octet values that are multiples of `block` (any octet when block is 1)."""
+    if block == 1:
+        return _OCTET
+    return "(" + "|".join(str(value) for value in range(0, 256, block)) + ")"
+
+
+def _network(prefix: int) -> str:
+    if prefix <= 24:
+        third, fourth = _network_octet(2 ** (24 - prefix)), "0"
+    else:
+        third, fourth = _OCTET, _network_octet(2 ** (32 - prefix))
+    return rf"{_OCTET}\.{_OCTET}\.{third}\.{fourth}/{prefix}"
+
+
+CIDR_PATTERN = whole("|".join(_network(prefix) for prefix in range(16, 27)))
 # SSM parameter names ("Requirements and constraints for parameter names", SSM user guide):
 # a-z A-Z 0-9 _ . -, a hierarchy of at most 15 levels starts with /; 1011 characters at most.
 SSM_PARAMETER_NAME_PATTERN = r"^((/[A-Za-z0-9_.-]+){1,15}|[A-Za-z0-9_.-]+)$"
@@ -221,13 +237,13 @@ def image_parameter_name(config: Config) -> Parameter:
 
 def output_retention_days(config: Config) -> Parameter:
     # S3 lifecycle Expiration Days is a positive whole number ("Lifecycle configuration
-    # elements", S3 user guide); 3650 is this product's ceiling.
+    # elements", S3 user guide): a String with a pattern, since a Number parameter takes 1.5;
+    # 3650 is this product's ceiling (config.validate).
     return Parameter(
         "OutputRetentionDays",
-        Type="Number",
-        Default=config.default_output_retention_days,
-        MinValue=1,
-        MaxValue=3650,
+        Type="String",
+        Default=str(config.default_output_retention_days),
+        AllowedPattern=whole(integer_range(1, 3650)),
         Description="Days association output (and its access log) is kept in the bucket",
         ConstraintDescription="a whole number of days from 1 to 3650",
     )

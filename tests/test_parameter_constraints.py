@@ -10,6 +10,8 @@ sources are botocore's service models, which the last tests read directly.
 
 from __future__ import annotations
 
+import ipaddress
+import random
 import re
 
 import pytest
@@ -73,8 +75,30 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["", "t3", "T3.MICRO", "t3 micro", "t3.", "t3.huge", "t3.0xlarge", "t3-.micro", "-t3.nano"],
     ),
     "VpcCidr": (
-        ["10.0.0.0/24", "172.16.0.0/16", "192.168.4.0/26"],
-        ["10.0.0.0/27", "10.0.0.0/8", "10.0.0.256/24", "10.0.0.0", "ten/24", "010.0.0.0/24", ""],
+        [
+            "10.0.0.0/24",
+            "172.16.0.0/16",
+            "10.1.128.0/17",
+            "10.1.254.0/23",
+            "192.168.4.0/26",
+            "192.168.4.192/26",
+            "255.255.255.128/25",
+        ],
+        [
+            "",
+            "10.0.0.0",
+            "ten/24",
+            "10.0.0.0/27",
+            "10.0.0.0/15",
+            "10.0.0.0/8",
+            "10.0.0.256/24",
+            "010.0.0.0/24",
+            "10.0.0.5/24",
+            "10.0.1.0/16",
+            "10.0.64.0/17",
+            "10.1.255.0/23",
+            "192.168.4.32/26",
+        ],
     ),
     "ImageParameterName": (
         [
@@ -95,7 +119,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "ImageId": (["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"], []),
-    "OutputRetentionDays": (["1", "90", "3650"], ["0", "3651", "-5", "ninety", "1.5x"]),
+    "OutputRetentionDays": (
+        ["1", "90", "3650"],
+        ["", "0", "3651", "-5", "ninety", "1.5", "1.5x", "090", "1e3"],
+    ),
     "LogRetentionDays": (
         [str(days) for days in parameters.LOG_RETENTION_CHOICES],
         ["0", "2", "31", "3650", "3652", "forever"],
@@ -398,6 +425,19 @@ def test_integer_range_matches_exactly_its_numbers(low, high):
     for number in range(0, high * 2 + 12):
         assert (re.fullmatch(pattern, str(number)) is not None) == (low <= number <= high), number
     assert not re.fullmatch(pattern, "0" + str(high))
+
+
+def test_cidr_pattern_is_a_network_of_16_to_26_bits(parent):
+    """The pattern agrees with the standard library's strict network parser."""
+    spec, generator = parent["Parameters"]["VpcCidr"], random.Random(12)
+    for _ in range(5000):
+        octets = [generator.choice([0, 64, 128, 192, generator.randrange(256)]) for _ in "abcd"]
+        value = ".".join(map(str, octets)) + f"/{generator.randrange(14, 29)}"
+        try:
+            network = ipaddress.ip_network(value, strict=True)
+        except ValueError:
+            network = None
+        assert accepts(spec, value) == (network is not None and 16 <= network.prefixlen <= 26)
 
 
 # --- The sources: botocore's service models ---------------------------------------------------
