@@ -1,12 +1,13 @@
 """The Guard invariants hold on build/, and each one fails on a template that breaks it."""
 
 import copy
+import re
 from collections.abc import Callable
 
 import pytest
 from template_helpers import BUILD_DIR
 
-from policy.guard import failed_rules, load_template, main
+from policy.guard import RULES_FILE, failed_rules, load_template, main
 
 TEMPLATES = {path.name: load_template(path) for path in sorted(BUILD_DIR.glob("*.yaml"))}
 
@@ -95,6 +96,44 @@ def literal_partition_in_bucket_policy(t):
     statement["Resource"] = [{"Fn::Sub": "arn:aws-cn:s3:::${OutputBucket}/*"}]
 
 
+def tls_statement(t: dict, policy: str = "OutputBucketPolicy") -> dict:
+    statements = t["Resources"][policy]["Properties"]["PolicyDocument"]["Statement"]
+    return next(s for s in statements if s["Sid"] == "DenyInsecureTransport")
+
+
+def bucket_policy_without_tls_deny(t):
+    statements = t["Resources"]["AccessLogBucketPolicy"]["Properties"]["PolicyDocument"]
+    statements["Statement"] = [s for s in statements["Statement"] if s["Effect"] != "Deny"]
+
+
+def tls_deny_turned_allow(t):
+    tls_statement(t)["Effect"] = "Allow"
+
+
+def tls_deny_on_secure_requests(t):
+    tls_statement(t)["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
+
+
+def tls_deny_for_one_account(t):
+    tls_statement(t)["Principal"] = {"AWS": {"Fn::Sub": "${AWS::AccountId}"}}
+
+
+def tls_deny_for_reads_only(t):
+    tls_statement(t)["Action"] = ["s3:GetObject"]
+
+
+def unconstrained_schedule(t):
+    del t["Parameters"]["AssociationSchedule"]["AllowedPattern"]
+
+
+def unconstrained_parent_statuses(t):
+    del t["Parameters"]["WatchedStatuses"]["AllowedValues"]
+
+
+def unconstrained_sweep_schedule(t):
+    del t["Parameters"]["SweepSchedule"]["AllowedPattern"]
+
+
 BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
     ("notifications.yaml", wildcard_action, "iam_no_wildcard_actions"),
     ("notifications.yaml", everything, "iam_no_wildcard_actions"),
@@ -109,6 +148,14 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
     ("notifications.yaml", log_group_kept_forever, "log_groups_have_retention"),
     ("network.yaml", literal_partition_in_managed_policy, "no_literal_partition"),
     ("logging.yaml", literal_partition_in_bucket_policy, "no_literal_partition"),
+    ("logging.yaml", bucket_policy_without_tls_deny, "bucket_policies_deny_insecure_transport"),
+    ("logging.yaml", tls_deny_turned_allow, "bucket_policies_deny_insecure_transport"),
+    ("logging.yaml", tls_deny_on_secure_requests, "bucket_policies_deny_insecure_transport"),
+    ("logging.yaml", tls_deny_for_one_account, "bucket_policies_deny_insecure_transport"),
+    ("logging.yaml", tls_deny_for_reads_only, "bucket_policies_deny_insecure_transport"),
+    ("association.yaml", unconstrained_schedule, "ssm_eventbridge_inputs_constrained"),
+    ("parent.yaml", unconstrained_parent_statuses, "ssm_eventbridge_inputs_constrained"),
+    ("sweep.yaml", unconstrained_sweep_schedule, "ssm_eventbridge_inputs_constrained"),
 ]
 
 
@@ -151,3 +198,64 @@ def test_literal_partition_in_a_key_principal_is_caught():
     root = broken["Resources"]["Key"]["Properties"]["KeyPolicy"]["Statement"][0]
     root["Principal"]["AWS"] = {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}
     assert set(failed_rules(broken)) == {"no_literal_partition"}
+
+
+# --- The list of SSM and EventBridge inputs in invariants.guard is complete -------------------
+
+# Child parameters the parent fills from another stack's outputs, never from a person's input.
+FROM_STACK_OUTPUTS = {"OutputBucketName"}
+
+
+def guard_input_list() -> set[str]:
+    listing = re.search(r"let ssm_eventbridge_inputs = \[(.*?)\]", RULES_FILE.read_text(), re.S)
+    return set(re.findall(r"'([A-Za-z0-9]+)'", listing.group(1)))
+
+
+def referenced_names(node) -> set[str]:
+    """Names a value refers to: Ref targets and ${Name} in Fn::Sub strings."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::Sub":
+                text = value if isinstance(value, str) else value[0]
+                found |= set(re.findall(r"\$\{([A-Za-z0-9]+)\}", text))
+                found |= referenced_names(value)
+            else:
+                found |= referenced_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= referenced_names(value)
+    return found
+
+
+def test_the_guard_list_names_every_parameter_that_reaches_ssm_or_eventbridge():
+    listed = guard_input_list()
+    reaching: set[str] = set()
+    for template in TEMPLATES.values():
+        declared = set(template.get("Parameters", {}))
+        for resource in template["Resources"].values():
+            if resource["Type"].startswith(("AWS::SSM::", "AWS::Events::", "AWS::Scheduler::")):
+                reaching |= referenced_names(resource.get("Properties", {})) & declared
+    assert {"AssociationSchedule", "SweepSchedule", "WatchedDocuments"} <= reaching
+    assert reaching - FROM_STACK_OUTPUTS <= listed, sorted(reaching - FROM_STACK_OUTPUTS - listed)
+
+
+def test_the_parent_feeds_listed_child_inputs_only_from_listed_parameters():
+    listed, parent = guard_input_list(), TEMPLATES["parent.yaml"]
+    declared = set(parent["Parameters"])
+    for resource in parent["Resources"].values():
+        if resource["Type"] != "AWS::CloudFormation::Stack":
+            continue
+        for name, value in resource["Properties"].get("Parameters", {}).items():
+            sources = referenced_names(value) & declared
+            if name in FROM_STACK_OUTPUTS:
+                assert not sources, f"{name} is fed from {sources}, not a stack output"
+            elif name in listed:
+                assert sources <= listed, f"{name} is fed from unlisted {sources - listed}"
+
+
+def test_every_listed_input_is_declared_somewhere():
+    declared = {name for t in TEMPLATES.values() for name in t.get("Parameters", {})}
+    assert guard_input_list() <= declared

@@ -1,5 +1,7 @@
 """Logging stack: the association output bucket, its access log, and the instance-role policy."""
 
+import re
+
 import pytest
 from template_helpers import one_resource, resources_of_type, statements
 
@@ -33,7 +35,11 @@ def test_objects_expire_after_a_parameterised_number_of_days(logging_stack, titl
     assert rule["Status"] == "Enabled"
     assert rule["ExpirationInDays"] == {"Ref": "OutputRetentionDays"}
     parameter = logging_stack["Parameters"]["OutputRetentionDays"]
-    assert (parameter["MinValue"], parameter["MaxValue"], parameter["Default"]) == (1, 3650, 90)
+    # A whole number of days from 1 to 3650 (a pattern: a Number parameter would take 1.5).
+    assert parameter["Default"] == "90"
+    days = [str(n) for n in range(0, 3700)] + ["1.5", "090"]
+    accepted = [d for d in days if re.fullmatch(parameter["AllowedPattern"], d)]
+    assert accepted == [str(n) for n in range(1, 3651)]
 
 
 def test_requests_to_the_output_bucket_are_logged_to_the_access_log_bucket(logging_stack):
