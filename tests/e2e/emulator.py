@@ -117,7 +117,7 @@ SCRUBBED = (
 
 
 class MotoServer:
-    """moto's server (with `emulator_extensions`) on 127.0.0.1 and a free port; a context manager."""
+    """moto's server (`emulator_extensions`) on 127.0.0.1 and a free port; a context manager."""
 
     def __init__(self, log_path: Path | None = None) -> None:
         self.log_path = log_path

@@ -1,4 +1,4 @@
-"""What the local moto server is taught before it starts: the AWS behaviour the demo needs and moto lacks.
+"""The local moto server, taught first what AWS does, the run needs, and moto lacks.
 
 Runs inside the server process: `python tests/e2e/emulator_extensions.py -H HOST -p PORT` registers
 the pieces below on moto's backends and response classes, then hands over to `moto.server.main`.
@@ -31,7 +31,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-# Association run records: association id -> executions (newest last); (command, instance) -> output.
+# Runs: association id -> its executions (newest last); (command, instance) -> its output.
 _EXECUTIONS: dict[str, list[dict[str, Any]]] = {}
 _INVOCATIONS: dict[tuple[str, str], dict[str, Any]] = {}
 # The one step of AWS-UpdateSSMAgent, the document the demo's association runs.
@@ -56,7 +56,7 @@ def deliver_account_field() -> None:
 
 
 def _output_url(region: str, bucket: str, prefix: str, command_id: str, instance_id: str) -> str:
-    """Where the agent writes a step's stdout: PREFIX/COMMAND/INSTANCE/PLUGIN/stdout (AWS's layout)."""
+    """Where the agent writes a step's stdout: PREFIX/COMMAND/INSTANCE/PLUGIN/stdout."""
     step = PLUGIN.replace(":", "")
     key = "/".join(part for part in (prefix, command_id, instance_id, step, "stdout") if part)
     return f"https://s3.{region}.amazonaws.com/{bucket}/{key}"
