@@ -27,7 +27,8 @@ import uuid
 from pathlib import Path
 
 # The harness's modules by their plain names; the project root for templates.sample_events.
-sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2])]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import moto_workarounds
 from aws_cli import aws_environment

@@ -17,10 +17,10 @@ behaviour (`test_emulator_extensions.py` says when: it checks that moto 5.2 stil
    its targets and each instance's outcome and output; the three read APIs then answer from
    that record with AWS's response shapes (botocore's model serialises them).
 10. SQS StartMessageMoveTask and ListMessageMoveTasks: moto has neither. The task moves every
-   message of the dead-letter queue to `DestinationArn`, or, without one, to the queue whose
-   redrive policy names the dead-letter queue, as AWS does; as on AWS, a message that no SQS
-   queue dead-lettered (EventBridge wrote it) cannot go back without `DestinationArn`, and the
-   task fails. The move happens at once (AWS moves at a rate; the end state is the same).
+   message of the dead-letter queue to `DestinationArn`, or, without one, each back to the SQS
+   queue that dead-lettered it, as AWS does; as on AWS, a message that no
+   SQS queue dead-lettered (EventBridge wrote it) cannot go back without `DestinationArn`, and
+   the task fails. The move happens at once (AWS moves at a rate; the end state is the same).
 """
 
 from __future__ import annotations
@@ -216,25 +216,19 @@ def _body_of(result: Any) -> dict[str, Any]:
 
 
 def start_message_move_task(response: Any) -> Any:
+    """Move the dead-letter queue's messages to DestinationArn, or each back to the SQS queue that
+    dead-lettered it. A message with no such queue (EventBridge wrote it) cannot go back: without
+    DestinationArn the task fails and moves nothing ("Non-SQS queue sources of dead-letter queues
+    ... are currently not supported", StartMessageMoveTask)."""
     backend = response.sqs_backend
     source_arn = response._get_param("SourceArn")
     destination_arn = response._get_param("DestinationArn")
     source = _queue_by_arn(backend, source_arn)
     if source is None:
-        return _sqs_error("ResourceNotFoundException", f"{source_arn} does not exist")
-    if destination_arn is None:
-        redriving = [
-            queue
-            for queue in backend.queues.values()
-            if queue.redrive_policy
-            and queue.redrive_policy.get("deadLetterTargetArn") == source_arn
-        ]
-        destination = redriving[0] if len(redriving) == 1 else None
-    else:
-        destination = _queue_by_arn(backend, destination_arn)
-    handle = str(uuid.uuid4())
+        return _error("ResourceNotFoundException", f"{source_arn} does not exist")
     messages = list(source._messages)
-    task = {
+    handle = str(uuid.uuid4())
+    task: dict[str, Any] = {
         "TaskHandle": handle,
         "SourceArn": source_arn,
         "StartedTimestamp": int(datetime.now(UTC).timestamp() * 1000),
@@ -242,23 +236,25 @@ def start_message_move_task(response: Any) -> Any:
     }
     if destination_arn is not None:
         task["DestinationArn"] = destination_arn
-    if destination is None or (destination_arn is None and messages and not redriving):
+    targets = [
+        _queue_by_arn(backend, destination_arn or getattr(message, _DEAD_LETTERED_FROM, None))
+        for message in messages
+    ]
+    if None in targets:
         task.update(
             Status="FAILED",
             ApproximateNumberOfMessagesMoved=0,
             FailureReason=(
-                "the messages were not dead-lettered by an SQS queue: give DestinationArn"
-                if destination_arn is None
-                else f"{destination_arn} does not exist"
+                f"{destination_arn} does not exist"
+                if destination_arn
+                else "a message was not dead-lettered by an SQS queue: name DestinationArn"
             ),
         )
     else:
-        for message in messages:
+        for message, target in zip(messages, targets, strict=True):
             source._messages.remove(message)
             backend.send_message(
-                destination.name,
-                message.body,
-                message_attributes=message.message_attributes or None,
+                target.name, message.body, message_attributes=message.message_attributes or None
             )
         task.update(Status="COMPLETED", ApproximateNumberOfMessagesMoved=len(messages))
     _MOVE_TASKS.setdefault(source_arn, []).insert(0, task)
@@ -274,12 +270,26 @@ def _queue_by_arn(backend: Any, arn: str | None) -> Any:
     return next((q for q in backend.queues.values() if q.queue_arn == arn), None)
 
 
-def _sqs_error(code: str, message: str) -> tuple[str, dict[str, Any]]:
-    return json.dumps({"__type": code, "message": message}), {"status": 400}
+_FIRST_QUEUE = "_e2e_first_queue_arn"
+_DEAD_LETTERED_FROM = "_e2e_dead_lettered_from"
 
 
 def register_message_move_tasks() -> None:
+    from moto.sqs.models import Queue
     from moto.sqs.responses import SQSResponse
+
+    add_message = Queue.add_message
+
+    def add_remembering_the_source(queue: Any, message: Any) -> None:
+        """A message moved by the queue's redrive is one that was already on another queue."""
+        first = getattr(message, _FIRST_QUEUE, None)
+        if first is None:
+            setattr(message, _FIRST_QUEUE, queue.queue_arn)
+        elif first != queue.queue_arn:
+            setattr(message, _DEAD_LETTERED_FROM, first)
+        add_message(queue, message)
+
+    Queue.add_message = add_remembering_the_source
 
     SQSResponse.start_message_move_task = start_message_move_task
     SQSResponse.list_message_move_tasks = list_message_move_tasks

@@ -30,8 +30,8 @@ import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
 import moto_workarounds
-from awscli.customizations.cloudformation.yamlhelper import yaml_parse
 from aws_cli import CLIENT_TIMEOUT_SECONDS
+from awscli.customizations.cloudformation.yamlhelper import yaml_parse
 from deploy import ARTIFACT_BUCKET, ROOT, Deployment
 from deployed_code import DeployedCode, RuntimeRun, invoke_as_runtime
 from emulator import REGION
