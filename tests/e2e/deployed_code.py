@@ -3,7 +3,7 @@
     code = DeployedCode(unzipped_dir, "ssm_notifier.notify.lambda_handler")
     run = invoke_as_runtime(code, event, configuration)   # response, log lines, request id
 
-The harness plays the Lambda runtime (python3.12 with LoggingConfig): the function's environment
+The harness plays the Lambda Python runtime (with the function's LoggingConfig): the function's environment
 variables and the runtime's own (AWS_LAMBDA_*), a context object, and the runtime's log handling.
 With `LogFormat: JSON` the runtime puts a handler on the root logger whose formatter
 (`RuntimeJsonFormatter`, after awslambdaric's `JsonFormatter`) writes each record as one JSON
@@ -122,17 +122,17 @@ def runtime_logging(
     """The runtime's root log handler for one invocation, writing to `stream`; then restored."""
     logging_config = configuration.get("LoggingConfig") or {}
     json_format = logging_config.get("LogFormat", "Text").upper() == "JSON"
-    level = {"TRACE": "DEBUG", "FATAL": "CRITICAL"}.get(
-        logging_config.get("ApplicationLogLevel", "INFO").upper(),
-        logging_config.get("ApplicationLogLevel", "INFO").upper(),
-    )
+    application_level = logging_config.get("ApplicationLogLevel", "INFO").upper()
+    # Lambda's TRACE and FATAL are Python's DEBUG and CRITICAL.
+    level = {"TRACE": "DEBUG", "FATAL": "CRITICAL"}.get(application_level, application_level)
     handler = logging.StreamHandler(stream)
     handler.setFormatter(RuntimeJsonFormatter() if json_format else RuntimeTextFormatter())
     handler.addFilter(_RequestIdFilter(request_id))
     root = logging.getLogger()
     saved = (root.handlers[:], root.level)
     root.handlers[:] = [handler]
-    root.setLevel(level if json_format else logging.INFO)
+    # Text format: no ApplicationLogLevel, the root logger keeps Python's default (WARNING).
+    root.setLevel(level if json_format else logging.WARNING)
     try:
         yield handler
     finally:

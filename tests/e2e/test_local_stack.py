@@ -402,6 +402,7 @@ def test_moto_still_ignores_what_is_asserted_on_the_templates_instead(local_aws)
     bucket = facts["bucket"]["name"]
     s3 = deployment.client("s3")
     assert facts["function"]["configuration"]["Architectures"] == ["x86_64"]  # template: arm64
+    assert "LoggingConfig" not in facts["function"]["configuration"]  # template: JSON, INFO
     assert facts["bucket"]["encryption"][0]["BucketKeyEnabled"] is False  # template: True
     assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)  # template: Enabled
     assert facts["instance_role"]["attached_policies"] == []  # template: SSM core policy
