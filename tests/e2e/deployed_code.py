@@ -3,8 +3,9 @@
     code = DeployedCode(unzipped_dir, "ssm_notifier.notify.lambda_handler")
     run = invoke_as_runtime(code, event, configuration)   # response, log lines, request id
 
-The harness plays the Lambda Python runtime (with the function's LoggingConfig): the function's environment
-variables and the runtime's own (AWS_LAMBDA_*), a context object, and the runtime's log handling.
+The harness plays the Lambda Python runtime, with the function's LoggingConfig: the function's
+environment variables and the runtime's own (AWS_LAMBDA_*), a context object, and the runtime's
+log handling.
 With `LogFormat: JSON` the runtime puts a handler on the root logger whose formatter
 (`RuntimeJsonFormatter`, after awslambdaric's `JsonFormatter`) writes each record as one JSON
 object: timestamp, level, message, logger, requestId, and every `extra=` key; the root level is
