@@ -58,7 +58,8 @@ def deliver_account_field() -> None:
 def _output_url(region: str, bucket: str, prefix: str, command_id: str, instance_id: str) -> str:
     """Where the agent writes a step's stdout: PREFIX/COMMAND/INSTANCE/PLUGIN/stdout."""
     step = PLUGIN.replace(":", "")
-    key = "/".join(part for part in (prefix, command_id, instance_id, step, "stdout") if part)
+    parts = (prefix.strip("/"), command_id, instance_id, step, "stdout")
+    key = "/".join(part for part in parts if part)
     return f"https://s3.{region}.amazonaws.com/{bucket}/{key}"
 
 
