@@ -12,11 +12,12 @@ import json
 
 import boto3
 from moto import mock_aws
-from notifier_testkit import REGION, FakeClock, make_event
+from notifier_testkit import REGION, FakeClock
 from ssm_notifier.notify import process_batch
 from ssm_notifier.settings import Settings
 
 from templates.config import Config
+from templates.sample_events import association_event
 
 MAX_RECEIVES = Config().max_receive_count
 
@@ -60,7 +61,7 @@ def test_unhandled_records_reach_the_dead_letter_queue_after_the_redrive_count()
         settings = Settings(topic_arn=f"arn:aws:sns:{REGION}:123456789012:deleted")
         sent = {
             sqs.send_message(QueueUrl=queue, MessageBody=body)["MessageId"]
-            for body in ["{not json", json.dumps(make_event("i-0aaa", "Failed"))]
+            for body in ["{not json", json.dumps(association_event("i-0aaa", "Failed"))]
         }
 
         deliveries = 0

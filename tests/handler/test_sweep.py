@@ -16,9 +16,9 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import ANY, Stubber
 from notifier_testkit import REGION, TOPIC_ARN, log_lines
-from ssm_notifier import sweep, targets
+from ssm_notifier import paging, sweep, sweep_check
 from ssm_notifier.clients import ClientCache
-from ssm_notifier.settings import SettingsError
+from ssm_notifier.settings import SettingsError, SweepSettings
 
 DOCUMENT = "AWS-UpdateSSMAgent"
 ASSOC_A = "11111111-1111-4111-8111-111111111111"
@@ -73,8 +73,8 @@ def aws() -> Iterator[Aws]:
         stub.deactivate()
 
 
-def settings(*documents: str, sweep_period: timedelta = timedelta(days=1)) -> sweep.SweepSettings:
-    return sweep.SweepSettings(
+def settings(*documents: str, sweep_period: timedelta = timedelta(days=1)) -> SweepSettings:
+    return SweepSettings(
         topic_arn=TOPIC_ARN, documents=documents or (DOCUMENT,), sweep_period=sweep_period
     )
 
@@ -229,7 +229,7 @@ def stub_publish(aws: Aws):
 # The brief's fleet: one target stopped, one never managed
 
 
-def test_a_stopped_and_an_unmanaged_instance_make_one_digest_naming_both(aws, capsys) -> None:
+def test_a_stopped_and_an_unmanaged_instance_make_one_digest_naming_both(aws, caplog) -> None:
     stub_list(aws, ASSOC_A)
     stub_describe(aws, ASSOC_A, TAG_TARGET, name="update-agent")
     stub_tagged(
@@ -250,7 +250,7 @@ def test_a_stopped_and_an_unmanaged_instance_make_one_digest_naming_both(aws, ca
     assert published["Subject"] == "[SSM] 2 instances missed by AWS-UpdateSSMAgent"
     body = published["Message"]
     assert f"== AWS-UpdateSSMAgent: update-agent ({ASSOC_A}) ==" in body
-    assert "Targets:   tag:Patch=yes" in body
+    assert "Targets:           tag:Patch=yes" in body
     assert "3 targeted, 1 ran, 2 missed" in body
     assert "rate(1 day); period 1 day, runs looked for since 2026-05-03T05:00:00+00:00" in body
     assert "  i-0stopped: stopped (EC2), SSM does not describe stopped instances\n" in body
@@ -268,12 +268,12 @@ def test_a_stopped_and_an_unmanaged_instance_make_one_digest_naming_both(aws, ca
         "https://console.aws.amazon.com/ec2/home?region=us-east-1"
         "#InstanceDetails:instanceId=i-0stopped" in body
     )
-    checked = [line for line in log_lines(capsys.readouterr().out) if "targeted" in line]
+    checked = [line for line in log_lines(caplog.records) if "targeted" in line]
     assert checked[0]["message"] == "association checked"
     assert (checked[0]["targeted"], checked[0]["ran"], checked[0]["missed"]) == (3, 1, 2)
 
 
-def test_a_fleet_where_every_target_ran_publishes_nothing(aws, capsys) -> None:
+def test_a_fleet_where_every_target_ran_publishes_nothing(aws, caplog) -> None:
     stub_list(aws, ASSOC_A)
     stub_describe(aws, ASSOC_A, TAG_TARGET)
     stub_tagged(aws, {"i-01": "running", "i-02": "stopped"}, {"i-01": "Online"})
@@ -293,7 +293,7 @@ def test_a_fleet_where_every_target_ran_publishes_nothing(aws, capsys) -> None:
         "published": False,
     }
     assert aws.published == []
-    messages = [line["message"] for line in log_lines(capsys.readouterr().out)]
+    messages = [line["message"] for line in log_lines(caplog.records)]
     assert "sweep done: nothing missed, no digest published" in messages
 
 
@@ -445,7 +445,7 @@ def test_a_document_that_cannot_be_listed_is_published_as_a_failed_check(aws) ->
     )
 
 
-def test_unresolvable_targets_are_logged_and_never_crash(aws, capsys) -> None:
+def test_unresolvable_targets_are_logged_and_never_crash(aws, caplog) -> None:
     stub_list(aws, ASSOC_A)
     stub_describe(aws, ASSOC_A, [{"Key": "resource-groups:Name", "Values": ["web"]}])
 
@@ -454,7 +454,7 @@ def test_unresolvable_targets_are_logged_and_never_crash(aws, capsys) -> None:
     aws.assert_done()
     assert summary["targets_not_checked"] == 1
     assert summary["published"] is False
-    [warning] = [line for line in log_lines(capsys.readouterr().out) if line["level"] == "WARNING"]
+    [warning] = [line for line in log_lines(caplog.records) if line["level"] == "WARNING"]
     assert warning["message"] == "targets not checked"
     assert warning["targets"] == "resource-groups:Name=web"
 
@@ -472,7 +472,7 @@ def test_unresolvable_targets_are_named_in_a_digest_that_goes_out(aws) -> None:
 
     aws.assert_done()
     body = aws.published[0]["Message"]
-    assert "Note:      no execution in the period: every target counts as missed" in body
+    assert "Note:              no execution in the period: every target counts as missed" in body
     assert "Targets not checked (the sweep resolves InstanceIds and tag targets only):" in body
     assert f"  AWS-UpdateSSMAgent: rg ({ASSOC_A}): resource-groups:Name=web" in body
 
@@ -536,7 +536,7 @@ def test_executions_are_looked_for_over_the_association_period_and_its_grace(
 
 
 def test_too_many_executions_in_a_period_make_the_association_not_checked(aws, monkeypatch):
-    monkeypatch.setattr(sweep, "MAX_EXECUTIONS", 1)
+    monkeypatch.setattr(sweep_check, "MAX_EXECUTIONS", 1)
     stub_list(aws, ASSOC_A)
     stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
     stub_executions(aws, ASSOC_A, EXEC_1, EXEC_2)
@@ -550,7 +550,7 @@ def test_too_many_executions_in_a_period_make_the_association_not_checked(aws, m
 
 
 def test_a_page_cap_cuts_the_target_listing_and_says_so(aws, monkeypatch) -> None:
-    monkeypatch.setattr(targets, "MAX_PAGES_PER_CALL", 1)
+    monkeypatch.setattr(paging, "MAX_PAGES_PER_CALL", 1)
     stub_list(aws, ASSOC_A)
     stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["*"]}])
     stub_nodes(aws, None, {"i-01": "Online"}, next_token="more")
@@ -581,7 +581,7 @@ def test_out_of_time_stops_checking_and_still_publishes_what_was_not_checked(aws
 
 
 def test_associations_over_the_cap_are_counted_as_not_checked(aws, monkeypatch) -> None:
-    monkeypatch.setattr(sweep, "MAX_ASSOCIATIONS", 1)
+    monkeypatch.setattr(sweep_check, "MAX_ASSOCIATIONS", 1)
     stub_list(aws, ASSOC_A, ASSOC_B)
     stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
     stub_executions(aws, ASSOC_A, EXEC_1)

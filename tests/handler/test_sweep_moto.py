@@ -17,6 +17,7 @@ import pytest
 from botocore.stub import Stubber
 from notifier_testkit import REGION
 from ssm_notifier import sweep
+from ssm_notifier.settings import SweepSettings
 
 DOCUMENT = "AWS-UpdateSSMAgent"
 ASSOCIATION_ID = "11111111-1111-4111-8111-111111111111"
@@ -106,7 +107,7 @@ def test_stopped_and_unmanaged_tagged_instances_reach_the_topic(topic, ec2) -> N
         )
 
         summary = sweep.run_sweep(
-            sweep.SweepSettings(topic_arn=topic.arn, documents=(DOCUMENT,)),
+            SweepSettings(topic_arn=topic.arn, documents=(DOCUMENT,)),
             ssm=ssm,
             ec2=ec2,
             sns=topic.sns,
