@@ -29,6 +29,7 @@ import logging
 import math
 import os
 import sys
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 LOGGER_NAME = "ssm_notifier"
@@ -42,7 +43,7 @@ def get_logger() -> logging.Logger:
     return logging.getLogger(LOGGER_NAME)
 
 
-def configure(level: str, environ: dict[str, str] | None = None) -> None:
+def configure(level: str, environ: Mapping[str, str] | None = None) -> None:
     """Prepare this package's logger for an invocation; safe to call on every invocation.
 
     Under the Lambda runtime (AWS_LAMBDA_LOG_FORMAT set) it leaves the lines and their level to

@@ -1,5 +1,10 @@
-"""Schedule periods of the sweep: how long an association may go between runs, read from its
-`rate(...)` or `cron(...)` expression, and the grace added to it.
+"""Schedule periods for the sweep: how long an association may go between runs, and the grace.
+
+The period is the association's own `rate(N minutes|hours|days)`; for a `cron(...)`, the longest
+gap its fields allow (`cron_bound`); with no schedule or anything else, the sweep's own period (its
+`SWEEP_SCHEDULE` if that is a rate, else 1 day). Executions are looked for over the period plus a
+grace of a tenth of it, at most 1 hour, because a run does not start on the exact second: without
+it, a daily association that ran 24 h 30 s ago would count every target as missed.
 
 To be replaced by `schedule` (an exact schedule reader); until then the sweep reads periods here.
 """

@@ -27,6 +27,7 @@ class SettingsError(ValueError):
 
 class Settings(NamedTuple):
     topic_arn: str
+    # Outside Lambda only: deployed, the runtime's level (LoggingConfig.ApplicationLogLevel) rules.
     log_level: str = "INFO"
     enrich_max_lookups: int = 10
     enrich_time_budget_seconds: float = 10.0

@@ -43,30 +43,22 @@ class AssociationResult:
         self,
         document: str,
         association_id: str = "",
-        name: str = "",
-        schedule: str = "",
-        period: Period | None = None,
-        since: datetime | None = None,
-        targets: str = "",
-        targeted: int = 0,
-        ran: int = 0,
+        *,
         missed: list[InstanceState] | None = None,
-        unresolved: tuple[str, ...] = (),
-        notes: list[str] | None = None,
         error: str = "",
     ) -> None:
         self.document = document
         self.association_id = association_id
-        self.name = name
-        self.schedule = schedule
-        self.period = period
-        self.since = since
-        self.targets = targets
-        self.targeted = targeted
-        self.ran = ran
+        self.name = ""
+        self.schedule = ""
+        self.period: Period | None = None
+        self.since: datetime | None = None
+        self.targets = ""  # as the digest shows them, e.g. "tag:Patch=yes"
+        self.targeted = 0
+        self.ran = 0
         self.missed = [] if missed is None else missed
-        self.unresolved = unresolved
-        self.notes = [] if notes is None else notes
+        self.unresolved: tuple[str, ...] = ()
+        self.notes: list[str] = []
         self.error = error
 
     @property

@@ -24,7 +24,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    log.configure("INFO")
+    log.configure("INFO", {})  # the local setup, whatever the shell running the tests holds
 
 
 @pytest.fixture

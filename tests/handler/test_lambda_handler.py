@@ -332,3 +332,17 @@ def test_lambda_handler_uses_the_time_left_in_the_context(runtime, topic) -> Non
 
     assert failed_ids(response) == ["m-1"]
     assert topic.published() == []
+
+
+@pytest.mark.parametrize(("seconds_left", "published"), [(19.9, 0), (20.0, 1)])
+def test_a_group_starts_only_with_the_enrichment_budget_and_the_publish_reserve_left(
+    topic, ssm, settings, clock, seconds_left, published
+) -> None:
+    # 10 s of enrichment budget (the default) and 10 s kept for the publish and its retries.
+    client, _ = ssm
+    records = [sqs_record(association_event("i-1"), "m-1")]
+
+    response = run(records, settings, topic, client, clock, seconds_left=lambda: seconds_left)
+
+    assert len(topic.published()) == published
+    assert failed_ids(response) == ([] if published else ["m-1"])

@@ -580,6 +580,24 @@ def test_out_of_time_stops_checking_and_still_publishes_what_was_not_checked(aws
     assert aws.published[0]["Subject"] == "[SSM] Sweep of AWS-UpdateSSMAgent: 2 checks failed"
 
 
+@pytest.mark.parametrize(("seconds_left", "checked"), [(19.9, False), (20.0, True)])
+def test_no_check_starts_with_less_than_the_publish_reserve_left(
+    aws, seconds_left, checked
+) -> None:
+    # 20 s are kept for publishing the digest with the SNS client's retries.
+    if checked:
+        stub_list(aws)  # no association: nothing to publish
+    else:
+        stub_publish(aws)  # only the digest that says the document was not checked
+
+    summary = run(aws, seconds_left=lambda: seconds_left)
+
+    aws.assert_done()
+    assert summary["not_checked"] == (0 if checked else 1)
+    if not checked:
+        assert "time budget of this invocation spent" in aws.published[0]["Message"]
+
+
 def test_associations_over_the_cap_are_counted_as_not_checked(aws, monkeypatch) -> None:
     monkeypatch.setattr(sweep_check, "MAX_ASSOCIATIONS", 1)
     stub_list(aws, ASSOC_A, ASSOC_B)
