@@ -2,10 +2,11 @@
 
 Use: `logger.warning("record rejected", extra=fields(message_id=..., reason=...))`.
 
-Deployed, the function sets LoggingConfig.LogFormat=JSON and the Python runtime (awslambdaric)
-installs a JSON formatter on the root logger; this package only logs, and its logger propagates to
-that handler. The runtime's level (ApplicationLogLevel, given to it as AWS_LAMBDA_LOG_LEVEL)
-decides what is written. A deployed line looks like this (one line in CloudWatch Logs):
+Deployed, the function sets LoggingConfig.LogFormat=JSON and the Python runtime (awslambdaric's
+`JsonFormatter`, in lambda_runtime_log_utils) formats every record that reaches the root logger:
+this package only logs, and its logger propagates there. The runtime's level (ApplicationLogLevel,
+given to it as AWS_LAMBDA_LOG_LEVEL) decides what is written. A deployed line (one line in
+CloudWatch Logs, wrapped here) looks like this:
 
     {"timestamp": "2026-11-01T02:04:33.120Z", "level": "INFO", "message": "digest published",
      "logger": "ssm_notifier", "requestId": "79b4f56e-95b1-4643-9700-2807f4e68189",
@@ -16,10 +17,10 @@ its `errorType`, `errorMessage`, `stackTrace` and `location`; every `extra=` key
 top-level key. The runtime encodes with `json` and no `default=`, so `fields()` makes every value
 JSON-safe first (datetimes as ISO 8601 text, sets and tuples as lists, anything else as text).
 
-Run anywhere else (tests, the benchmarks, a local run), where AWS_LAMBDA_LOG_FORMAT is not set,
-`configure()` sets the level from the function's LOG_LEVEL setting and adds a small handler that
-writes the same shape of line (without `requestId`) to standard output, so local runs stay
-readable. Tests read the records with pytest's `caplog`, since the package logger propagates.
+Run anywhere else (tests, the benchmarks, a local run), where neither AWS_LAMBDA_LOG_FORMAT nor
+AWS_LAMBDA_FUNCTION_NAME is set, `configure()` sets the level from the LOG_LEVEL setting and adds
+a small handler that writes the same shape of line (without `requestId`) to standard output, so
+local runs stay readable. Tests read the records with pytest's `caplog` (the logger propagates).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 LOGGER_NAME = "ssm_notifier"
-# Set by the Lambda service in the function's environment when LoggingConfig.LogFormat is JSON.
-RUNTIME_FORMAT_VARIABLE = "AWS_LAMBDA_LOG_FORMAT"
+# Set by the Lambda service in every function's environment (the log format with LoggingConfig):
+# either one means the runtime's handler is on the root logger.
+RUNTIME_VARIABLES = ("AWS_LAMBDA_LOG_FORMAT", "AWS_LAMBDA_FUNCTION_NAME")
 # The attributes every LogRecord has: whatever else a record carries came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -46,13 +48,14 @@ def get_logger() -> logging.Logger:
 def configure(level: str, environ: Mapping[str, str] | None = None) -> None:
     """Prepare this package's logger for an invocation; safe to call on every invocation.
 
-    Under the Lambda runtime (AWS_LAMBDA_LOG_FORMAT set) it leaves the lines and their level to
-    the runtime; elsewhere it sets `level` and writes readable JSON lines to standard output.
+    Under the Lambda runtime (AWS_LAMBDA_LOG_FORMAT or AWS_LAMBDA_FUNCTION_NAME set) it leaves
+    the lines and their level to the runtime; elsewhere it sets `level` and writes JSON lines to
+    standard output.
     """
     environ = os.environ if environ is None else environ
     logger = get_logger()
     local = [handler for handler in logger.handlers if isinstance(handler, LocalHandler)]
-    if environ.get(RUNTIME_FORMAT_VARIABLE):
+    if any(environ.get(name) for name in RUNTIME_VARIABLES):
         logger.setLevel(logging.NOTSET)
         for handler in local:
             logger.removeHandler(handler)

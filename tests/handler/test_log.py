@@ -123,6 +123,10 @@ def test_the_local_level_comes_from_the_setting_and_the_runtimes_from_the_runtim
     assert log.get_logger().handlers == []
 
     log.configure("INFO", {})
+    log.configure("INFO", {"AWS_LAMBDA_FUNCTION_NAME": "ssm-notifier-Function-1A2B"})
+    assert log.get_logger().handlers == []
+
+    log.configure("INFO", {})
 
 
 def test_a_logged_exception_names_its_type_and_message(capsys) -> None:
