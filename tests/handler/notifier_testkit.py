@@ -1,11 +1,11 @@
-"""Helpers for the handler tests: events, records, a fake clock, a topic read back through SQS.
+"""Helpers for the handler tests: the documented sample, groups, log lines, a fake clock, a topic
+read back through SQS, stubbed SSM lookups. Events and records come from templates/sample_events.
 
 A module of its own (not conftest) so tests can import it by a name no other conftest shares.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import uuid
@@ -17,17 +17,15 @@ from ssm_notifier.events import parse_record
 from ssm_notifier.grouping import Group, group_events
 from ssm_notifier.log import LOGGER_NAME, LocalFormatter
 
-from templates.sample_events import sqs_record
+from templates.sample_events import ACCOUNT, REGION, sqs_record
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 ASSOCIATION_ID = "34fcb7e0-5a52-4b9b-8b53-0aa3fe6fd1a3"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:notifier"
 
 # AWS's documented sample of the event (tests/events/), as the compact JSON an SQS body holds.
 SAMPLE_EVENT_PATH = Path(__file__).resolve().parents[1] / "events" / "association_state_change.json"
 SAMPLE_BODY = json.dumps(json.loads(SAMPLE_EVENT_PATH.read_text()), separators=(",", ":"))
-RUN_TIME = "2026-05-04T03:02:10.000Z"
+# Ten seconds before the run time of templates/sample_events.py (RUN_TIME).
 EXECUTION_CREATED = datetime(2026, 5, 4, 3, 2, 0, tzinfo=UTC)
 
 
@@ -39,12 +37,6 @@ def groups_of(*bodies: dict | str) -> list[Group]:
 
 def failed_ids(response: dict) -> list[str]:
     return [item["itemIdentifier"] for item in response["batchItemFailures"]]
-
-
-def with_detail(event: dict, **detail: object) -> dict:
-    changed = copy.deepcopy(event)
-    changed["detail"].update(detail)
-    return changed
 
 
 @dataclass

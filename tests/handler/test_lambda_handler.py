@@ -15,7 +15,6 @@ from notifier_testkit import (
     log_lines,
     stub_executions,
     stub_output,
-    with_detail,
 )
 from ssm_notifier import notify
 from ssm_notifier.clients import ClientCache
@@ -97,7 +96,7 @@ def test_bad_records_fail_alone_and_are_logged(topic, ssm, settings, clock, capl
         sqs_record("{broken", "bad-json"),
         sqs_record({"hello": "world"}, "not-eventbridge"),
         sqs_record({**association_event(), "detail-type": "Something Else"}, "wrong-type"),
-        sqs_record(with_detail(association_event(), **{"instance-id": ""}), "no-instance"),
+        sqs_record(association_event(**{"instance-id": ""}), "no-instance"),
         sqs_record(association_event("i-1", "Success"), "good"),
     ]
 
