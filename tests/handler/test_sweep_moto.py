@@ -5,7 +5,7 @@ ListAssociations, DescribeAssociationExecutions, DescribeAssociationExecutionTar
 DescribeInstanceInformation all raise NotImplementedError. So SSM stays a botocore Stubber here,
 and what moto adds is real EC2 behaviour (run_instances, stop_instances, terminate_instances and
 DescribeInstances' tag and state filters with MaxResults) and a real topic, read back through an
-SQS subscription. The SSM side is covered call by call in test_sweep.py.
+SQS subscription. The SSM side is covered call by call in test_sweep_check.py.
 """
 
 from __future__ import annotations
