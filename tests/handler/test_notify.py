@@ -1,4 +1,5 @@
-"""The handler end to end: SQS records in, SNS digests out (moto), batch item failures back."""
+"""notify: the notifier end to end, SQS records in, SNS digests out (moto), batch item failures
+back; its time reserves pinned at their boundaries."""
 
 from __future__ import annotations
 
