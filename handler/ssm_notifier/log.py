@@ -33,6 +33,8 @@ import sys
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
+from .times import api_time
+
 LOGGER_NAME = "ssm_notifier"
 # Set by the Lambda service in every function's environment (the log format with LoggingConfig):
 # either one means the runtime's handler is on the root logger.
@@ -70,9 +72,7 @@ class LocalFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "timestamp": api_time(datetime.fromtimestamp(record.created, UTC)),
             "level": record.levelname,
             "message": record.getMessage(),
             "logger": record.name,

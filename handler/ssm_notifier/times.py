@@ -19,7 +19,7 @@ def parse_time(text: str) -> datetime | None:
 
 
 def api_time(moment: datetime) -> str:
-    """`moment` as an SSM filter value: `2026-05-04T03:02:10.000Z`."""
+    """`2026-05-04T03:02:10.000Z`: as SSM filters take it and the Lambda runtime logs it."""
     moment = as_utc(moment)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -108,6 +109,7 @@ def test_outside_lambda_one_local_handler_writes_json_lines(capsys) -> None:
     logger.warning("record rejected", extra=log.fields(message_id="m-1", reason="body is not JSON"))
 
     [line] = [json.loads(text) for text in capsys.readouterr().out.splitlines()]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["timestamp"])
     assert line["level"] == "WARNING"
     assert line["message"] == "record rejected"
     assert line["logger"] == "ssm_notifier"
