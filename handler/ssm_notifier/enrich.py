@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from .events import AssociationEvent
 from .log import describe_error, fields, get_logger
+from .paging import SSM_PAGE_SIZE
+from .times import as_utc, parse_time
 
 TAIL_LINES = 20
 TAIL_BYTES = 2048
@@ -109,7 +111,7 @@ class Enricher:
             self._check_time(started)
             try:
                 response = self._ssm.describe_association_executions(
-                    AssociationId=event.association_id, MaxResults=50
+                    AssociationId=event.association_id, MaxResults=SSM_PAGE_SIZE
                 )
                 cached = list(response.get("AssociationExecutions") or [])
             except Exception as error:  # remembered, so the rest of the batch does not ask again
@@ -143,25 +145,14 @@ def _pick_execution(executions: list[dict[str, Any]], last_execution_date: str) 
     ]
     if not dated:
         raise _NotFetchedError("the association has no executions")
-    dated = [(_as_utc(created), execution_id) for created, execution_id in dated]
-    run_time = _parse_time(last_execution_date)
+    dated = [(as_utc(created), execution_id) for created, execution_id in dated]
+    run_time = parse_time(last_execution_date)
     if run_time is None:
         return max(dated, key=lambda pair: pair[0])[1]
     started_before = [pair for pair in dated if pair[0] <= run_time + CLOCK_SKEW]
     if started_before:
         return max(started_before, key=lambda pair: pair[0])[1]
     return min(dated, key=lambda pair: abs(pair[0] - run_time))[1]
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return _as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
-        return None
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def tail(text: str, max_lines: int = TAIL_LINES, max_bytes: int = TAIL_BYTES) -> str:

@@ -11,19 +11,19 @@ from notifier_testkit import (
     command_id_of,
     execution,
     log_lines,
-    make_event,
-    make_record,
     stub_executions,
     stub_output,
 )
 from ssm_notifier.enrich import Enricher, OutputLookup, tail
 from ssm_notifier.events import AssociationEvent, parse_record
 
+from templates.sample_events import association_event, sqs_record
+
 AGENT_STDOUT = "Updating amazon-ssm-agent\nFailed to update amazon-ssm-agent to 100000"
 
 
 def failed_event(instance_id: str = "i-0bad", **detail: object) -> AssociationEvent:
-    return parse_record(make_record(make_event(instance_id, "Failed", **detail), "m-1"))
+    return parse_record(sqs_record(association_event(instance_id, "Failed", **detail), "m-1"))
 
 
 def test_success_returns_the_last_lines_of_stdout_and_stderr(ssm) -> None:
@@ -80,7 +80,7 @@ def test_the_execution_created_just_before_the_run_is_chosen(ssm) -> None:
     ],
 )
 def test_api_errors_fall_back_with_a_short_reason_and_a_warning(
-    ssm, capsys, failing_call: str, code: str, reason: str
+    ssm, caplog, failing_call: str, code: str, reason: str
 ) -> None:
     client, stubber = ssm
     if failing_call != "describe_association_executions":
@@ -105,7 +105,7 @@ def test_api_errors_fall_back_with_a_short_reason_and_a_warning(
 
     assert lookup.stdout_tail == ""
     assert reason in lookup.not_fetched
-    [warning] = [line for line in log_lines(capsys.readouterr().out) if line["level"] == "WARNING"]
+    [warning] = [line for line in log_lines(caplog.records) if line["level"] == "WARNING"]
     assert warning["message"] == "output not fetched"
     assert warning["instance_id"] == "i-0bad"
     assert reason in warning["reason"]
