@@ -104,6 +104,11 @@ def fetch_step_output(
         if location is None:
             notes.append(f"{stream}: first {cap} characters only (no S3 output)")
             continue
+        if s3 is None:
+            notes.append(
+                f"{stream}: first {cap} characters only (S3 output not read: no S3 client)"
+            )
+            continue
         try:
             check_time()
             streams[stream] = (read_tail(s3, location, tail_bytes), "s3")

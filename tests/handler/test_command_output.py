@@ -405,3 +405,18 @@ def test_decode_utf8_cut_mid_character_drops_the_partial_character() -> None:
     data = "é€ done\n".encode()
     assert decode(data[1:], cut=True) == "€ done\n"
     assert decode(b"\xef\xbb\xbfwith bom\r\n") == "with bom\n"
+
+
+def test_without_an_s3_client_the_api_text_comes_with_a_note(ssm) -> None:
+    ssm_client, ssm_stub = ssm
+    listing = load(PATCH_LIST)
+    command_id, instance_id = ids_of(listing)
+    log = patch_log()
+    stub_ssm(ssm_stub, listing, long_patch_invocation(log), instance_id, "PatchLinux")
+
+    output = fetch_step_output(ssm_client, None, command_id, instance_id, no_deadline)
+
+    assert output.stdout == log[:API_STDOUT_CAP]
+    assert output.note == (
+        "stdout: first 24,000 characters only (S3 output not read: no S3 client)"
+    )
