@@ -9,6 +9,10 @@ How each figure is measured:
   RSS as reported by `/usr/bin/time -f %M` (GNU time, KiB). Twice: with
   PYTHONDONTWRITEBYTECODE=1 as tox runs it (templates/ compiled from source every run), and with a
   warm bytecode cache kept in a temporary PYTHONPYCACHEPREFIX (a developer's second run).
+- import floor: after each generate.py run, `python -c "import ..."` of every troposphere and
+  awacs module generate.py loads (found by importing it), in the same environment; the pair's
+  ratio is generate's wall time over the floor's, and `generate_vs_import_floor` is the median
+  ratio with no bytecode (as tox runs it).
 - import: a copy of handler/ssm_notifier without bytecode (as a Lambda zip built elsewhere has
   none), imported with `python -I -B` and timed with perf_counter around the import statement.
   (a) bare: nothing imported before it; (b) on the runtime: the stdlib modules the Lambda runtime
@@ -31,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = ROOT / "handler"
@@ -110,12 +115,43 @@ def repeat(run: Callable[[], float], runs: int = RUNS) -> Figure:
 # generate.py
 
 
-def generate_figures(environ: dict[str, str]) -> tuple[Figure, Figure | None, int]:
-    """Wall seconds, peak MiB (None without /usr/bin/time) and the last exit code."""
+# Modules of the import floor: troposphere, the resource modules generate.py uses, and awacs.
+FLOOR_PACKAGES = ("troposphere", "awacs")
+FLOOR_PROBE = """
+import sys
+sys.argv = ["generate.py", "--check"]
+import generate
+print(",".join(sorted(name for name in sys.modules if name.split(".")[0] in {packages})))
+"""
+
+
+def floor_modules(environ: dict[str, str]) -> list[str]:
+    """The troposphere and awacs modules generate.py imports, found by importing it."""
+    probe = FLOOR_PROBE.format(packages=set(FLOOR_PACKAGES))
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    done.check_returncode()
+    return done.stdout.strip().split(",")
+
+
+class GenerateFigures(NamedTuple):
+    wall: Figure  # seconds, python generate.py --check
+    peak: Figure | None  # MiB, None without /usr/bin/time
+    code: int  # exit code of the last run
+    floor: Figure  # seconds, python -c "import <the floor modules>"
+    ratio: Figure  # generate / floor, pair by pair
+
+
+def generate_figures(environ: dict[str, str], floor: list[str]) -> GenerateFigures:
+    """generate.py and the bare import of its floor modules, run in turn: each pair shares
+    whatever load the machine has at that moment, so their ratio is steadier than either."""
     has_time = Path(TIME_COMMAND).exists()
     wall: list[float] = []
     peak: list[float] = []
+    floor_wall: list[float] = []
     code = 0
+    floor_command = [sys.executable, "-c", "import " + ", ".join(floor)]
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "maxrss"
         prefix = [TIME_COMMAND, "-f", "%M", "-o", str(report)] if has_time else []
@@ -131,7 +167,16 @@ def generate_figures(environ: dict[str, str]) -> tuple[Figure, Figure | None, in
             code = done.returncode
             if has_time:
                 peak.append(int(report.read_text().split()[-1]) / 1024)  # KiB -> MiB
-    return Figure(wall), Figure(peak) if peak else None, code
+            started = time.perf_counter()
+            subprocess.run([*prefix, *floor_command], cwd=ROOT, env=environ, check=True)
+            floor_wall.append(time.perf_counter() - started)
+    return GenerateFigures(
+        Figure(wall),
+        Figure(peak) if peak else None,
+        code,
+        Figure(floor_wall),
+        Figure([ours / bare for ours, bare in zip(wall, floor_wall, strict=True)]),
+    )
 
 
 # Handler import
@@ -266,23 +311,28 @@ def used(value: int, limit: int) -> str:
 # Report
 
 
-def report_generate() -> tuple[Figure, Figure | None]:
+def report_generate() -> GenerateFigures:
     print("\n== python generate.py --check (fresh interpreter per run) ==")
     cold_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     cold_env.pop("PYTHONPYCACHEPREFIX", None)
-    wall, peak, code = generate_figures(cold_env)
+    floor = floor_modules(cold_env)
+    cold = generate_figures(cold_env, floor)
     with tempfile.TemporaryDirectory() as cache:
         warm_env = {**cold_env, "PYTHONPYCACHEPREFIX": cache}
         del warm_env["PYTHONDONTWRITEBYTECODE"]
-        generate_figures(warm_env)  # fills the cache; its figures are discarded
-        warm_wall, warm_peak, warm_code = generate_figures(warm_env)
+        generate_figures(warm_env, floor)  # fills the cache; its figures are discarded
+        warm = generate_figures(warm_env, floor)
     memory = "peak RSS (/usr/bin/time -f %M)"
-    print(f"no bytecode (as tox runs it): {wall.show('s', 3)}, exit {code}")
-    print(f"  {memory}: {peak.show('MiB') if peak else 'n/a, no /usr/bin/time'}")
-    print(f"warm bytecode cache:          {warm_wall.show('s', 3)}, exit {warm_code}")
-    print(f"  {memory}: {warm_peak.show('MiB') if warm_peak else 'n/a, no /usr/bin/time'}")
-    print("targets: <= 0.2 s, <= 60 MiB")
-    return wall, peak
+    for label, figures in [("no bytecode (as tox runs it):", cold), ("warm bytecode cache:", warm)]:
+        print(f"{label:<30}{figures.wall.show('s', 3)}, exit {figures.code}")
+        peak = figures.peak.show("MiB") if figures.peak else "n/a, no /usr/bin/time"
+        print(f"  {memory}: {peak}")
+        print(f"  import floor alone:          {figures.floor.show('s', 3)}")
+        print(f"  generate / floor, per pair:  {figures.ratio.show('x', 2)}")
+    print(f"import floor: python -c 'import ...' of the {len(floor)} troposphere and awacs modules")
+    print("  generate.py loads (" + ", ".join(floor) + ")")
+    print("targets: <= 0.2 s, <= 60 MiB, generate / floor <= 1.5")
+    return cold
 
 
 def report_imports() -> tuple[float, float, bool]:
@@ -349,14 +399,15 @@ def main() -> int:
     started = time.perf_counter()
     print(f"bench: median of {RUNS} runs (min, max); python {sys.version.split()[0]}, ", end="")
     print(f"{os.cpu_count()} CPUs")
-    generate_wall, generate_peak = report_generate()
+    generate = report_generate()
     import_bare, import_on_runtime, boto_free = report_imports()
     per_event = report_per_event()
     largest = report_templates()
     print(f"\nbench took {time.perf_counter() - started:.1f} s")
-    mib = f"{generate_peak.median:.1f}" if generate_peak else "nan"
+    mib = f"{generate.peak.median:.1f}" if generate.peak else "nan"
+    print(f"generate_vs_import_floor={generate.ratio.median:.2f}")
     print(
-        f"bench: generate_s={generate_wall.median:.1f} generate_mib={mib} "
+        f"bench: generate_s={generate.wall.median:.3f} generate_mib={mib} "
         f"import_ms={import_bare:.1f} import_on_runtime_ms={import_on_runtime:.1f} "
         f"us_per_event={per_event.median:.1f} largest_template_bytes={largest}"
     )
