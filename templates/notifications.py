@@ -29,11 +29,8 @@ from troposphere import (
     sqs,
 )
 
-from templates import functions, names, parameters
+from templates import alarms, functions, names, parameters
 from templates.common import (
-    FUNCTION_CHECKOV_SKIPS,
-    EventSourceMapping,
-    EventSourceScalingConfig,
     checkov_skips,
     new_template,
     only_rule_may_send,
@@ -41,6 +38,11 @@ from templates.common import (
     retrying_rule_target,
 )
 from templates.config import Config
+from templates.functions import (
+    FUNCTION_CHECKOV_SKIPS,
+    EventSourceMapping,
+    EventSourceScalingConfig,
+)
 
 DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
 
@@ -168,7 +170,7 @@ def build(config: Config) -> Template:
         )
     )
 
-    _add_alarms(template, topic, dead_letter_queue, function, rule)
+    template.add_resource(_alarms(Ref(topic), dead_letter_queue, function, rule))
 
     template.add_output(
         [
@@ -310,30 +312,26 @@ def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
     ]
 
 
-def _add_alarms(template: Template, topic, dead_letter_queue, function, rule) -> None:
+def _alarms(topic_arn, dead_letter_queue, function, rule) -> list:
     """Every way a notification can be lost ends in an email on the same topic."""
-    for alarm in [
-        functions.alarm(
+    return [
+        alarms.queue_not_empty(
             "DeadLetterQueueAlarm",
             "Association events reached the dead-letter queue: nothing was emailed for them. "
             "Read the function's logs, fix the cause, then replay (see README).",
-            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
-            ("QueueName", GetAtt(dead_letter_queue, "QueueName")),
-            Ref(topic),
+            dead_letter_queue,
+            topic_arn,
         ),
-        functions.alarm(
+        alarms.function_errors(
             "FunctionErrorsAlarm",
             "The notifier function failed; its batch is retried and may dead-letter.",
-            ("AWS/Lambda", "Errors"),
-            ("FunctionName", Ref(function)),
-            Ref(topic),
+            function,
+            topic_arn,
         ),
-        functions.alarm(
+        alarms.rule_failed_deliveries(
             "RuleDeliveryAlarm",
             "EventBridge could not deliver association events to the queue.",
-            ("AWS/Events", "FailedInvocations"),
-            ("RuleName", Ref(rule)),
-            Ref(topic),
+            rule,
+            topic_arn,
         ),
-    ]:
-        template.add_resource(alarm)
+    ]
