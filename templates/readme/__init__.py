@@ -2,8 +2,9 @@
 
 `render_readme(readme, rendered)` returns README.md with every `<!-- generated:NAME -->` ...
 `<!-- /generated:NAME -->` section rewritten from the rendered template dicts: the architecture
-picture (`diagram`), the parameter, output and security tables (`tables`), and the sample digest
-(`sample_email`, the notifier's own code run offline). Pure: no file I/O.
+picture (`diagram`), the parameter, output and security tables (`tables`), the settings that
+keep notifications safe and the Fleet scale paragraph quoting them (`settings`), and the sample
+digest (`sample_email`, the notifier's own code run offline). Pure: no file I/O.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from templates.parent import PARENT_FILE
 from templates.readme.diagram import architecture
 from templates.readme.sample_email import sample_email
+from templates.readme.settings import fleet_scale, settings_table
 from templates.readme.tables import outputs_table, parameters_table, security_table
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "sample_email",
     "sections",
     "security_table",
+    "settings_table",
 ]
 
 
@@ -34,6 +37,8 @@ def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str,
         "parameters": parameters_table(parent),
         "outputs": outputs_table(parent),
         "security": security_table(rendered),
+        "settings": settings_table(rendered),
+        "fleet-scale": fleet_scale(rendered),
         "sample-email": sample_email(),
     }
 
