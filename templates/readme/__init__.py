@@ -9,8 +9,6 @@ digest (`sample_email`, the notifier's own code run offline). Pure: no file I/O.
 
 from __future__ import annotations
 
-import re
-
 from templates.parent import PARENT_FILE
 from templates.readme.diagram import architecture
 from templates.readme.sample_email import sample_email
@@ -46,12 +44,10 @@ def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str,
 def render_readme(readme: str, generated: dict[str, str]) -> str:
     """`readme` with each generated section replaced; ValueError naming a missing marker."""
     for name, text in generated.items():
-        pattern = re.compile(
-            rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.DOTALL
-        )
-        if not pattern.search(readme):
+        opening, closing = f"<!-- generated:{name} -->\n", f"<!-- /generated:{name} -->"
+        start = readme.find(opening)
+        end = readme.find(closing, start + len(opening)) if start >= 0 else -1
+        if end < 0:
             raise ValueError(f"README.md has no <!-- generated:{name} --> section")
-        readme = pattern.sub(
-            lambda match, text=text: match.group(1) + text + match.group(2), readme
-        )
+        readme = readme[: start + len(opening)] + text + readme[end:]
     return readme
