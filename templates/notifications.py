@@ -170,7 +170,7 @@ def build(config: Config) -> Template:
         )
     )
 
-    template.add_resource(_alarms(Ref(topic), dead_letter_queue, function, rule))
+    template.add_resource(alarms.alarms(_alarms(dead_letter_queue, function, rule), Ref(topic)))
 
     template.add_output(
         [
@@ -312,26 +312,29 @@ def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
     ]
 
 
-def _alarms(topic_arn, dead_letter_queue, function, rule) -> list:
-    """Every way a notification can be lost ends in an email on the same topic."""
+def _alarms(dead_letter_queue, function, rule) -> list[alarms.Alarm]:
+    """Every way a notification can be lost."""
     return [
-        alarms.queue_not_empty(
+        alarms.Alarm(
             "DeadLetterQueueAlarm",
             "Association events reached the dead-letter queue: nothing was emailed for them. "
             "Read the function's logs, fix the cause, then replay (see README).",
-            dead_letter_queue,
-            topic_arn,
+            alarms.QUEUE_DEPTH,
+            alarms.MAXIMUM,
+            GetAtt(dead_letter_queue, "QueueName"),
         ),
-        alarms.function_errors(
+        alarms.Alarm(
             "FunctionErrorsAlarm",
             "The notifier function failed; its batch is retried and may dead-letter.",
-            function,
-            topic_arn,
+            alarms.FUNCTION_ERRORS,
+            alarms.SUM,
+            Ref(function),
         ),
-        alarms.rule_failed_deliveries(
+        alarms.Alarm(
             "RuleDeliveryAlarm",
             "EventBridge could not deliver association events to the queue.",
-            rule,
-            topic_arn,
+            alarms.RULE_FAILED_DELIVERIES,
+            alarms.SUM,
+            Ref(rule),
         ),
     ]

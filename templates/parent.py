@@ -47,16 +47,27 @@ def child_output(stack: cloudformation.Stack, name: str) -> GetAtt:
     return GetAtt(stack, f"Outputs.{name}")
 
 
-def nested_stack(title: str, **properties) -> cloudformation.Stack:
-    """A child of CHILDREN, from its file in build/ (`package` uploads it). Deleting or replacing
-    it deletes its resources, except the buckets, which retain themselves."""
-    return cloudformation.Stack(
-        title,
-        TemplateURL=CHILDREN[title][1],
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-        **properties,
+def add_child(
+    template: Template, title: str, passed_on: dict[str, str], **properties
+) -> cloudformation.Stack:
+    """Child `title` of CHILDREN, from its file in build/ (`package` uploads it), and its outputs
+    `passed_on` (name -> description) as the parent's, under the child's condition. Deleting or
+    replacing it deletes its resources, except the buckets, which retain themselves."""
+    stack = template.add_resource(
+        cloudformation.Stack(
+            title,
+            TemplateURL=CHILDREN[title][1],
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+            **properties,
+        )
     )
+    condition = {"Condition": properties["Condition"]} if "Condition" in properties else {}
+    for name, description in passed_on.items():
+        template.add_output(
+            Output(name, Value=child_output(stack, name), Description=description, **condition)
+        )
+    return stack
 
 
 def build(config: Config) -> Template:
@@ -151,121 +162,76 @@ def declare_conditions(template: Template, inputs: Inputs) -> None:
 
 def add_network(template: Template, inputs: Inputs) -> cloudformation.Stack:
     """Demo mode only: a VPC and two instances tagged with the parent's stack name."""
-    network = template.add_resource(
-        nested_stack(
-            "Network",
-            Condition=IS_DEMO,
-            Parameters={
-                "InstanceType": Ref(inputs.instance_type),
-                "VpcCidr": Ref(inputs.vpc_cidr),
-                "ImageId": Ref(inputs.image_parameter),
-                names.FLEET_TAG_VALUE: StackName,
-            },
-        )
+    return add_child(
+        template,
+        "Network",
+        {names.INSTANCE_IDS: "Demo instances"},
+        Condition=IS_DEMO,
+        Parameters={
+            "InstanceType": Ref(inputs.instance_type),
+            "VpcCidr": Ref(inputs.vpc_cidr),
+            "ImageId": Ref(inputs.image_parameter),
+            names.FLEET_TAG_VALUE: StackName,
+        },
     )
-    template.add_output(
-        Output(
-            names.INSTANCE_IDS,
-            Condition=IS_DEMO,
-            Value=child_output(network, names.INSTANCE_IDS),
-            Description="Demo instances",
-        )
-    )
-    return network
 
 
 def add_logging(
     template: Template, inputs: Inputs, network: cloudformation.Stack
 ) -> cloudformation.Stack:
     """The output bucket, writable by the demo instances' role or the existing roles."""
-    logging = template.add_resource(
-        nested_stack(
-            "Logging",
-            Parameters={
-                "OutputRetentionDays": Ref(inputs.output_retention),
-                names.INSTANCE_ROLE_NAMES: If(
-                    IS_DEMO,
-                    child_output(network, names.INSTANCE_ROLE_NAME),
-                    Join(",", Ref(inputs.existing_roles)),
-                ),
-            },
-        )
+    return add_child(
+        template,
+        "Logging",
+        {names.OUTPUT_BUCKET_NAME: "Bucket that holds association output"},
+        Parameters={
+            "OutputRetentionDays": Ref(inputs.output_retention),
+            names.INSTANCE_ROLE_NAMES: If(
+                IS_DEMO,
+                child_output(network, names.INSTANCE_ROLE_NAME),
+                Join(",", Ref(inputs.existing_roles)),
+            ),
+        },
     )
-    template.add_output(
-        Output(
-            names.OUTPUT_BUCKET_NAME,
-            Value=child_output(logging, names.OUTPUT_BUCKET_NAME),
-            Description="Bucket that holds association output",
-        )
-    )
-    return logging
 
 
 def add_notifications(template: Template, inputs: Inputs) -> cloudformation.Stack:
     """Rule -> queue -> notifier -> topic -> email, and the alarms."""
-    notifications = template.add_resource(
-        nested_stack(
-            "Notifications",
-            Parameters={
-                names.NOTIFICATION_EMAIL: Ref(inputs.email),
-                # Nested-stack parameters are strings: lists travel joined.
-                names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
-                names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
-                names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
-            },
-        )
+    return add_child(
+        template,
+        "Notifications",
+        {
+            names.TOPIC_ARN: "Topic the digests and alarms are published to",
+            names.QUEUE_URL: "Queue of association events waiting for the notifier",
+            names.DEAD_LETTER_QUEUE_URL: "Events that could not be notified; replay them from here",
+            names.FUNCTION_NAME: "Notifier function",
+        },
+        Parameters={
+            names.NOTIFICATION_EMAIL: Ref(inputs.email),
+            # Nested-stack parameters are strings: lists travel joined.
+            names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
+            names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
+            names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+        },
     )
-    template.add_output(
-        [
-            Output(
-                names.TOPIC_ARN,
-                Value=child_output(notifications, names.TOPIC_ARN),
-                Description="Topic the digests and alarms are published to",
-            ),
-            Output(
-                names.QUEUE_URL,
-                Value=child_output(notifications, names.QUEUE_URL),
-                Description="Queue of association events waiting for the notifier",
-            ),
-            Output(
-                names.DEAD_LETTER_QUEUE_URL,
-                Value=child_output(notifications, names.DEAD_LETTER_QUEUE_URL),
-                Description="Events that could not be notified; replay them from here",
-            ),
-            Output(
-                names.FUNCTION_NAME,
-                Value=child_output(notifications, names.FUNCTION_NAME),
-                Description="Notifier function",
-            ),
-        ]
-    )
-    return notifications
 
 
 def add_sweep(
     template: Template, inputs: Inputs, notifications: cloudformation.Stack
 ) -> cloudformation.Stack:
     """The scheduled missed-instance check, publishing to the notifications stack's topic."""
-    sweep = template.add_resource(
-        nested_stack(
-            "Sweep",
-            Parameters={
-                names.TOPIC_ARN: child_output(notifications, names.TOPIC_ARN),
-                names.KEY_ARN: child_output(notifications, names.KEY_ARN),
-                names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
-                names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
-                names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
-            },
-        )
+    return add_child(
+        template,
+        "Sweep",
+        {names.SWEEP_FUNCTION_NAME: "Missed-instance sweep function (invoke it to sweep now)"},
+        Parameters={
+            names.TOPIC_ARN: child_output(notifications, names.TOPIC_ARN),
+            names.KEY_ARN: child_output(notifications, names.KEY_ARN),
+            names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
+            names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
+            names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+        },
     )
-    template.add_output(
-        Output(
-            names.SWEEP_FUNCTION_NAME,
-            Value=child_output(sweep, names.SWEEP_FUNCTION_NAME),
-            Description="Missed-instance sweep function (invoke it to sweep now)",
-        )
-    )
-    return sweep
 
 
 def add_association(
@@ -276,32 +242,23 @@ def add_association(
 ) -> cloudformation.Stack:
     """The agent-update association, writing its output to the logging stack's bucket."""
     association_inputs = {name: Ref(parameter) for name, parameter in inputs.association.items()}
-    association_stack = template.add_resource(
-        nested_stack(
-            "Association",
-            Condition=CREATE_ASSOCIATION,
-            # Created after the pipeline, so the events of its first run are caught;
-            # no reference orders the two stacks.
-            DependsOn=[notifications.title],
-            Parameters={
-                names.OUTPUT_BUCKET_NAME: child_output(logging, names.OUTPUT_BUCKET_NAME),
-                **association_inputs,
-                # Empty means the tag the demo instances carry: the parent stack's name.
-                names.TARGET_TAG_VALUE: If(
-                    TAG_VALUE_DEFAULTED, StackName, association_inputs[names.TARGET_TAG_VALUE]
-                ),
-            },
-        )
+    return add_child(
+        template,
+        "Association",
+        {names.ASSOCIATION_ID: "The agent-update association (for start-associations-once)"},
+        Condition=CREATE_ASSOCIATION,
+        # Created after the pipeline, so the events of its first run are caught;
+        # no reference orders the two stacks.
+        DependsOn=[notifications.title],
+        Parameters={
+            names.OUTPUT_BUCKET_NAME: child_output(logging, names.OUTPUT_BUCKET_NAME),
+            **association_inputs,
+            # Empty means the tag the demo instances carry: the parent stack's name.
+            names.TARGET_TAG_VALUE: If(
+                TAG_VALUE_DEFAULTED, StackName, association_inputs[names.TARGET_TAG_VALUE]
+            ),
+        },
     )
-    template.add_output(
-        Output(
-            names.ASSOCIATION_ID,
-            Condition=CREATE_ASSOCIATION,
-            Value=child_output(association_stack, names.ASSOCIATION_ID),
-            Description="The agent-update association (for start-associations-once)",
-        )
-    )
-    return association_stack
 
 
 def _association_parameters(template: Template, config: Config) -> dict[str, Parameter]:

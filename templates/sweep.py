@@ -119,7 +119,7 @@ def build(config: Config) -> Template:
     template.add_resource(
         only_rule_may_send("SweepFailureQueuePolicy", "ScheduleDeadLetters", rule, [failures])
     )
-    template.add_resource(_alarms(Ref(topic_arn), failures, function))
+    template.add_resource(alarms.alarms(_alarms(failures, function), Ref(topic_arn)))
 
     template.add_output(Output(names.SWEEP_FUNCTION_NAME, Value=Ref(function)))
     return template
@@ -160,20 +160,22 @@ def _sweep_statements(topic_arn, key_arn, log_group, failures) -> list[Statement
     ]
 
 
-def _alarms(topic_arn, failures, function) -> list:
-    """A sweep that could not run, or failed, ends in an email on the topic."""
+def _alarms(failures, function) -> list[alarms.Alarm]:
+    """A sweep that could not run, or failed."""
     return [
-        alarms.queue_not_empty(
+        alarms.Alarm(
             "SweepFailureAlarm",
             "A missed-instance sweep could not run; instances that were never run may go "
             "unreported. Read the sweep function's logs.",
-            failures,
-            topic_arn,
+            alarms.QUEUE_DEPTH,
+            alarms.MAXIMUM,
+            GetAtt(failures, "QueueName"),
         ),
-        alarms.function_errors(
+        alarms.Alarm(
             "SweepErrorsAlarm",
             "The missed-instance sweep failed; Lambda retries it twice.",
-            function,
-            topic_arn,
+            alarms.FUNCTION_ERRORS,
+            alarms.SUM,
+            Ref(function),
         ),
     ]
