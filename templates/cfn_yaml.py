@@ -33,6 +33,13 @@ FOLD_LENGTH = cfn_flip_config.max_col_width
 # case, analysed here without PyYAML's character-by-character loop. The rest goes through it.
 PLAIN_CANDIDATE = re.compile(r"[A-Za-z0-9_(/$^\\][ -~]*")
 ACCOUNT_ID = re.compile(r"^0[0-9]+$")  # cfn_tools quotes these so they stay strings
+# A word of letters and digits starting with a letter is a plain string to PyYAML's resolver
+# unless it is one of these (bools and nulls); no resolver needed for the most common scalars.
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+NOT_STRINGS = frozenset(
+    {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE"}
+    | {"on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"}
+)
 
 
 class NotReproducedError(Exception):
@@ -83,6 +90,9 @@ def _string(text: str, tagged: bool) -> str:
     key = (text, tagged)
     if key in _styles:
         return _styles[key]
+    if not tagged and len(text) < FOLD_LENGTH and WORD.fullmatch(text) and text not in NOT_STRINGS:
+        _styles[key] = text
+        return text
     if "\n" in text or "\r" in text or (not tagged and len(text) >= FOLD_LENGTH):
         raise NotReproducedError(text)
     plain_allowed, _ = _analysis(text)
