@@ -65,9 +65,9 @@ _EMPTY = ScalarAnalysis(
 )
 
 
-def _analysis(text: str) -> tuple[bool, bool]:
-    """(plain allowed in block context, single quotes allowed), as PyYAML's emitter decides for
-    a one-line scalar; raises NotReproducedError for one that needs double quotes or more lines."""
+def _analysis(text: str) -> ScalarAnalysis | None:
+    """PyYAML's analysis of a one-line scalar (None: the common case, plain and single quotes
+    both allowed, known without it); NotReproducedError for one that needs double quotes."""
     if (
         PLAIN_CANDIDATE.fullmatch(text)
         and ": " not in text
@@ -75,45 +75,53 @@ def _analysis(text: str) -> tuple[bool, bool]:
         and text[-1] not in ": "
         and not text.startswith("...")
     ):
-        return True, True
+        return None
     analysis = _EMPTY if not text else Emitter.analyze_scalar(_AnalysisProbe, text)
     if analysis.multiline or not analysis.allow_single_quoted:
         raise NotReproducedError(text)
-    return analysis.allow_block_plain and not analysis.empty, True
+    return analysis
 
 
-_styles: dict[tuple[str, bool], str] = {}
+PLAIN, QUOTED, FOLDED = "plain", "quoted", "folded"
+_styles: dict[tuple[str, bool], tuple[str, str]] = {}
 
 
-def _string(text: str, tagged: bool) -> str:
-    """A one-line string scalar as PyYAML writes it: plain or single-quoted."""
+def _string(text: str, tagged: bool) -> tuple[str, str]:
+    """(style, text as written before any line wrapping) for a string scalar, as cfn_flip's
+    representer and PyYAML's emitter choose: plain, single-quoted, or folded (`>-`)."""
     key = (text, tagged)
     if key in _styles:
         return _styles[key]
     if not tagged and len(text) < FOLD_LENGTH and WORD.fullmatch(text) and text not in NOT_STRINGS:
-        _styles[key] = text
-        return text
-    if "\n" in text or "\r" in text or (not tagged and len(text) >= FOLD_LENGTH):
+        _styles[key] = (PLAIN, text)
+        return _styles[key]
+    if "\n" in text or "\r" in text:
         raise NotReproducedError(text)
-    plain_allowed, _ = _analysis(text)
-    quoted_by_representer = tagged or text.startswith("0") or ACCOUNT_ID.match(text)
-    plain = (
-        not quoted_by_representer
-        and plain_allowed
+    analysis = _analysis(text)
+    if not tagged and len(text) >= FOLD_LENGTH and not ACCOUNT_ID.match(text):
+        # cfn_flip asks for `>`; PyYAML grants it unless the text ends (or starts) with a space.
+        if analysis is not None and (not analysis.allow_block or text[0] == " "):
+            raise NotReproducedError(text)
+        style = (FOLDED, text)
+    elif (
+        not (tagged or text.startswith("0") or ACCOUNT_ID.match(text))
+        and (analysis is None or (analysis.allow_block_plain and not analysis.empty))
         and _RESOLVER.resolve(ScalarNode, text, (True, False)) == STR_TAG
-    )
-    shown = text if plain else "'" + text.replace("'", "''") + "'"
-    _styles[key] = shown
-    return shown
+    ):
+        style = (PLAIN, text)
+    else:
+        style = (QUOTED, "'" + text.replace("'", "''") + "'")
+    _styles[key] = style
+    return style
 
 
-def _scalar(value) -> str:
+def _scalar(value) -> tuple[str, str]:
     if value is True:
-        return "true"
+        return PLAIN, "true"
     if value is False:
-        return "false"
+        return PLAIN, "false"
     if type(value) is int:
-        return str(value)
+        return PLAIN, str(value)
     if isinstance(value, str):
         return _string(value, tagged=False)
     raise NotReproducedError(repr(value))  # floats, nulls and anything else: cfn_flip's business
@@ -146,10 +154,39 @@ class _Writer:
         self.lines.append(self.line)
         self.line = " " * indent
 
-    def text(self, text: str, *, wraps: bool = True) -> None:
+    def text(self, text: str) -> None:
         self.line += text
-        if wraps and len(self.line) > WIDTH:
-            raise NotReproducedError(self.line)
+
+    def scalar(self, style: str, text: str, indent: int) -> None:
+        """A value scalar after `key:` or `-`. PyYAML breaks a line at a single space once the
+        column passes WIDTH, continuing at the collection's indent + 2 (never inside a quoted
+        scalar's leading or trailing spaces)."""
+        if style == FOLDED:
+            self.text(" >-")
+            self.newline(indent + 2)
+            self.wrapped(text, indent + 2, quoted=False)
+        else:
+            self.text(" ")
+            self.wrapped(text, indent + 2, quoted=style == QUOTED)
+
+    def wrapped(self, text: str, indent: int, quoted: bool) -> None:
+        if len(self.line) + len(text) <= WIDTH:  # the usual case: nothing can break
+            self.line += text
+            return
+        words = text.split(" ")
+        last = len(words) - 1
+        self.line += words[0]
+        for position, word in enumerate(words[1:], start=1):
+            # A run of n spaces shows as n - 1 empty words; only a single space may break.
+            single = word != "" and words[position - 1] != ""
+            edge = quoted and (
+                words[position - 1] in ("'", "") or (position == last and word in ("'",))
+            )
+            if single and not edge and len(self.line) > WIDTH:
+                self.newline(indent)
+                self.line += word
+            else:
+                self.line += " " + word
 
     def node(self, value, indent: int, after_dash: bool) -> None:
         """Write `value` after a `key:` or a `- ` (after_dash) at collection indent `indent`."""
@@ -173,9 +210,9 @@ class _Writer:
         elif tag is not None:
             if not isinstance(value, str):
                 raise NotReproducedError(repr(value))
-            self.text(" " + _string(value, tagged=True))
+            self.scalar(*_string(value, tagged=True), indent)
         else:
-            self.text(" " + _scalar(value))
+            self.scalar(*_scalar(value), indent)
 
     def mapping(self, value: dict, indent: int, inline: bool) -> None:
         for position, key in enumerate(sorted(value)):
@@ -187,10 +224,14 @@ class _Writer:
             self.node(value[key], indent, after_dash=False)
 
     def key(self, key) -> None:
-        # PyYAML writes an empty, long or non-string key as an explicit `? key`.
+        # PyYAML writes an empty, long or non-string key as an explicit `? key`; a simple key is
+        # never wrapped nor folded.
         if not isinstance(key, str) or not key or len(key) >= SIMPLE_KEY_LIMIT:
             raise NotReproducedError(repr(key))
-        self.text(_string(key, tagged=False) + ":", wraps=False)
+        style, text = _string(key, tagged=False)
+        if style == FOLDED:
+            raise NotReproducedError(key)
+        self.text(text + ":")
 
     def sequence(self, value: list, indent: int, inline: bool) -> None:
         for position, item in enumerate(value):

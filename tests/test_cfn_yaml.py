@@ -77,6 +77,15 @@ TRICKY_STRINGS = [
     "x" * 199,
     "y" * 200,
     "word " * 45,
+    " lead" + " word" * 45,
+    ("a" * 30 + " ") * 7 + "end",
+    ("a" * 30 + " ") * 5 + "end",
+    ("b" * 30 + "  ") * 7 + "end",
+    ("it's: " + "c" * 25 + " ") * 7 + "end",
+    ("c" * 25 + " it's: ") * 5 + "end",
+    "'" + ("d" * 40 + " ") * 5 + "'",
+    "0" + " e" * 120,
+    "^(rate\\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\\)|" * 4,
     "\x07bell",
     "\u2028separator",
 ]
@@ -113,7 +122,7 @@ def test_the_product_templates_take_the_fast_path_and_match_to_yaml():
         assert cfn_yaml.fast_yaml(template.to_dict()) == template.to_yaml(), name
 
 
-@pytest.mark.parametrize("seed", range(100))
+@pytest.mark.parametrize("seed", range(150))
 def test_random_templates_render_as_cfn_flip_renders_them(seed):
     rng = random.Random(seed)
     template = {f"Key{index}": random_value(rng, 0) for index in range(6)}
@@ -132,9 +141,18 @@ def test_every_tricky_string_as_key_value_item_and_tag_argument(text):
     assert cfn_yaml.to_yaml(template) == cfn_yaml.slow_yaml(template)
 
 
-def test_a_line_past_the_width_falls_back_to_cfn_flip_and_still_matches():
+def test_long_lines_wrap_as_pyyaml_wraps_them_without_falling_back():
     long_words = "word " * 39 + "end"
-    template = {"Resources": {"Deeply": {"Nested": {"Description": long_words}}}}
+    template = {
+        "Resources": {"Deeply": {"Nested": {"Description": long_words}}},
+        "Items": [[long_words, {"Ref": long_words}], {"Sub": {"Fn::Sub": long_words}}],
+        "Folded": long_words * 2,
+    }
+    assert cfn_yaml.fast_yaml(template) == cfn_yaml.slow_yaml(template)
+
+
+def test_what_it_cannot_write_falls_back_to_cfn_flip_and_still_matches():
+    template = {"Resources": {"R": {"Properties": {"Ratio": 1.5, "Text": "two\nlines"}}}}
     with pytest.raises(cfn_yaml.NotReproducedError):
         cfn_yaml.fast_yaml(template)
     assert cfn_yaml.to_yaml(template) == cfn_yaml.slow_yaml(template)
