@@ -82,6 +82,16 @@ def test_unknown_arguments_get_a_usage_error():
     result = run_generate("--frobnicate")
     assert result.returncode == 2
     assert "usage:" in result.stderr
+    assert "--frobnicate" in result.stderr
+    assert result.stdout == ""
+
+
+def test_help_is_printed_to_stderr_and_exits_zero():
+    result = run_generate("--help")
+    assert result.returncode == 0
+    assert "usage: generate.py [-h] [--check]" in result.stderr
+    assert "--check" in result.stderr
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize(
