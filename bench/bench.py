@@ -1,7 +1,8 @@
 """Benchmark: generate.py, the handler's cold import, handler time per event, template sizes.
 
-Not a test: it prints figures and asserts no timing. Each timed figure is the median of RUNS runs,
-with min and max beside it. Run: python bench/bench.py (or tox -e bench).
+Not a test: it prints figures and asserts no timing. Each timed figure is the median of RUNS runs
+(PAIRS for generate.py and its import floor), with min and max beside it.
+Run: python bench/bench.py (or tox -e bench).
 
 How each figure is measured:
 - generate: `python generate.py --check` in a fresh interpreter per run, wall time around the
@@ -50,6 +51,7 @@ from ssm_notifier.settings import load_settings  # noqa: E402
 from templates.config import Config  # noqa: E402
 
 RUNS = 7
+PAIRS = 15  # generate.py and its import floor, run in turn; more runs: the ratio is the goal
 TIME_COMMAND = "/usr/bin/time"
 HANDLER_MODULES = ("ssm_notifier.notify", "ssm_notifier.sweep")
 # Module-level stdlib imports of awslambdaric 4.x before it imports the handler: bootstrap.py,
@@ -145,8 +147,9 @@ class GenerateFigures(NamedTuple):
 
 
 def generate_figures(environ: dict[str, str], floor: list[str]) -> GenerateFigures:
-    """generate.py and the bare import of its floor modules, run in turn: each pair shares
-    whatever load the machine has at that moment, so their ratio is steadier than either."""
+    """generate.py and the bare import of its floor modules, PAIRS pairs, the two in turn and
+    each going first in every other pair: a pair shares whatever load the machine has at that
+    moment, so the ratio is steadier than either figure."""
     has_time = Path(TIME_COMMAND).exists()
     wall: list[float] = []
     peak: list[float] = []
@@ -156,7 +159,9 @@ def generate_figures(environ: dict[str, str], floor: list[str]) -> GenerateFigur
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "maxrss"
         prefix = [TIME_COMMAND, "-f", "%M", "-o", str(report)] if has_time else []
-        for _ in range(RUNS):
+
+        def run_generate() -> None:
+            nonlocal code
             started = time.perf_counter()
             done = subprocess.run(
                 [*prefix, sys.executable, "generate.py", "--check"],
@@ -168,9 +173,15 @@ def generate_figures(environ: dict[str, str], floor: list[str]) -> GenerateFigur
             code = done.returncode
             if has_time:
                 peak.append(int(report.read_text().split()[-1]) / 1024)  # KiB -> MiB
+
+        def run_floor() -> None:
             started = time.perf_counter()
             subprocess.run([*prefix, *floor_command], cwd=ROOT, env=environ, check=True)
             floor_wall.append(time.perf_counter() - started)
+
+        for pair in range(PAIRS):
+            for run in (run_generate, run_floor) if pair % 2 == 0 else (run_floor, run_generate):
+                run()
     return GenerateFigures(
         Figure(wall),
         Figure(peak) if peak else None,
@@ -313,7 +324,7 @@ def used(value: int, limit: int) -> str:
 
 
 def report_generate() -> GenerateFigures:
-    print("\n== python generate.py --check (fresh interpreter per run) ==")
+    print(f"\n== python generate.py --check (fresh interpreter per run, {PAIRS} runs) ==")
     cold_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     cold_env.pop("PYTHONPYCACHEPREFIX", None)
     floor = floor_modules(cold_env)
@@ -321,7 +332,10 @@ def report_generate() -> GenerateFigures:
     with tempfile.TemporaryDirectory() as cache:
         warm_env = {**cold_env, "PYTHONPYCACHEPREFIX": cache}
         del warm_env["PYTHONDONTWRITEBYTECODE"]
-        generate_figures(warm_env, floor)  # fills the cache; its figures are discarded
+        # One run fills the cache (the floor's modules have theirs in site-packages already).
+        subprocess.run(
+            [sys.executable, "generate.py", "--check"], cwd=ROOT, env=warm_env, capture_output=True
+        )
         warm = generate_figures(warm_env, floor)
     memory = "peak RSS (/usr/bin/time -f %M)"
     for label, figures in [("no bytecode (as tox runs it):", cold), ("warm bytecode cache:", warm)]:
