@@ -29,11 +29,8 @@ from troposphere import (
     sqs,
 )
 
-from templates import functions, names, parameters
+from templates import alarms, functions, names, parameters
 from templates.common import (
-    FUNCTION_CHECKOV_SKIPS,
-    EventSourceMapping,
-    EventSourceScalingConfig,
     checkov_skips,
     new_template,
     only_rule_may_send,
@@ -41,6 +38,11 @@ from templates.common import (
     retrying_rule_target,
 )
 from templates.config import Config
+from templates.functions import (
+    FUNCTION_CHECKOV_SKIPS,
+    EventSourceMapping,
+    EventSourceScalingConfig,
+)
 
 DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
 
@@ -168,7 +170,7 @@ def build(config: Config) -> Template:
         )
     )
 
-    _add_alarms(template, topic, dead_letter_queue, function, rule)
+    template.add_resource(alarms.alarms(_alarms(dead_letter_queue, function, rule), Ref(topic)))
 
     template.add_output(
         [
@@ -310,30 +312,29 @@ def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
     ]
 
 
-def _add_alarms(template: Template, topic, dead_letter_queue, function, rule) -> None:
-    """Every way a notification can be lost ends in an email on the same topic."""
-    for alarm in [
-        functions.alarm(
+def _alarms(dead_letter_queue, function, rule) -> list[alarms.Alarm]:
+    """Every way a notification can be lost."""
+    return [
+        alarms.Alarm(
             "DeadLetterQueueAlarm",
             "Association events reached the dead-letter queue: nothing was emailed for them. "
             "Read the function's logs, fix the cause, then replay (see README).",
-            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
-            ("QueueName", GetAtt(dead_letter_queue, "QueueName")),
-            Ref(topic),
+            alarms.QUEUE_DEPTH,
+            alarms.MAXIMUM,
+            GetAtt(dead_letter_queue, "QueueName"),
         ),
-        functions.alarm(
+        alarms.Alarm(
             "FunctionErrorsAlarm",
             "The notifier function failed; its batch is retried and may dead-letter.",
-            ("AWS/Lambda", "Errors"),
-            ("FunctionName", Ref(function)),
-            Ref(topic),
+            alarms.FUNCTION_ERRORS,
+            alarms.SUM,
+            Ref(function),
         ),
-        functions.alarm(
+        alarms.Alarm(
             "RuleDeliveryAlarm",
             "EventBridge could not deliver association events to the queue.",
-            ("AWS/Events", "FailedInvocations"),
-            ("RuleName", Ref(rule)),
-            Ref(topic),
+            alarms.RULE_FAILED_DELIVERIES,
+            alarms.SUM,
+            Ref(rule),
         ),
-    ]:
-        template.add_resource(alarm)
+    ]

@@ -25,15 +25,15 @@ from troposphere import (
     sqs,
 )
 
-from templates import functions, names, parameters
+from templates import alarms, functions, names, parameters
 from templates.common import (
-    FUNCTION_CHECKOV_SKIPS,
     checkov_skips,
     new_template,
     only_rule_may_send,
     retrying_rule_target,
 )
 from templates.config import Config
+from templates.functions import FUNCTION_CHECKOV_SKIPS
 
 
 def build(config: Config) -> Template:
@@ -119,24 +119,7 @@ def build(config: Config) -> Template:
     template.add_resource(
         only_rule_may_send("SweepFailureQueuePolicy", "ScheduleDeadLetters", rule, [failures])
     )
-    for alarm in [
-        functions.alarm(
-            "SweepFailureAlarm",
-            "A missed-instance sweep could not run; instances that were never run may go "
-            "unreported. Read the sweep function's logs.",
-            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
-            ("QueueName", GetAtt(failures, "QueueName")),
-            Ref(topic_arn),
-        ),
-        functions.alarm(
-            "SweepErrorsAlarm",
-            "The missed-instance sweep failed; Lambda retries it twice.",
-            ("AWS/Lambda", "Errors"),
-            ("FunctionName", Ref(function)),
-            Ref(topic_arn),
-        ),
-    ]:
-        template.add_resource(alarm)
+    template.add_resource(alarms.alarms(_alarms(failures, function), Ref(topic_arn)))
 
     template.add_output(Output(names.SWEEP_FUNCTION_NAME, Value=Ref(function)))
     return template
@@ -173,5 +156,26 @@ def _sweep_statements(topic_arn, key_arn, log_group, failures) -> list[Statement
             Effect=Allow,
             Action=[sqs_actions.SendMessage],
             Resource=[GetAtt(failures, "Arn")],
+        ),
+    ]
+
+
+def _alarms(failures, function) -> list[alarms.Alarm]:
+    """A sweep that could not run, or failed."""
+    return [
+        alarms.Alarm(
+            "SweepFailureAlarm",
+            "A missed-instance sweep could not run; instances that were never run may go "
+            "unreported. Read the sweep function's logs.",
+            alarms.QUEUE_DEPTH,
+            alarms.MAXIMUM,
+            GetAtt(failures, "QueueName"),
+        ),
+        alarms.Alarm(
+            "SweepErrorsAlarm",
+            "The missed-instance sweep failed; Lambda retries it twice.",
+            alarms.FUNCTION_ERRORS,
+            alarms.SUM,
+            Ref(function),
         ),
     ]

@@ -3,11 +3,11 @@
 from template_helpers import one_resource, resources_of_type, statements
 
 from templates import names
-from templates.config import Config
 from templates.notifications import DETAIL_TYPE
 from templates.parameters import EMAIL_PATTERN
 
-CONFIG = Config()
+# Safety-relevant values are pinned as literals, not read from templates/config.py: a test that
+# compares the template with the config that produced it passes whatever the value is.
 
 
 def test_rule_matches_document_by_name_and_watched_statuses(notifications):
@@ -46,11 +46,13 @@ def test_queues_are_encrypted_and_redrive_to_the_dead_letter_queue(notifications
     queue = queues["Queue"]["Properties"]
     assert queue["RedrivePolicy"] == {
         "deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]},
-        "maxReceiveCount": CONFIG.max_receive_count,
+        "maxReceiveCount": 5,
     }
-    assert queue["VisibilityTimeout"] >= 6 * CONFIG.timeout_seconds
+    # AWS's guidance: six times the function timeout (60 s) plus the batching window (30 s).
+    assert queue["VisibilityTimeout"] == 390
     dead_letters = queues["DeadLetterQueue"]["Properties"]
-    assert dead_letters["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+    assert queue["MessageRetentionPeriod"] == 345_600  # 4 days
+    assert dead_letters["MessageRetentionPeriod"] == 1_209_600  # 14 days, the most SQS keeps
 
 
 def test_only_this_rule_may_send_to_the_queues(notifications):
@@ -68,8 +70,8 @@ def test_function_runs_the_handler_package_on_arm64_with_json_logs(notifications
     assert function["Architectures"] == ["arm64"]
     assert function["Code"] == "../handler"
     assert function["Handler"] == "ssm_notifier.notify.lambda_handler"
-    assert function["MemorySize"] == CONFIG.memory_mb
-    assert function["Timeout"] == CONFIG.timeout_seconds
+    assert function["MemorySize"] == 256
+    assert function["Timeout"] == 60
     assert function["Environment"]["Variables"] == {"TOPIC_ARN": {"Ref": "Topic"}}
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
@@ -82,9 +84,9 @@ def test_event_source_mapping_batches_caps_concurrency_and_reports_item_failures
     mapping = one_resource(notifications, "AWS::Lambda::EventSourceMapping")["Properties"]
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["Queue", "Arn"]}
     assert mapping["FunctionName"] == {"Ref": "Function"}
-    assert mapping["BatchSize"] == CONFIG.batch_size
-    assert mapping["MaximumBatchingWindowInSeconds"] == CONFIG.batching_window_seconds
-    assert mapping["ScalingConfig"] == {"MaximumConcurrency": CONFIG.maximum_concurrency}
+    assert mapping["BatchSize"] == 2000
+    assert mapping["MaximumBatchingWindowInSeconds"] == 30
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 2}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
@@ -168,3 +170,11 @@ def test_every_loss_path_is_alarmed_on_the_topic(notifications):
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "Topic"}]
         assert alarm["Properties"]["Threshold"] == 0
         assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["Properties"]["Period"] == 300
+        assert alarm["Properties"]["EvaluationPeriods"] == 1
+    # A queue's depth as its maximum (any message waiting), counts as their sum.
+    assert {title: alarm["Properties"]["Statistic"] for title, alarm in alarms.items()} == {
+        "DeadLetterQueueAlarm": "Maximum",
+        "FunctionErrorsAlarm": "Sum",
+        "RuleDeliveryAlarm": "Sum",
+    }
