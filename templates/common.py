@@ -1,21 +1,68 @@
-"""Small pieces the stack modules share: a new template, awacs policy helpers, checkov skips,
-and the rule pieces (a retrying target, a queue policy only the rule may use)."""
+"""Small pieces the stack modules share: a new template, the one IAM role builder, awacs policy
+helpers, checkov skips, and the rule pieces (a retrying target, a queue policy only the rule may
+use)."""
 
 from __future__ import annotations
 
 from awacs import sqs as sqs_actions
 from awacs.aws import Allow, ArnEquals, Condition, Policy, Principal, Statement
-from troposphere import GetAtt, Ref, Sub, Template, events, sqs
+from troposphere import Equals, GetAtt, If, Not, NoValue, Ref, Sub, Template, events, iam, sqs
 
+from templates import names, parameters
 from templates.config import Config
 
 POLICY_VERSION = "2012-10-17"
 
 
+HAS_PERMISSIONS_BOUNDARY = "HasPermissionsBoundary"
+HAS_ROLE_PATH = "HasRolePath"
+
+
+class StackTemplate(Template):
+    """A template that declares the role inputs (permissions boundary, path) the first time a
+    role is added to it, and refuses a role not built by `role()`, so no stack can create a role
+    that escapes an organization's boundary."""
+
+    def add_resource(self, resource):
+        for each in resource if isinstance(resource, list) else [resource]:
+            if isinstance(each, iam.Role):
+                if each.properties.get("PermissionsBoundary") != _boundary():
+                    raise ValueError(f"role {each.title}: build it with templates.common.role()")
+                declare_role_inputs(self)
+        return super().add_resource(resource)
+
+
 def new_template(description: str) -> Template:
-    template = Template(Description=description)
+    template = StackTemplate(Description=description)
     template.set_version("2010-09-09")
     return template
+
+
+def declare_role_inputs(template: Template) -> None:
+    """The PermissionsBoundaryArn and RolePath parameters and their "is set" conditions, once."""
+    if names.PERMISSIONS_BOUNDARY_ARN in template.parameters:
+        return
+    boundary = template.add_parameter(parameters.permissions_boundary_arn())
+    path = template.add_parameter(parameters.role_path())
+    template.add_condition(HAS_PERMISSIONS_BOUNDARY, Not(Equals(Ref(boundary), "")))
+    template.add_condition(HAS_ROLE_PATH, Not(Equals(Ref(path), "")))
+
+
+def _boundary() -> If:
+    return If(HAS_PERMISSIONS_BOUNDARY, Ref(names.PERMISSIONS_BOUNDARY_ARN), NoValue)
+
+
+def role(title: str, description: str, trusted_service: str, **properties) -> iam.Role:
+    """The one way this product makes an IAM role: assumable by `trusted_service` only, with the
+    deploy-time permissions boundary and path when they are set (none and / when empty)."""
+    return iam.Role(
+        title,
+        Description=description,
+        AssumeRolePolicyDocument=service_trust_policy(trusted_service),
+        PermissionsBoundary=_boundary(),
+        Path=If(HAS_ROLE_PATH, Ref(names.ROLE_PATH), NoValue),
+        **properties,
+    )
 
 
 def policy_document(statements: list[Statement]) -> Policy:

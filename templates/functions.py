@@ -15,7 +15,8 @@ from troposphere import AWSHelperFn, AWSProperty, GetAtt, Ref, awslambda, iam, l
 from troposphere.awslambda import Environment
 from troposphere.validators import integer
 
-from templates.common import policy_document, service_trust_policy
+from templates import common
+from templates.common import policy_document
 from templates.config import Config
 
 # checkov checks that no function of this product should satisfy, and why.
@@ -71,10 +72,11 @@ def log_group(title: str, retention_days: Ref, key_arn: AWSHelperFn) -> logs.Log
 
 
 def role(title: str, description: str, policy_name: str, statements: list[Statement]) -> iam.Role:
-    return iam.Role(
+    """A function's role: Lambda may assume it, its one inline policy is `statements`."""
+    return common.role(
         title,
-        Description=description,
-        AssumeRolePolicyDocument=service_trust_policy("lambda.amazonaws.com"),
+        description,
+        "lambda.amazonaws.com",
         Policies=[iam.Policy(PolicyName=policy_name, PolicyDocument=policy_document(statements))],
     )
 

@@ -38,6 +38,11 @@ WATCHED_DOCUMENTS = "WatchedDocuments"
 WATCHED_STATUSES = "WatchedStatuses"
 LOG_RETENTION_DAYS = "LogRetentionDays"
 
+# Parameters of every stack that creates an IAM role (the parent declares them under the same
+# names; templates/common.py's role builder wires them into each role).
+PERMISSIONS_BOUNDARY_ARN = "PermissionsBoundaryArn"
+ROLE_PATH = "RolePath"
+
 # Parameters of the association stack (the parent declares them under the same names).
 ASSOCIATION_SCHEDULE = "AssociationSchedule"
 ASSOCIATION_MAX_CONCURRENCY = "AssociationMaxConcurrency"

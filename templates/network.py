@@ -12,7 +12,9 @@ from troposphere import (
     Cidr,
     GetAtt,
     GetAZs,
+    If,
     Join,
+    NoValue,
     Output,
     Parameter,
     Ref,
@@ -25,8 +27,8 @@ from troposphere import (
     iam,
 )
 
-from templates import names, parameters
-from templates.common import aws_managed_policy_arn, new_template, service_trust_policy
+from templates import common, names, parameters
+from templates.common import aws_managed_policy_arn, new_template
 from templates.config import Config
 
 SUBNET_COUNT = 2  # two Availability Zones, like the seed
@@ -125,14 +127,20 @@ def build(config: Config) -> Template:
     )
 
     role = template.add_resource(
-        iam.Role(
+        common.role(
             "InstanceRole",
-            Description="Demo instances: managed by Systems Manager",
-            AssumeRolePolicyDocument=service_trust_policy("ec2.amazonaws.com"),
+            "Demo instances: managed by Systems Manager",
+            "ec2.amazonaws.com",
             ManagedPolicyArns=[aws_managed_policy_arn("AmazonSSMManagedInstanceCore")],
         )
     )
-    profile = template.add_resource(iam.InstanceProfile("InstanceProfile", Roles=[Ref(role)]))
+    profile = template.add_resource(
+        iam.InstanceProfile(
+            "InstanceProfile",
+            Roles=[Ref(role)],
+            Path=If(common.HAS_ROLE_PATH, Ref(names.ROLE_PATH), NoValue),
+        )
+    )
 
     launch_template = template.add_resource(
         ec2.LaunchTemplate(

@@ -137,6 +137,23 @@ TAG_KEY_MAX_LENGTH = 128
 # itself has no pattern; EC2 allows any character in its own tags, but SSM and most services not.
 TAG_VALUE_PATTERN = r"^[\p{L}\p{Z}\p{N}_.:/=+@-]*$"
 
+# --- IAM ----------------------------------------------------------------------------------------
+# iam service-2.json pathType: this pattern (written with \u escapes, which Java and Python read
+# alike), 1-512 characters; empty here means "no path" (IAM's default, /).
+ROLE_PATH_PATTERN = r"^(|(\u002F)|(\u002F[\u0021-\u007E]+\u002F))$"
+ROLE_PATH_MAX_LENGTH = 512
+# iam service-2.json CreateRole PermissionsBoundary is an arnType (20-2048 characters, no pattern)
+# naming a managed policy: arn:PARTITION:iam::ACCOUNT|aws:policy[PATH]NAME ("IAM identifiers",
+# IAM user guide), the path as pathType allows and the name as policyNameType ([\w+=,.@-]+,
+# \w spelled out in ASCII as Java reads it). Empty means no boundary.
+_POLICY_NAME = "[A-Za-z0-9_+=,.@-]+"
+_PARTITION = "aws[a-z-]*"
+PERMISSIONS_BOUNDARY_PATTERN = (
+    rf"^(|arn:{_PARTITION}:iam::([0-9]{{12}}|aws):policy"
+    rf"(\u002F|\u002F[\u0021-\u007E]+\u002F){_POLICY_NAME})$"
+)
+ARN_MAX_LENGTH = 2048
+
 # --- Everything else --------------------------------------------------------------------------
 # SNS Subscribe Endpoint (sns service-2.json `endpoint`) has no pattern: one RFC 5322 dot-atom
 # address (local part up to 64 characters, RFC 5321) at an LDH host name whose top-level domain
@@ -364,4 +381,31 @@ def target_tag_key() -> Parameter:
         AllowedPattern=TAG_KEY_PATTERN,
         ConstraintDescription="a tag key of 1-128 letters (any script), digits, spaces and "
         "_ . : / = @ - (no +: SSM targets do not take it)",
+    )
+
+
+def permissions_boundary_arn() -> Parameter:
+    return Parameter(
+        names.PERMISSIONS_BOUNDARY_ARN,
+        Type="String",
+        Default="",
+        Description="ARN of the managed policy set as permissions boundary on every role the "
+        "stacks create (empty: none)",
+        AllowedPattern=PERMISSIONS_BOUNDARY_PATTERN,
+        MaxLength=ARN_MAX_LENGTH,
+        ConstraintDescription="empty, or a managed policy ARN: arn:PARTITION:iam::ACCOUNT:policy/"
+        "PATH/NAME, ACCOUNT being an account id or aws (at most 2048 characters)",
+    )
+
+
+def role_path() -> Parameter:
+    return Parameter(
+        names.ROLE_PATH,
+        Type="String",
+        Default="",
+        Description="IAM path of every role the stacks create, e.g. /app/ (empty: /)",
+        AllowedPattern=ROLE_PATH_PATTERN,
+        MaxLength=ROLE_PATH_MAX_LENGTH,
+        ConstraintDescription="empty, /, or a path that starts and ends with / of printable "
+        "ASCII characters (at most 512)",
     )

@@ -102,6 +102,11 @@ class Inputs(NamedTuple):
     create_association: Parameter
     association: dict[str, Parameter]  # keyed by name: passed to the association stack as is
     sweep_schedule: Parameter
+    roles: dict[str, Parameter]  # keyed by name: passed to every stack that creates a role
+
+    def role_inputs(self) -> dict[str, Ref]:
+        """The permissions boundary and role path, for a child that creates IAM roles."""
+        return {name: Ref(parameter) for name, parameter in self.roles.items()}
 
 
 def declare_parameters(template: Template, config: Config) -> Inputs:
@@ -149,6 +154,10 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
         ),
         association=_association_parameters(template, config),
         sweep_schedule=add(parameters.sweep_schedule(config)),
+        roles={
+            parameter.title: add(parameter)
+            for parameter in (parameters.permissions_boundary_arn(), parameters.role_path())
+        },
     )
 
 
@@ -172,6 +181,7 @@ def add_network(template: Template, inputs: Inputs) -> cloudformation.Stack:
             "VpcCidr": Ref(inputs.vpc_cidr),
             "ImageId": Ref(inputs.image_parameter),
             names.FLEET_TAG_VALUE: StackName,
+            **inputs.role_inputs(),
         },
     )
 
@@ -212,6 +222,7 @@ def add_notifications(template: Template, inputs: Inputs) -> cloudformation.Stac
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+            **inputs.role_inputs(),
         },
     )
 
@@ -230,6 +241,7 @@ def add_sweep(
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+            **inputs.role_inputs(),
         },
     )
 

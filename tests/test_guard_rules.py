@@ -134,7 +134,45 @@ def unconstrained_sweep_schedule(t):
     del t["Parameters"]["SweepSchedule"]["AllowedPattern"]
 
 
+def role_without_boundary(t):
+    del t["Resources"]["FunctionRole"]["Properties"]["PermissionsBoundary"]
+
+
+def role_with_a_fixed_boundary(t):
+    t["Resources"]["SweepRole"]["Properties"]["PermissionsBoundary"] = {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/Boundary"
+    }
+
+
+def role_boundary_always_dropped(t):
+    boundary = t["Resources"]["InstanceRole"]["Properties"]["PermissionsBoundary"]["Fn::If"]
+    boundary[1] = {"Ref": "AWS::NoValue"}
+
+
+def role_without_path(t):
+    del t["Resources"]["InstanceRole"]["Properties"]["Path"]
+
+
+def role_path_from_another_parameter(t):
+    t["Resources"]["FunctionRole"]["Properties"]["Path"]["Fn::If"][1] = {"Ref": "LogRetentionDays"}
+
+
+def role_path_fixed_when_empty(t):
+    t["Resources"]["SweepRole"]["Properties"]["Path"]["Fn::If"][2] = "/ops/"
+
+
+def role_boundary_a_literal_arn(t):
+    t["Resources"]["InstanceRole"]["Properties"]["PermissionsBoundary"] = "arn:aws:iam::1:policy/b"
+
+
 BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("notifications.yaml", role_without_boundary, "iam_roles_take_boundary_and_path"),
+    ("sweep.yaml", role_with_a_fixed_boundary, "iam_roles_take_boundary_and_path"),
+    ("network.yaml", role_boundary_always_dropped, "iam_roles_take_boundary_and_path"),
+    ("network.yaml", role_without_path, "iam_roles_take_boundary_and_path"),
+    ("notifications.yaml", role_path_from_another_parameter, "iam_roles_take_boundary_and_path"),
+    ("sweep.yaml", role_path_fixed_when_empty, "iam_roles_take_boundary_and_path"),
+    ("network.yaml", role_boundary_a_literal_arn, "iam_roles_take_boundary_and_path"),
     ("notifications.yaml", wildcard_action, "iam_no_wildcard_actions"),
     ("notifications.yaml", everything, "iam_no_wildcard_actions"),
     ("notifications.yaml", wildcard_resource, "iam_wildcard_resource_only_for_unscoped_apis"),
@@ -190,7 +228,16 @@ def test_wildcards_are_found_beside_roles_without_inline_policies():
     assert set(failed_rules(broken)) == {
         "iam_no_wildcard_actions",
         "iam_wildcard_resource_only_for_unscoped_apis",
+        "iam_roles_take_boundary_and_path",  # the added role has neither
     }
+
+
+def test_a_second_role_without_boundary_fails_beside_a_wired_one():
+    broken = copy.deepcopy(TEMPLATES["notifications.yaml"])
+    extra = copy.deepcopy(broken["Resources"]["FunctionRole"])
+    del extra["Properties"]["PermissionsBoundary"], extra["Properties"]["Path"]
+    broken["Resources"]["AnotherRole"] = extra
+    assert set(failed_rules(broken)) == {"iam_roles_take_boundary_and_path"}
 
 
 def test_literal_partition_in_a_key_principal_is_caught():

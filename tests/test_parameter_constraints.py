@@ -303,6 +303,33 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "OutputKeyPrefix": (["ssm-agent-update/"], ["", "bad prefix"]),
     "TopicArn": (["arn:aws:sns:us-east-1:123456789012:t"], []),
     "KeyArn": (["arn:aws:kms:us-east-1:123456789012:key/k"], []),
+    "PermissionsBoundaryArn": (
+        [
+            "",
+            "arn:aws:iam::123456789012:policy/Boundary",
+            "arn:aws:iam::123456789012:policy/org/boundaries/Dev+Ops=1,a.b@c-d_e",
+            "arn:aws-us-gov:iam::123456789012:policy/Boundary",
+            "arn:aws-cn:iam::aws:policy/PowerUserAccess",
+            "arn:aws:iam::aws:policy/" + "p" * 128,
+            "arn:aws:iam::123456789012:policy/" + "a/" * 1007 + "P",  # 2048 characters
+        ],
+        [
+            "Boundary",
+            "arn:aws:iam::123456789012:role/Boundary",
+            "arn:aws:iam::12345678901:policy/Boundary",
+            "arn:aws:iam:us-east-1:123456789012:policy/Boundary",
+            "arn:aws:iam::123456789012:policy/",
+            "arn:aws:iam::123456789012:policy/has space",
+            "arn:aws:iam::123456789012:policy//Boundary",
+            "arn:aws:s3:::bucket",
+            " arn:aws:iam::aws:policy/PowerUserAccess",
+            "arn:aws:iam::123456789012:policy/" + "a/" * 1007 + "PP",  # 2049 characters
+        ],
+    ),
+    "RolePath": (
+        ["", "/", "/app/", "/org/team-a/ssm/", "/~!@#$%^&*()_+{}|:<>?/", "/" + "p" * 510 + "/"],
+        ["app", "/app", "app/", "//", "/a b/", "/é/", "/" + "p" * 511 + "/", "/\t/"],
+    ),
 }
 
 
@@ -504,6 +531,21 @@ def test_every_instance_type_in_the_ec2_model_is_accepted(parent):
     spec = parent["Parameters"]["InstanceType"]
     refused = [name for name in shape("ec2", "InstanceType")["enum"] if not accepts(spec, name)]
     assert not refused
+
+
+def test_role_path_is_the_api_models_path(parent):
+    spec, model = parent["Parameters"]["RolePath"], shape("iam", "pathType")
+    assert spec["MaxLength"] == model["max"]
+    assert f"|{model['pattern']})" in spec["AllowedPattern"]
+    for value in CASES["RolePath"][0][1:]:
+        assert regex.fullmatch(model["pattern"], value), value
+
+
+def test_permissions_boundary_is_an_arn_of_the_api_models_length(parent):
+    spec, model = parent["Parameters"]["PermissionsBoundaryArn"], shape("iam", "arnType")
+    assert spec["MaxLength"] == model["max"]
+    shortest = min((v for v in CASES["PermissionsBoundaryArn"][0] if v), key=len)
+    assert len(shortest) >= model["min"]
 
 
 def test_log_retention_is_the_logs_models_list(parent):

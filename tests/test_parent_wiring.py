@@ -237,3 +237,48 @@ def test_association_is_created_after_the_notification_pipeline(parent):
 def test_without_the_association_the_pipeline_bucket_and_sweep_remain(parent):
     created, _ = deployed(parent, MODES["existing fleet, no roles, no association"])
     assert created == {"Logging", "Notifications", "Sweep"}
+
+
+# --- Roles: the permissions boundary and path reach every role ----------------------------------
+
+ROLE_INPUTS = ("PermissionsBoundaryArn", "RolePath")
+
+
+@pytest.mark.parametrize("title", sorted(CHILDREN))
+def test_every_child_with_roles_gets_the_boundary_and_path_from_the_parent(parent, rendered, title):
+    child = rendered[CHILDREN[title][1]]
+    roles = resources_of_type(child, "AWS::IAM::Role")
+    passed = nested_stacks(parent)[title]["Properties"].get("Parameters", {})
+    for name in ROLE_INPUTS:
+        if roles:
+            assert passed.get(name) == {"Ref": name}, f"{title} does not get {name}"
+            assert child["Parameters"][name]["Default"] == ""
+        else:
+            assert name not in child.get("Parameters", {}), f"{title} declares {name} unused"
+
+
+def test_every_role_takes_the_boundary_and_path_only_when_they_are_set(rendered):
+    roles = {
+        (file_name, title): (template, role)
+        for file_name, template in rendered.items()
+        for title, role in resources_of_type(template, "AWS::IAM::Role").items()
+    }
+    assert {title for _, title in roles} >= {"InstanceRole", "FunctionRole", "SweepRole"}
+    for (file_name, title), (template, role) in roles.items():
+        properties = role["Properties"]
+        for prop, parameter in (("PermissionsBoundary", ROLE_INPUTS[0]), ("Path", ROLE_INPUTS[1])):
+            condition, when_set, when_empty = properties[prop]["Fn::If"]
+            assert (when_set, when_empty) == ({"Ref": parameter}, {"Ref": "AWS::NoValue"})
+            assert template["Conditions"][condition] == {
+                "Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, ""]}]
+            }, f"{file_name}:{title}"
+
+
+def test_a_role_not_built_by_the_builder_is_refused():
+    from troposphere import iam
+
+    from templates.common import new_template
+
+    template = new_template("t")
+    with pytest.raises(ValueError, match=r"common\.role"):
+        template.add_resource(iam.Role("Loose", AssumeRolePolicyDocument={}))
