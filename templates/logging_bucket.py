@@ -3,8 +3,11 @@ that output needs.
 
 The agent uploads a run's stdout/stderr with the *instance's* credentials, so the instance role
 (not the association) needs `s3:PutObject` on the objects and `s3:GetEncryptionConfiguration`
-on the bucket. The bucket outlives the stack: it holds the evidence of past runs. Requests to it
-are recorded in a second bucket (S3 server access logs), kept as long.
+on the bucket. That policy sits on roles this stack does not own, and IAM is global: its name is
+this stack's own (`output_policy_name`), so a copy of the stack in another region, or a second
+one in the same region, granting the same role never collides with it, and deleting one stack
+removes only its own grant. The bucket outlives the stack: it holds the evidence of past runs.
+Requests to it are recorded in a second bucket (S3 server access logs), kept as long.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from troposphere import (
     Output,
     Parameter,
     Ref,
+    Region,
+    Select,
+    Split,
+    StackId,
     Sub,
     Template,
     iam,
@@ -32,6 +39,15 @@ from templates.config import Config
 
 HAS_INSTANCE_ROLES = "HasInstanceRoles"
 ACCESS_LOG_PREFIX = "output-bucket/"
+OUTPUT_POLICY_PREFIX = "write-association-output"
+
+
+def output_policy_name() -> Join:
+    """write-association-output-REGION-UUID, the UUID being the one in this stack's id
+    (arn:...:stack/NAME/UUID): unique per stack and region, 76 characters at most for today's
+    region names, within IAM's 128 characters and pattern (iam service-2.json policyNameType).
+    The stack name would be readable, but it can be 128 characters long by itself."""
+    return Join("-", [OUTPUT_POLICY_PREFIX, Region, Select(2, Split("/", StackId))])
 
 
 def build(config: Config) -> Template:
@@ -92,7 +108,7 @@ def build(config: Config) -> Template:
         iam.PolicyType(
             "InstanceOutputPolicy",
             Condition=HAS_INSTANCE_ROLES,
-            PolicyName="write-association-output",
+            PolicyName=output_policy_name(),
             Roles=Ref(role_names),
             PolicyDocument=policy_document(
                 [

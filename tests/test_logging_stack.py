@@ -3,6 +3,8 @@
 import re
 
 import pytest
+import regex
+from botocore.loaders import Loader
 from template_helpers import one_resource, resources_of_type, statements
 
 from templates import names
@@ -95,3 +97,21 @@ def test_no_role_names_means_no_policy(logging_stack):
 
 def test_outputs(logging_stack):
     assert set(logging_stack["Outputs"]) == {names.OUTPUT_BUCKET_NAME, names.OUTPUT_BUCKET_ARN}
+
+
+def test_the_instance_role_policy_is_named_for_this_stack_and_region(logging_stack):
+    """IAM is global: the name carries the region and the UUID of the stack id, so two stacks
+    (two regions, or two in one region) granting one role never share a policy name."""
+    name = one_resource(logging_stack, "AWS::IAM::Policy")["Properties"]["PolicyName"]
+    separator, (prefix, region, stack_uuid) = name["Fn::Join"]
+    assert (separator, prefix, region) == ("-", "write-association-output", {"Ref": "AWS::Region"})
+    assert stack_uuid == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+
+    stack_id = (
+        "arn:aws-us-gov:cloudformation:ap-southeast-4:123456789012:stack/"
+        + "n" * 128
+        + "/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+    )
+    longest = separator.join([prefix, "ap-southeast-4", stack_id.split("/")[2]])
+    model = Loader().load_service_model("iam", "service-2")["shapes"]["policyNameType"]
+    assert len(longest) <= model["max"] and regex.fullmatch(model["pattern"], longest)
