@@ -33,7 +33,13 @@ def failed_rules(template: dict, rules: str | None = None) -> dict[str, list[str
     report is read here instead.
     """
     rules = RULES_FILE.read_text() if rules is None else rules
-    report = json.loads(run_checks_rs(json.dumps(template), rules, False))
+    raw = run_checks_rs(json.dumps(template), rules, False)
+    try:
+        report = json.loads(raw)
+    except json.JSONDecodeError as error:
+        # cfn-guard-rs returns a broken report past 64 KiB, or when one clause fails on a missing
+        # key: write rules whose failures report small values (see invariants.guard).
+        raise RuntimeError(f"cfn-guard-rs returned an unreadable report: {raw[:200]!r}") from error
     failures: dict[str, list[str]] = {}
     for entry in report.get("not_compliant", []):
         rule = entry["Rule"]

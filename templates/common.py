@@ -6,7 +6,21 @@ from __future__ import annotations
 
 from awacs import sqs as sqs_actions
 from awacs.aws import Allow, ArnEquals, Condition, Policy, Principal, Statement
-from troposphere import Equals, GetAtt, If, Not, NoValue, Ref, Sub, Template, events, iam, sqs
+from troposphere import (
+    And,
+    Equals,
+    GetAtt,
+    If,
+    Join,
+    Not,
+    NoValue,
+    Ref,
+    Sub,
+    Template,
+    events,
+    iam,
+    sqs,
+)
 
 from templates import names, parameters
 from templates.config import Config
@@ -16,12 +30,15 @@ POLICY_VERSION = "2012-10-17"
 
 HAS_PERMISSIONS_BOUNDARY = "HasPermissionsBoundary"
 HAS_ROLE_PATH = "HasRolePath"
+FUNCTIONS_IN_VPC = "FunctionsInVpc"
 
 
 class StackTemplate(Template):
-    """A template that declares the role inputs (permissions boundary, path) the first time a
-    role is added to it, and refuses a role not built by `role()`, so no stack can create a role
-    that escapes an organization's boundary."""
+    """A template that declares the deploy-time inputs a role or a function needs the first time
+    one is added to it: the permissions boundary and path for a role, the subnets and security
+    groups for a function. It refuses a role not built by `role()` and a function without the
+    VPC setting of `templates.functions.function()`, so no stack can create a role that escapes
+    an organization's boundary, or a function that ignores its VPC."""
 
     def add_resource(self, resource):
         for each in resource if isinstance(resource, list) else [resource]:
@@ -29,6 +46,12 @@ class StackTemplate(Template):
                 if each.properties.get("PermissionsBoundary") != _boundary():
                     raise ValueError(f"role {each.title}: build it with templates.common.role()")
                 declare_role_inputs(self)
+            if getattr(each, "resource_type", None) == "AWS::Lambda::Function":
+                if "VpcConfig" not in each.properties:
+                    raise ValueError(
+                        f"function {each.title}: build it with templates.functions.function()"
+                    )
+                declare_function_vpc_inputs(self)
         return super().add_resource(resource)
 
 
@@ -46,6 +69,22 @@ def declare_role_inputs(template: Template) -> None:
     path = template.add_parameter(parameters.role_path())
     template.add_condition(HAS_PERMISSIONS_BOUNDARY, Not(Equals(Ref(boundary), "")))
     template.add_condition(HAS_ROLE_PATH, Not(Equals(Ref(path), "")))
+
+
+def declare_function_vpc_inputs(template: Template) -> None:
+    """The FunctionSubnetIds and FunctionSecurityGroupIds parameters and the condition that
+    both are set (the parent's Rules reject one without the other), once."""
+    if names.FUNCTION_SUBNET_IDS in template.parameters:
+        return
+    subnets = template.add_parameter(parameters.function_subnet_ids())
+    groups = template.add_parameter(parameters.function_security_group_ids())
+    template.add_condition(
+        FUNCTIONS_IN_VPC,
+        And(
+            Not(Equals(Join("", Ref(subnets)), "")),
+            Not(Equals(Join("", Ref(groups)), "")),
+        ),
+    )
 
 
 def _boundary() -> If:

@@ -1,29 +1,44 @@
 """The pieces every function of this product is made of, shared by the notifications and sweep
-stacks: an encrypted log group with a retention, a role whose only policy is the function's own,
-the function itself (Python on arm64, JSON logs, code from handler/) with the checkov checks it
-skips, and the statements that let it publish to the topic and write its logs; with the
+stacks: an encrypted log group with a retention, a role with the function's own policy (and the
+network interface one when the functions run in a VPC), the function itself (Python on arm64,
+JSON logs, code from handler/, in a VPC when one is given) with the checkov checks it skips, and
+the statements that let it publish to the topic and write its logs; with the
 troposphere classes that add what troposphere 4.11.1 lacks for functions (LoggingConfig.LogFormat)
 and their SQS event source mappings (ScalingConfig.MaximumConcurrency)."""
 
 from __future__ import annotations
 
+from awacs import ec2 as ec2_actions
 from awacs import kms as kms_actions
 from awacs import logs as logs_actions
 from awacs import sns as sns_actions
 from awacs.aws import Allow, Statement
-from troposphere import AWSHelperFn, AWSProperty, GetAtt, Ref, awslambda, iam, logs
+from troposphere import (
+    AWSHelperFn,
+    AWSProperty,
+    GetAtt,
+    If,
+    NoValue,
+    Ref,
+    Sub,
+    awslambda,
+    iam,
+    logs,
+)
 from troposphere.awslambda import Environment
 from troposphere.validators import integer
 
-from templates import common
-from templates.common import policy_document
+from templates import common, names
+from templates.common import FUNCTIONS_IN_VPC, policy_document
 from templates.config import Config
 
 # checkov checks that no function of this product should satisfy, and why.
 FUNCTION_CHECKOV_SKIPS = {
     "CKV_AWS_115": "concurrency is capped by the event source mapping (notifier) or the schedule "
     "(sweep); a reservation fails in accounts at the default concurrency quota",
-    "CKV_AWS_117": "calls only AWS APIs; a VPC would add NAT or endpoints and protect nothing",
+    "CKV_AWS_117": "a VPC is optional (FunctionSubnetIds and FunctionSecurityGroupIds, for "
+    "organizations whose SCPs require one): the functions call only AWS APIs, so by default a "
+    "VPC would add NAT or endpoints and protect nothing",
     "CKV_AWS_173": "the environment holds ARNs and names only, no secrets",
 }
 
@@ -72,13 +87,65 @@ def log_group(title: str, retention_days: Ref, key_arn: AWSHelperFn) -> logs.Log
 
 
 def role(title: str, description: str, policy_name: str, statements: list[Statement]) -> iam.Role:
-    """A function's role: Lambda may assume it, its one inline policy is `statements`."""
+    """A function's role: Lambda may assume it, its inline policy is `statements`, and when the
+    functions run in a VPC, a second one lets Lambda manage their network interfaces."""
     return common.role(
         title,
         description,
         "lambda.amazonaws.com",
-        Policies=[iam.Policy(PolicyName=policy_name, PolicyDocument=policy_document(statements))],
+        Policies=[
+            iam.Policy(PolicyName=policy_name, PolicyDocument=policy_document(statements)),
+            If(
+                FUNCTIONS_IN_VPC,
+                iam.Policy(
+                    PolicyName="vpc-network-interfaces",
+                    PolicyDocument=policy_document(network_interface_statements()),
+                ),
+                NoValue,
+            ),
+        ],
     )
+
+
+def network_interface_statements() -> list[Statement]:
+    """What Lambda does with the function's role to attach it to a VPC: the actions of AWS's
+    AWSLambdaVPCAccessExecutionRole without its logs ones (own_logs_statement has those, scoped),
+    each scoped as far as IAM and CloudFormation allow."""
+    in_region = "arn:${AWS::Partition}:ec2:${AWS::Region}"
+    interfaces = Sub(in_region + ":${AWS::AccountId}:network-interface/*")
+    return [
+        Statement(
+            Sid="CreateNetworkInterfaces",
+            Effect=Allow,
+            Action=[ec2_actions.CreateNetworkInterface],
+            # The given subnets and groups cannot be listed one by one: CloudFormation cannot
+            # put the partition, region and account before each element of a list parameter
+            # (Fn::Join's separator is a literal). Any account's: a shared VPC's subnets are
+            # its owner's. Lambda creates the interfaces only in the VpcConfig's subnets.
+            Resource=[
+                interfaces,
+                Sub(in_region + ":*:subnet/*"),
+                Sub(in_region + ":*:security-group/*"),
+            ],
+        ),
+        Statement(
+            Sid="ManageNetworkInterfaces",
+            Effect=Allow,
+            Action=[
+                ec2_actions.DeleteNetworkInterface,
+                ec2_actions.AssignPrivateIpAddresses,
+                ec2_actions.UnassignPrivateIpAddresses,
+            ],
+            Resource=[interfaces],
+        ),
+        Statement(
+            Sid="DescribeNetwork",
+            Effect=Allow,
+            Action=[ec2_actions.DescribeNetworkInterfaces, ec2_actions.DescribeSubnets],
+            # EC2's Describe actions support no resource-level permissions.
+            Resource=["*"],
+        ),
+    ]
 
 
 def function(
@@ -102,6 +169,15 @@ def function(
         Timeout=timeout,
         Role=GetAtt(role, "Arn"),
         Environment=Environment(Variables=variables),
+        # In the VPC only when both FunctionSubnetIds and FunctionSecurityGroupIds are set.
+        VpcConfig=If(
+            FUNCTIONS_IN_VPC,
+            awslambda.VPCConfig(
+                SubnetIds=Ref(names.FUNCTION_SUBNET_IDS),
+                SecurityGroupIds=Ref(names.FUNCTION_SECURITY_GROUP_IDS),
+            ),
+            NoValue,
+        ),
         LoggingConfig=FunctionLoggingConfig(
             LogFormat="JSON",
             LogGroup=Ref(logs_to),

@@ -43,6 +43,11 @@ LOG_RETENTION_DAYS = "LogRetentionDays"
 PERMISSIONS_BOUNDARY_ARN = "PermissionsBoundaryArn"
 ROLE_PATH = "RolePath"
 
+# Parameters of every stack with a function (the parent declares them under the same names):
+# when both are set, the functions run in that VPC.
+FUNCTION_SUBNET_IDS = "FunctionSubnetIds"
+FUNCTION_SECURITY_GROUP_IDS = "FunctionSecurityGroupIds"
+
 # Parameters of the association stack (the parent declares them under the same names).
 ASSOCIATION_SCHEDULE = "AssociationSchedule"
 ASSOCIATION_MAX_CONCURRENCY = "AssociationMaxConcurrency"

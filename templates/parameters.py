@@ -154,6 +154,14 @@ PERMISSIONS_BOUNDARY_PATTERN = (
 )
 ARN_MAX_LENGTH = 2048
 
+# --- Network ------------------------------------------------------------------------------------
+# lambda service-2.json SubnetId and SecurityGroupId (what VpcConfig takes; ec2's own shapes have
+# no pattern), each element of the list; empty means "not in a VPC". At most 16 subnets and 5
+# groups (SubnetIds, SecurityGroupIds max): no parameter constraint counts list elements, Lambda
+# itself rejects more.
+SUBNET_ID_PATTERN = "^(|subnet-[0-9a-z]*)$"
+SECURITY_GROUP_ID_PATTERN = "^(|sg-[0-9a-zA-Z]*)$"
+
 # --- Everything else --------------------------------------------------------------------------
 # SNS Subscribe Endpoint (sns service-2.json `endpoint`) has no pattern: one RFC 5322 dot-atom
 # address (local part up to 64 characters, RFC 5321) at an LDH host name whose top-level domain
@@ -408,4 +416,28 @@ def role_path() -> Parameter:
         MaxLength=ROLE_PATH_MAX_LENGTH,
         ConstraintDescription="empty, /, or a path that starts and ends with / of printable "
         "ASCII characters (at most 512)",
+    )
+
+
+def function_subnet_ids() -> Parameter:
+    return Parameter(
+        names.FUNCTION_SUBNET_IDS,
+        Type="CommaDelimitedList",
+        Default="",
+        Description="Subnets the functions run in, comma-separated; set together with "
+        "FunctionSecurityGroupIds (empty: no VPC)",
+        AllowedPattern=SUBNET_ID_PATTERN,
+        ConstraintDescription="subnet ids such as subnet-0123456789abcdef0, comma-separated",
+    )
+
+
+def function_security_group_ids() -> Parameter:
+    return Parameter(
+        names.FUNCTION_SECURITY_GROUP_IDS,
+        Type="CommaDelimitedList",
+        Default="",
+        Description="Security groups of the functions in the VPC, comma-separated; set together "
+        "with FunctionSubnetIds (empty: no VPC)",
+        AllowedPattern=SECURITY_GROUP_ID_PATTERN,
+        ConstraintDescription="security group ids such as sg-0123456789abcdef0, comma-separated",
     )

@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from troposphere import (
+    And,
+    AWSHelperFn,
     Equals,
     GetAtt,
     If,
     Join,
+    Not,
     Output,
     Parameter,
     Ref,
@@ -77,6 +80,7 @@ def build(config: Config) -> Template:
         "SSM association notifier: emails how every State Manager association run went"
     )
     inputs = declare_parameters(template, config)
+    declare_rules(template, inputs)
     declare_conditions(template, inputs)
     network = add_network(template, inputs)
     logging = add_logging(template, inputs, network)
@@ -103,10 +107,16 @@ class Inputs(NamedTuple):
     association: dict[str, Parameter]  # keyed by name: passed to the association stack as is
     sweep_schedule: Parameter
     roles: dict[str, Parameter]  # keyed by name: passed to every stack that creates a role
+    function_vpc: dict[str, Parameter]  # keyed by name: passed to every stack with a function
 
     def role_inputs(self) -> dict[str, Ref]:
         """The permissions boundary and role path, for a child that creates IAM roles."""
         return {name: Ref(parameter) for name, parameter in self.roles.items()}
+
+    def function_inputs(self) -> dict[str, Join]:
+        """The functions' subnets and security groups (joined: nested-stack parameters are
+        strings), for a child with functions."""
+        return {name: Join(",", Ref(parameter)) for name, parameter in self.function_vpc.items()}
 
 
 def declare_parameters(template: Template, config: Config) -> Inputs:
@@ -157,6 +167,43 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
         roles={
             parameter.title: add(parameter)
             for parameter in (parameters.permissions_boundary_arn(), parameters.role_path())
+        },
+        function_vpc={
+            parameter.title: add(parameter)
+            for parameter in (
+                parameters.function_subnet_ids(),
+                parameters.function_security_group_ids(),
+            )
+        },
+    )
+
+
+class Contains(AWSHelperFn):
+    """Fn::Contains, a Rules function troposphere lacks: whether `value` is in `values`."""
+
+    def __init__(self, values: object, value: object) -> None:
+        self.data = {"Fn::Contains": [values, value]}
+
+
+def declare_rules(template: Template, inputs: Inputs) -> None:
+    """Checks CloudFormation makes before it creates anything: subnets and security groups for
+    the functions come together or not at all (a function in a VPC needs both)."""
+    subnets_empty = Contains(Ref(inputs.function_vpc[names.FUNCTION_SUBNET_IDS]), "")
+    groups_empty = Contains(Ref(inputs.function_vpc[names.FUNCTION_SECURITY_GROUP_IDS]), "")
+    template.add_rule(
+        "FunctionVpcIsComplete",
+        {
+            "RuleCondition": Not(And(subnets_empty, groups_empty)),
+            "Assertions": [
+                {
+                    "Assert": Not(subnets_empty),
+                    "AssertDescription": "FunctionSecurityGroupIds needs FunctionSubnetIds too",
+                },
+                {
+                    "Assert": Not(groups_empty),
+                    "AssertDescription": "FunctionSubnetIds needs FunctionSecurityGroupIds too",
+                },
+            ],
         },
     )
 
@@ -223,6 +270,7 @@ def add_notifications(template: Template, inputs: Inputs) -> cloudformation.Stac
             names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
             **inputs.role_inputs(),
+            **inputs.function_inputs(),
         },
     )
 
@@ -242,6 +290,7 @@ def add_sweep(
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
             **inputs.role_inputs(),
+            **inputs.function_inputs(),
         },
     )
 

@@ -165,7 +165,32 @@ def role_boundary_a_literal_arn(t):
     t["Resources"]["InstanceRole"]["Properties"]["PermissionsBoundary"] = "arn:aws:iam::1:policy/b"
 
 
+def vpc_statements(t: dict, role: str = "FunctionRole") -> list[dict]:
+    """The statements of the role's policy that applies only in a VPC (Fn::If)."""
+    (conditional,) = [p for p in t["Resources"][role]["Properties"]["Policies"] if "Fn::If" in p]
+    return conditional["Fn::If"][1]["PolicyDocument"]["Statement"]
+
+
+def vpc_wildcard_action(t):
+    vpc_statements(t)[0]["Action"] = ["ec2:*"]
+
+
+def vpc_wildcard_resource(t):
+    create = next(
+        s for s in vpc_statements(t, "SweepRole") if s["Sid"] == "CreateNetworkInterfaces"
+    )
+    create["Resource"] = ["*"]
+
+
+def vpc_literal_partition(t):
+    manage = next(s for s in vpc_statements(t) if s["Sid"] == "ManageNetworkInterfaces")
+    manage["Resource"] = ["arn:aws:ec2:us-east-1:123456789012:network-interface/*"]
+
+
 BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("notifications.yaml", vpc_wildcard_action, "iam_no_wildcard_actions"),
+    ("sweep.yaml", vpc_wildcard_resource, "iam_wildcard_resource_only_for_unscoped_apis"),
+    ("notifications.yaml", vpc_literal_partition, "no_literal_partition"),
     ("notifications.yaml", role_without_boundary, "iam_roles_take_boundary_and_path"),
     ("sweep.yaml", role_with_a_fixed_boundary, "iam_roles_take_boundary_and_path"),
     ("network.yaml", role_boundary_always_dropped, "iam_roles_take_boundary_and_path"),
@@ -306,3 +331,11 @@ def test_the_parent_feeds_listed_child_inputs_only_from_listed_parameters():
 def test_every_listed_input_is_declared_somewhere():
     declared = {name for t in TEMPLATES.values() for name in t.get("Parameters", {})}
     assert guard_input_list() <= declared
+
+
+def test_an_unreadable_report_is_a_clear_error():
+    """cfn-guard-rs cuts reports past 64 KiB; the runner says so instead of a JSON error."""
+    big = {"Resources": {"A": {"Type": "X", "Properties": {"Big": ["y" * 10] * 2000}}}}
+    rules = "let a = Resources.*[ Type == 'X' ]\nrule r when %a !empty { %a empty }"
+    with pytest.raises(RuntimeError, match="unreadable report"):
+        failed_rules(big, rules)

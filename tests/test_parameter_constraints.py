@@ -326,6 +326,14 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "arn:aws:iam::123456789012:policy/" + "a/" * 1007 + "PP",  # 2049 characters
         ],
     ),
+    "FunctionSubnetIds": (
+        ["", "subnet-0123456789abcdef0", "subnet-0a1b2c3d,subnet-9z8y7x6w", "subnet-"],
+        ["subnet_1", "sg-0123", "Subnet-0a", "subnet-0A1B", "subnet-0a,vpc-1", " subnet-0a"],
+    ),
+    "FunctionSecurityGroupIds": (
+        ["", "sg-0123456789abcdef0", "sg-0a1b,sg-2c3d", "sg-0A1b"],
+        ["sg_1", "subnet-0a", "SG-0a", "sg-0a,default", "sg-0a b"],
+    ),
     "RolePath": (
         ["", "/", "/app/", "/org/team-a/ssm/", "/~!@#$%^&*()_+{}|:<>?/", "/" + "p" * 510 + "/"],
         ["app", "/app", "app/", "//", "/a b/", "/é/", "/" + "p" * 511 + "/", "/\t/"],
@@ -546,6 +554,16 @@ def test_permissions_boundary_is_an_arn_of_the_api_models_length(parent):
     assert spec["MaxLength"] == model["max"]
     shortest = min((v for v in CASES["PermissionsBoundaryArn"][0] if v), key=len)
     assert len(shortest) >= model["min"]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "shape_name"),
+    [("FunctionSubnetIds", "SubnetId"), ("FunctionSecurityGroupIds", "SecurityGroupId")],
+)
+def test_function_network_ids_are_the_lambda_models(parent, parameter, shape_name):
+    """Each element as Lambda's VpcConfig takes it, or empty for "no VPC"."""
+    spec, model = parent["Parameters"][parameter], shape("lambda", shape_name)
+    assert spec["AllowedPattern"] == f"^(|{model['pattern']})$"
 
 
 def test_log_retention_is_the_logs_models_list(parent):

@@ -54,6 +54,9 @@ def test_every_role_and_every_allowed_action_is_in_the_security_table(rendered):
                 continue
             assert f"`{title}`" in table
             for policy in resource["Properties"].get("Policies", []):
+                if "Fn::If" in policy:  # a policy under a condition, shown with it
+                    condition, policy, _ = policy["Fn::If"]
+                    assert f"`{title} (if {condition})`" in table
                 for statement in policy["PolicyDocument"]["Statement"]:
                     for action in statement["Action"]:
                         assert f"`{action}`" in table

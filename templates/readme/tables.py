@@ -73,7 +73,11 @@ def _grants(rendered: dict[str, dict]) -> Iterator[tuple[str, str, list[str], li
                 for arn in properties.get("ManagedPolicyArns", []):
                     yield stack, title, ["AWS managed policy"], [show(arn).rsplit("/", 1)[-1]]
                 for policy in properties.get("Policies", []):
-                    yield from _statements(stack, title, policy["PolicyDocument"], sources)
+                    principal = title
+                    if "Fn::If" in policy:  # a policy only under a condition
+                        condition, policy, _ = policy["Fn::If"]
+                        principal = f"{title} (if {condition})"
+                    yield from _statements(stack, principal, policy["PolicyDocument"], sources)
             elif resource["Type"] == "AWS::IAM::Policy":
                 principal = f"{title} on {show(properties['Roles'])}"
                 yield from _statements(stack, principal, properties["PolicyDocument"], sources)
