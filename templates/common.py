@@ -23,7 +23,7 @@ from troposphere import (
 )
 
 from templates import names, parameters
-from templates.config import Config
+from templates.config import VERSION, Config
 
 POLICY_VERSION = "2012-10-17"
 
@@ -56,8 +56,10 @@ class StackTemplate(Template):
 
 
 def new_template(description: str) -> Template:
-    template = StackTemplate(Description=description)
+    """A template of this product: its description and metadata carry the product's version."""
+    template = StackTemplate(Description=f"{description} (version {VERSION})")
     template.set_version("2010-09-09")
+    template.set_metadata({"SsmNotifier": {"Version": VERSION}})
     return template
 
 

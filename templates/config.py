@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+# The product's version: in every template's Description and Metadata, so a deployed stack says
+# which release it runs (describe-stacks, the console). Bump it with a CHANGELOG.md entry.
+VERSION = "0.2.0"
+
 # Values CloudWatch Logs accepts for RetentionInDays.
 LOG_RETENTION_CHOICES = (
     1,
@@ -83,7 +87,12 @@ class Config(NamedTuple):
     )
     instance_count: int = 2
     # The agent-update association (defaults of its deploy-time parameters).
-    default_association_schedule: str = "rate(14 days)"  # the console's one-click auto-update
+    # Weekly, Sunday 02:00 UTC: the console's one-click auto-update runs every 14 days, which no
+    # association cron can say, and ApplyOnlyAtCronInterval (no run on every stack update)
+    # works with cron only. Weekly keeps the agent at least as current (README "When the
+    # agent update runs").
+    default_association_schedule: str = "cron(0 2 ? * SUN *)"
+    default_apply_only_at_cron_interval: bool = True
     default_max_concurrency: str = "10%"
     default_max_errors: str = "10%"
     association_output_prefix: str = "ssm-agent-update/"

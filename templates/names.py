@@ -55,6 +55,10 @@ ASSOCIATION_MAX_ERRORS = "AssociationMaxErrors"
 ASSOCIATION_TARGETS = "AssociationTargets"
 TARGET_TAG_KEY = "TargetTagKey"
 TARGET_TAG_VALUE = "TargetTagValue"
+ASSOCIATION_APPLY_ONLY_AT_CRON = "AssociationApplyOnlyAtCronInterval"
+ASSOCIATION_SCHEDULE_OFFSET = "AssociationScheduleOffset"
+ASSOCIATION_CALENDAR_NAMES = "AssociationCalendarNames"
+ASSOCIATION_SYNC_COMPLIANCE = "AssociationSyncCompliance"
 
 # Parameters of the sweep stack (the parent declares it under the same name).
 SWEEP_SCHEDULE = "SweepSchedule"

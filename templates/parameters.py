@@ -128,6 +128,15 @@ MAX_ERRORS_PATTERN = r"^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$"
 MAX_CONCURRENCY_PATTERN = r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"
 RATE_CONTROL_MAX_LENGTH = 7
 
+# ssm service-2.json ScheduleOffset: an integer 1-6 (empty here: none).
+SCHEDULE_OFFSET_CHOICES = ["", "1", "2", "3", "4", "5", "6"]
+# ssm service-2.json AssociationSyncCompliance.
+SYNC_COMPLIANCE_CHOICES = ["AUTO", "MANUAL"]
+# ssm service-2.json CalendarNameOrARN is a plain string; a change calendar is an SSM document
+# (type ChangeCalendar), named as DocumentARN allows (3-128 of letters, digits, _ - . : /);
+# empty here: no calendar.
+CALENDAR_NAME_PATTERN = r"^(|[a-zA-Z0-9_\-.:/]{3,128})$"
+
 # --- Tags -------------------------------------------------------------------------------------
 # The key part of an SSM target "tag:<key>": ssm service-2.json TargetKey allows
 # [\p{L}\p{Z}\p{N}_.:/=\-@] (no +, unlike TagKey); EC2 and SSM tag keys are 1-128 characters.
@@ -440,4 +449,53 @@ def function_security_group_ids() -> Parameter:
         "with FunctionSubnetIds (empty: no VPC)",
         AllowedPattern=SECURITY_GROUP_ID_PATTERN,
         ConstraintDescription="security group ids such as sg-0123456789abcdef0, comma-separated",
+    )
+
+
+def association_apply_only_at_cron_interval(config: Config) -> Parameter:
+    # ssm service-2.json ApplyOnlyAtCronInterval: a boolean, "not supported for rate
+    # expressions" (the association stack applies it to a cron schedule only).
+    return Parameter(
+        names.ASSOCIATION_APPLY_ONLY_AT_CRON,
+        Type="String",
+        Default=str(config.default_apply_only_at_cron_interval).lower(),
+        AllowedValues=["true", "false"],
+        Description="true: the agent update runs only at its cron times, not at once when the "
+        "association is created or updated (cron schedules only; a rate() one always runs at "
+        "once)",
+    )
+
+
+def association_schedule_offset() -> Parameter:
+    return Parameter(
+        names.ASSOCIATION_SCHEDULE_OFFSET,
+        Type="String",
+        Default="",
+        AllowedValues=SCHEDULE_OFFSET_CHOICES,
+        Description="Days after the cron day the agent update runs, e.g. 3 with THU#2: the "
+        "Sunday after the second Thursday (cron schedules only; empty: none)",
+    )
+
+
+def association_calendar_names() -> Parameter:
+    return Parameter(
+        names.ASSOCIATION_CALENDAR_NAMES,
+        Type="CommaDelimitedList",
+        Default="",
+        Description="SSM Change Calendar names or ARNs; the agent update runs only while they "
+        "are OPEN (comma-separated; empty: none)",
+        AllowedPattern=CALENDAR_NAME_PATTERN,
+        ConstraintDescription="change calendar names or ARNs, comma-separated, each 3-128 "
+        "characters of letters, digits and _ - . : /",
+    )
+
+
+def association_sync_compliance() -> Parameter:
+    return Parameter(
+        names.ASSOCIATION_SYNC_COMPLIANCE,
+        Type="String",
+        Default="AUTO",
+        AllowedValues=SYNC_COMPLIANCE_CHOICES,
+        Description="AUTO: State Manager records the association's compliance after each run; "
+        "MANUAL: only PutComplianceItems does",
     )

@@ -302,7 +302,13 @@ def add_association(
     notifications: cloudformation.Stack,
 ) -> cloudformation.Stack:
     """The agent-update association, writing its output to the logging stack's bucket."""
-    association_inputs = {name: Ref(parameter) for name, parameter in inputs.association.items()}
+    association_inputs = {
+        # Nested-stack parameters are strings: lists travel joined.
+        name: Join(",", Ref(parameter))
+        if parameter.Type == "CommaDelimitedList"
+        else Ref(parameter)
+        for name, parameter in inputs.association.items()
+    }
     return add_child(
         template,
         "Association",
@@ -339,6 +345,10 @@ def _association_parameters(template: Template, config: Config) -> dict[str, Par
             Description="Tag value of the instances the agent update targets (empty: this "
             "stack's name, which the demo instances carry)",
         ),
+        parameters.association_apply_only_at_cron_interval(config),
+        parameters.association_schedule_offset(),
+        parameters.association_calendar_names(),
+        parameters.association_sync_compliance(),
     ]
     return {parameter.title: template.add_parameter(parameter) for parameter in declared}
 

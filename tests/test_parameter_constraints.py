@@ -334,6 +334,19 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["", "sg-0123456789abcdef0", "sg-0a1b,sg-2c3d", "sg-0A1b"],
         ["sg_1", "subnet-0a", "SG-0a", "sg-0a,default", "sg-0a b"],
     ),
+    "AssociationApplyOnlyAtCronInterval": (["true", "false"], ["", "True", "yes"]),
+    "AssociationScheduleOffset": (["", "1", "3", "6"], ["0", "7", "01", "-1", "1.5", "one"]),
+    "AssociationCalendarNames": (
+        [
+            "",
+            "FreezeCalendar",
+            "Freeze-2027.q1,Weekends",
+            "arn:aws:ssm:us-east-1:123456789012:document/FreezeCalendar",
+            "c" * 128,
+        ],
+        ["ab", "has space", "c" * 129, "Freeze,ab", "Calendrier-é"],
+    ),
+    "AssociationSyncCompliance": (["AUTO", "MANUAL"], ["", "auto", "Manual", "NONE"]),
     "RolePath": (
         ["", "/", "/app/", "/org/team-a/ssm/", "/~!@#$%^&*()_+{}|:<>?/", "/" + "p" * 510 + "/"],
         ["app", "/app", "app/", "//", "/a b/", "/é/", "/" + "p" * 511 + "/", "/\t/"],
@@ -564,6 +577,19 @@ def test_function_network_ids_are_the_lambda_models(parent, parameter, shape_nam
     """Each element as Lambda's VpcConfig takes it, or empty for "no VPC"."""
     spec, model = parent["Parameters"][parameter], shape("lambda", shape_name)
     assert spec["AllowedPattern"] == f"^(|{model['pattern']})$"
+
+
+def test_association_safety_inputs_are_the_api_models(parent):
+    offset = shape("ssm", "ScheduleOffset")
+    assert parent["Parameters"]["AssociationScheduleOffset"]["AllowedValues"] == [""] + [
+        str(day) for day in range(offset["min"], offset["max"] + 1)
+    ]
+    assert (
+        parent["Parameters"]["AssociationSyncCompliance"]["AllowedValues"]
+        == shape("ssm", "AssociationSyncCompliance")["enum"]
+    )
+    calendars = parent["Parameters"]["AssociationCalendarNames"]["AllowedPattern"]
+    assert calendars == "^(|" + shape("ssm", "DocumentARN")["pattern"][1:-1] + ")$"
 
 
 def test_log_retention_is_the_logs_models_list(parent):
