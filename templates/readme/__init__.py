@@ -2,9 +2,11 @@
 
 `render_readme(readme, rendered)` returns README.md with every `<!-- generated:NAME -->` ...
 `<!-- /generated:NAME -->` section rewritten from the rendered template dicts: the architecture
-picture (`diagram`), the parameter, output and security tables (`tables`), the settings that
-keep notifications safe and the Fleet scale paragraph quoting them (`settings`), and the sample
-digest (`sample_email`, the notifier's own code run offline). Pure: no file I/O.
+picture (`diagram`), the parameter, output, security and retained-resource tables (`tables`), the settings that
+keep notifications safe and the Fleet scale paragraph quoting them (`settings`), which resource
+types take the stack's tags (`tags`, from the resource schemas), and the sample
+digest (`sample_email`, the notifier's own code run offline). No file I/O but reading the
+resource schemas cfn-lint ships (`tags`).
 """
 
 from __future__ import annotations
@@ -13,17 +15,25 @@ from templates.parent import PARENT_FILE
 from templates.readme.diagram import architecture
 from templates.readme.sample_email import sample_email
 from templates.readme.settings import fleet_scale, settings_table
-from templates.readme.tables import outputs_table, parameters_table, security_table
+from templates.readme.tables import (
+    outputs_table,
+    parameters_table,
+    retained_table,
+    security_table,
+)
+from templates.readme.tags import tags_table
 
 __all__ = [
     "architecture",
     "outputs_table",
     "parameters_table",
     "render_readme",
+    "retained_table",
     "sample_email",
     "sections",
     "security_table",
     "settings_table",
+    "tags_table",
 ]
 
 
@@ -38,6 +48,8 @@ def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str,
         "settings": settings_table(rendered),
         "fleet-scale": fleet_scale(rendered),
         "sample-email": sample_email(),
+        "tags": tags_table(rendered),
+        "retained": retained_table(rendered),
     }
 
 

@@ -95,3 +95,14 @@ def _statements(stack: str, principal: str, document: dict, sources: dict):
                     text = "{} in {}".format(*reversed(sources[(stack, text)]))
                 shown.append(text)
             yield stack, principal, statement["Action"], shown
+
+
+def retained_table(rendered: dict[str, dict]) -> str:
+    """Every resource a stack deletion leaves behind (DeletionPolicy Retain)."""
+    rows = ["| stack | resource | type |", "| --- | --- | --- |"]
+    for file_name, template in rendered.items():
+        for title, resource in template.get("Resources", {}).items():
+            if resource.get("DeletionPolicy") == "Retain":
+                stack = file_name.removesuffix(".yaml")
+                rows.append(f"| {stack} | `{title}` | `{resource['Type']}` |")
+    return "\n".join(rows) + "\n"
