@@ -2,11 +2,11 @@
 
 `render_readme(readme, rendered)` returns README.md with every `<!-- generated:NAME -->` ...
 `<!-- /generated:NAME -->` section rewritten from the rendered template dicts: the architecture
-picture (`diagram`), the parameter, output, security and retained-resource tables (`tables`), the settings that
-keep notifications safe and the Fleet scale paragraph quoting them (`settings`), which resource
-types take the stack's tags (`tags`, from the resource schemas), and the sample
-digest (`sample_email`, the notifier's own code run offline). No file I/O but reading the
-resource schemas cfn-lint ships (`tags`).
+picture (`diagram`), the parameter, output, security and retained-resource tables (`tables`),
+the settings that keep notifications safe and the Fleet scale paragraph quoting them
+(`settings`), which resource types take the stack's tags (`tags`), and the sample digest
+(`sample_email`, the notifier's own code run offline). No file I/O but reading the resource
+schemas cfn-lint ships (`tags`).
 """
 
 from __future__ import annotations

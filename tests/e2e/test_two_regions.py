@@ -2,15 +2,19 @@
 the other's grant in place (issue 16: IAM is global, the policy name is each stack's own).
 
 Only the logging stack holds the grant, so only it is deployed, twice, with the real AWS CLI on
-a moto server of its own: us-east-1 and us-west-2, both naming one pre-created role.
+a moto server of its own: us-east-1 and us-west-2, both naming one pre-created role. The deleted
+stack's buckets are retained, and README's "Remove" commands empty and delete them.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 
 import pytest
-from aws_cli import Cli, client
+from aws_cli import Cli, aws_executable, client
+from deploy import ROOT
 from emulator import MotoServer
 
 from templates.cfn_yaml import to_yaml
@@ -69,6 +73,10 @@ def two_regions(tmp_path_factory):
                 if resource.get("LogicalResourceId") == "OutputBucket"
             ]
         before = grants(iam)
+        s3 = client("s3", moto.endpoint, REGIONS[0])
+        for body in (b"first run", b"second run"):  # two versions of one object
+            s3.put_object(Bucket=buckets[REGIONS[0]], Key="ssm-agent-update/i-1/stdout", Body=body)
+        s3.delete_object(Bucket=buckets[REGIONS[0]], Key="ssm-agent-update/i-1/stdout")  # marker
         cli("cloudformation", "delete-stack", "--stack-name", STACK, region=REGIONS[0])
         cli(
             "cloudformation",
@@ -78,7 +86,33 @@ def two_regions(tmp_path_factory):
             STACK,
             region=REGIONS[0],
         )
-        yield {"buckets": buckets, "before": before, "after": grants(iam)}
+        retained = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
+        removal = remove_bucket_as_readme_says(moto, buckets[REGIONS[0]])
+        left = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
+        yield {
+            "buckets": buckets,
+            "before": before,
+            "after": grants(iam),
+            "retained": retained,
+            "removal": removal,
+            "left": left,
+        }
+
+
+def remove_bucket_as_readme_says(moto: MotoServer, bucket: str) -> subprocess.CompletedProcess:
+    """README's `empty_and_delete_bucket`, as written there, run by bash with the real AWS CLI."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Remove") :]
+    (function,) = re.findall(r"^(empty_and_delete_bucket\(\) \{.*?^\})$", section, re.M | re.S)
+    script = f'aws() {{ "$AWS_CLI" "$@"; }}\n{function}\nempty_and_delete_bucket "$1"\n'
+    return subprocess.run(
+        ["bash", "-c", script, "remove", bucket],
+        env={**moto.env, "AWS_CLI": aws_executable(), "AWS_DEFAULT_REGION": REGIONS[0]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def grants(iam) -> dict[str, set[str]]:
@@ -111,3 +145,14 @@ def test_deleting_one_regions_stack_leaves_the_other_regions_grant(two_regions):
     assert name.startswith(f"{OUTPUT_POLICY_PREFIX}-{REGIONS[1]}-")
     assert after[name] == {buckets[REGIONS[1]]}
     assert after[name] == two_regions["before"][name]
+
+
+def test_the_deleted_stacks_buckets_are_retained(two_regions):
+    assert two_regions["buckets"][REGIONS[0]] in two_regions["retained"]
+
+
+def test_readme_empties_every_version_and_deletes_a_retained_bucket(two_regions):
+    removal = two_regions["removal"]
+    assert removal.returncode == 0, removal.stdout + removal.stderr
+    assert two_regions["buckets"][REGIONS[0]] not in two_regions["left"]
+    assert two_regions["buckets"][REGIONS[1]] in two_regions["left"]
