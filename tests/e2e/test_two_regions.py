@@ -74,6 +74,11 @@ def two_regions(tmp_path_factory):
             ]
         before = grants(iam)
         s3 = client("s3", moto.endpoint, REGIONS[0])
+        # The template versions the bucket; moto ignores VersioningConfiguration (SKIPPED_BY_MOTO),
+        # so the harness turns it on, as AWS would have.
+        s3.put_bucket_versioning(
+            Bucket=buckets[REGIONS[0]], VersioningConfiguration={"Status": "Enabled"}
+        )
         for body in (b"first run", b"second run"):  # two versions of one object
             s3.put_object(Bucket=buckets[REGIONS[0]], Key="ssm-agent-update/i-1/stdout", Body=body)
         s3.delete_object(Bucket=buckets[REGIONS[0]], Key="ssm-agent-update/i-1/stdout")  # marker
@@ -87,6 +92,8 @@ def two_regions(tmp_path_factory):
             region=REGIONS[0],
         )
         retained = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
+        listed = s3.list_object_versions(Bucket=buckets[REGIONS[0]])
+        versions = len(listed.get("Versions", [])) + len(listed.get("DeleteMarkers", []))
         removal = remove_bucket_as_readme_says(moto, buckets[REGIONS[0]])
         left = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
         yield {
@@ -94,6 +101,7 @@ def two_regions(tmp_path_factory):
             "before": before,
             "after": grants(iam),
             "retained": retained,
+            "versions": versions,
             "removal": removal,
             "left": left,
         }
@@ -149,6 +157,7 @@ def test_deleting_one_regions_stack_leaves_the_other_regions_grant(two_regions):
 
 def test_the_deleted_stacks_buckets_are_retained(two_regions):
     assert two_regions["buckets"][REGIONS[0]] in two_regions["retained"]
+    assert two_regions["versions"] == 3  # two versions and a delete marker, kept with it
 
 
 def test_readme_empties_every_version_and_deletes_a_retained_bucket(two_regions):
