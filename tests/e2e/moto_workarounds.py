@@ -4,7 +4,7 @@ Nothing here changes what the product's templates contain: the workarounds act o
 own copies of the packaged templates (after `aws cloudformation package`) or on how the harness
 reads results back, or teach the emulator an AWS behaviour it lacks before it serves anything.
 Each one names the moto behaviour it exists for and the test that fails once moto learns it:
-delete the workaround then. Items 1 to 3 live in `nested_stacks.py`, items 8 to 10 in
+delete the workaround then. Items 1 to 3 and 12 live in `nested_stacks.py`, items 8 to 10 in
 `emulator_extensions.py` (they run inside the server process), the rest here.
 
 1. `nested_stacks.deploy_children_one_by_one`: moto cannot deploy the packaged parent. Its
@@ -65,6 +65,12 @@ delete the workaround then. Items 1 to 3 live in `nested_stacks.py`, items 8 to 
    event to the dead-letter queue as EventBridge does after its retries (the event as the body,
    with the RULE_ARN, TARGET_ARN, ERROR_CODE and ERROR_MESSAGE attributes), so README's replay
    command is run on what AWS would leave there.
+12. `nested_stacks.resolve_conditional_list_items`: moto evaluates a list item
+   `Fn::If [condition, item, AWS::NoValue]` whose condition is false to None and keeps it (a
+   role's `Policies` with the VPC-only policy then fail: "'NoneType' object is not
+   subscriptable"); AWS drops the item. In the harness's copy of each child, such items are
+   replaced by the branch the child's own condition takes. Delete when
+   `test_moto_still_keeps_a_no_value_list_item` fails.
 """
 
 from __future__ import annotations

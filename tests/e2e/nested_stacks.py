@@ -1,8 +1,9 @@
 """The parent stack's nested stacks, deployed by the harness one by one (moto cannot nest them).
 
-Workarounds 1 to 3 of `moto_workarounds` (read its docstring for the moto behaviour behind each,
-and when to delete it): `deploy_children_one_by_one` with `ParentScope` (1), `child_outputs` and
-`service_get_att` (2), `rewrite_cidr_selects` and `copy_launch_template_basics` (3).
+Workarounds 1 to 3 and 12 of `moto_workarounds` (read its docstring for the moto behaviour behind
+each, and when to delete it): `deploy_children_one_by_one` with `ParentScope` (1), `child_outputs`
+and `service_get_att` (2), `rewrite_cidr_selects` and `copy_launch_template_basics` (3),
+`resolve_conditional_list_items` (12).
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ def deploy_children_one_by_one(
         template = yaml_parse(read_template(properties["TemplateURL"]))
         rewrites = rewrite_cidr_selects(template, parameters)
         rewrites += copy_launch_template_basics(template)
+        rewrites += resolve_conditional_list_items(template, parameters, scope.stack_name)
         stack_name = f"{scope.stack_name}-{title}"
         path = write_template(f"{title}.packaged.yaml", yaml_dump(template))
         say(f"  {title}: stack {stack_name}, template {properties['TemplateURL']}")
@@ -384,3 +386,39 @@ def _static(value: Any, template: Mapping[str, Any], parameters: Mapping[str, st
                 template["Resources"][resource]["Properties"]["CidrBlock"], template, parameters
             )
     raise NotImplementedError(f"cannot resolve {value!r} before deploying")
+
+
+def resolve_conditional_list_items(
+    template: dict[str, Any], parameters: Mapping[str, str], stack_name: str
+) -> list[str]:
+    """Each list item `Fn::If [condition, item, AWS::NoValue]` in Resources replaced in place by
+    the branch the child's condition takes for these parameters (the item, or nothing).
+
+    moto evaluates such an item to None and keeps it in the list (a role's Policies then fail
+    with "'NoneType' object is not subscriptable"); AWS drops it. Workaround 12.
+    """
+    declared = template.get("Parameters", {})
+    values = {name: str(spec.get("Default", "")) for name, spec in declared.items()}
+    scope = ParentScope(template, {**values, **parameters}, stack_name)
+    done: list[str] = []
+
+    def visit(node: Any, where: str) -> Any:
+        if isinstance(node, dict):
+            return {key: visit(item, f"{where}.{key}") for key, item in node.items()}
+        if isinstance(node, list):
+            items = []
+            for index, item in enumerate(node):
+                branch = item.get("Fn::If") if isinstance(item, dict) and len(item) == 1 else None
+                if isinstance(branch, list) and branch[2] == {"Ref": "AWS::NoValue"}:
+                    taken = scope.condition(branch[0])
+                    outcome = "item" if taken else "none"
+                    done.append(f"{where}[{index}]: Fn::If {branch[0]} -> {outcome}")
+                    if taken:
+                        items.append(visit(branch[1], f"{where}[{index}]"))
+                    continue
+                items.append(visit(item, f"{where}[{index}]"))
+            return items
+        return node
+
+    template["Resources"] = visit(template["Resources"], "Resources")
+    return done
