@@ -2,10 +2,11 @@
 
     python -m policy.variants DIR      DIR/<variant>/<template>.yaml for every variant
 
-The templates are one file per stack with conditions: a boundary, a VPC or the own keys switch
-branches of Fn::If on. Each variant is the same template with those parameters' Defaults set, so
-checkov (which resolves a Fn::If from the parameters' defaults) checks the branch a deploy with
-those values takes; cfn-lint and Guard read every branch of every variant alike.
+The templates are one file per stack with conditions: a boundary, a VPC or your own keys (with
+roles to grant them to) switch branches of Fn::If on. Each variant is the same template with
+those parameters' Defaults set, so checkov (which resolves a Fn::If from the parameters'
+defaults) checks the branch a deploy with those values takes; cfn-lint and Guard read every
+branch of every variant alike.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ VARIANTS: dict[str, dict[str, str]] = {
     "vpc": {
         "FunctionSubnetIds": "subnet-0123456789abcdef0,subnet-0fedcba9876543210",
         "FunctionSecurityGroupIds": "sg-0123456789abcdef0",
+    },
+    "own-keys": {
+        "OutputBucketKmsKeyArn": (
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        ),
+        "ExistingInstanceRoleNames": "WebServerRole",
+        "InstanceRoleNames": "WebServerRole",
     },
     "association-safety": {
         "AssociationCalendarNames": "FreezeCalendar",

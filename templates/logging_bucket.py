@@ -12,12 +12,15 @@ Requests to it are recorded in a second bucket (S3 server access logs), kept as 
 
 from __future__ import annotations
 
+from awacs import kms as kms_actions
 from awacs import s3 as s3_actions
 from awacs.aws import Allow, ArnEquals, Bool, Condition, Deny, Principal, Statement, StringEquals
 from troposphere import (
     AccountId,
+    And,
     Equals,
     GetAtt,
+    If,
     Join,
     Not,
     Output,
@@ -32,22 +35,28 @@ from troposphere import (
     iam,
     s3,
 )
+from troposphere import Condition as CfnCondition
 
 from templates import names, parameters
 from templates.common import checkov_skips, new_template, policy_document
 from templates.config import Config
 
 HAS_INSTANCE_ROLES = "HasInstanceRoles"
+HAS_OUTPUT_KEY = "HasOutputBucketKey"
+INSTANCE_ROLES_USE_OUTPUT_KEY = "InstanceRolesUseOutputBucketKey"
 ACCESS_LOG_PREFIX = "output-bucket/"
 OUTPUT_POLICY_PREFIX = "write-association-output"
 
 
-def output_policy_name() -> Join:
-    """write-association-output-REGION-UUID, the UUID being the one in this stack's id
-    (arn:...:stack/NAME/UUID): unique per stack and region, 76 characters at most for today's
-    region names, within IAM's 128 characters and pattern (iam service-2.json policyNameType).
-    The stack name would be readable, but it can be 128 characters long by itself."""
-    return Join("-", [OUTPUT_POLICY_PREFIX, Region, Select(2, Split("/", StackId))])
+OUTPUT_KEY_POLICY_PREFIX = "use-association-output-key"
+
+
+def output_policy_name(prefix: str = OUTPUT_POLICY_PREFIX) -> Join:
+    """PREFIX-REGION-UUID, the UUID being the one in this stack's id (arn:...:stack/NAME/UUID):
+    unique per stack and region, 78 characters at most for today's region names, within IAM's
+    128 characters and pattern (iam service-2.json policyNameType). The stack name would be
+    readable, but it can be 128 characters long by itself."""
+    return Join("-", [prefix, Region, Select(2, Split("/", StackId))])
 
 
 def build(config: Config) -> Template:
@@ -64,6 +73,12 @@ def build(config: Config) -> Template:
         )
     )
     template.add_condition(HAS_INSTANCE_ROLES, Not(Equals(Join("", Ref(role_names)), "")))
+    output_key = template.add_parameter(parameters.output_bucket_kms_key_arn())
+    template.add_condition(HAS_OUTPUT_KEY, Not(Equals(Ref(output_key), "")))
+    template.add_condition(
+        INSTANCE_ROLES_USE_OUTPUT_KEY,
+        And(CfnCondition(HAS_INSTANCE_ROLES), CfnCondition(HAS_OUTPUT_KEY)),
+    )
 
     access_logs = template.add_resource(
         _private_bucket(
@@ -78,6 +93,9 @@ def build(config: Config) -> Template:
         _private_bucket(
             "OutputBucket",
             Ref(retention_days),
+            # Your key when one is given; S3 server access logs need SSE-S3, so the access-log
+            # bucket keeps it.
+            encryption=If(HAS_OUTPUT_KEY, _sse_kms(Ref(output_key)), _SSE_S3),
             LoggingConfiguration=s3.LoggingConfiguration(
                 DestinationBucketName=Ref(access_logs), LogFilePrefix=ACCESS_LOG_PREFIX
             ),
@@ -129,6 +147,28 @@ def build(config: Config) -> Template:
         )
     )
 
+    template.add_resource(
+        iam.PolicyType(
+            "InstanceOutputKeyPolicy",
+            Condition=INSTANCE_ROLES_USE_OUTPUT_KEY,
+            PolicyName=output_policy_name(OUTPUT_KEY_POLICY_PREFIX),
+            Roles=Ref(role_names),
+            PolicyDocument=policy_document(
+                [
+                    Statement(
+                        Sid="EncryptAssociationOutput",
+                        Effect=Allow,
+                        # "Using server-side encryption with AWS KMS keys (SSE-KMS)", S3 user
+                        # guide: PutObject needs kms:GenerateDataKey, a multipart upload (the
+                        # agent's for long output) kms:Decrypt as well.
+                        Action=[kms_actions.GenerateDataKey, kms_actions.Decrypt],
+                        Resource=[Ref(output_key)],
+                    )
+                ]
+            ),
+        )
+    )
+
     template.add_output(
         [
             Output(names.OUTPUT_BUCKET_NAME, Value=Ref(bucket)),
@@ -138,24 +178,31 @@ def build(config: Config) -> Template:
     return template
 
 
-def _private_bucket(title: str, retention_days: Ref, **extra) -> s3.Bucket:
+_SSE_S3 = s3.ServerSideEncryptionRule(
+    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
+    BucketKeyEnabled=True,
+)
+
+
+def _sse_kms(key_arn: Ref) -> s3.ServerSideEncryptionRule:
+    """SSE-KMS with `key_arn` and an S3 bucket key (far fewer KMS requests, and their cost)."""
+    return s3.ServerSideEncryptionRule(
+        ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+            SSEAlgorithm="aws:kms", KMSMasterKeyID=key_arn
+        ),
+        BucketKeyEnabled=True,
+    )
+
+
+def _private_bucket(title: str, retention_days: Ref, encryption=_SSE_S3, **extra) -> s3.Bucket:
     """Encrypted, private, versioned, kept on stack deletion, objects expiring after
-    `retention_days`. SSE-S3: S3 server access logs can only be delivered to SSE-S3 buckets, and
-    the agent writes output without needing a KMS grant."""
+    `retention_days`. SSE-S3 unless `encryption` says otherwise: S3 server access logs can only
+    be delivered to SSE-S3 buckets, and the agent writes SSE-S3 output without a KMS grant."""
     return s3.Bucket(
         title,
         DeletionPolicy="Retain",
         UpdateReplacePolicy="Retain",
-        BucketEncryption=s3.BucketEncryption(
-            ServerSideEncryptionConfiguration=[
-                s3.ServerSideEncryptionRule(
-                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
-                        SSEAlgorithm="AES256"
-                    ),
-                    BucketKeyEnabled=True,
-                )
-            ]
-        ),
+        BucketEncryption=s3.BucketEncryption(ServerSideEncryptionConfiguration=[encryption]),
         PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
             BlockPublicAcls=True,
             BlockPublicPolicy=True,

@@ -43,6 +43,9 @@ LOG_RETENTION_DAYS = "LogRetentionDays"
 PERMISSIONS_BOUNDARY_ARN = "PermissionsBoundaryArn"
 ROLE_PATH = "RolePath"
 
+# Parameters of the logging stack (the parent declares it under the same name).
+OUTPUT_BUCKET_KMS_KEY_ARN = "OutputBucketKmsKeyArn"
+
 # Parameters of every stack with a function (the parent declares them under the same names):
 # when both are set, the functions run in that VPC.
 FUNCTION_SUBNET_IDS = "FunctionSubnetIds"

@@ -163,6 +163,13 @@ PERMISSIONS_BOUNDARY_PATTERN = (
 )
 ARN_MAX_LENGTH = 2048
 
+# --- KMS ----------------------------------------------------------------------------------------
+# kms service-2.json KeyIdType (1-2048, no pattern) takes an id, an alias or an ARN; an IAM grant
+# needs the key ARN itself ("Key ARN", KMS developer guide: arn:PARTITION:kms:REGION:ACCOUNT:key/
+# KEY-ID, the id a UUID or, for a multi-Region key, mrk- and 32 hex digits). Empty: no key.
+_KEY_ID = "([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+KMS_KEY_ARN_PATTERN = rf"^(|arn:{_PARTITION}:kms:[a-z0-9-]+:[0-9]{{12}}:key/{_KEY_ID})$"
+
 # --- Network ------------------------------------------------------------------------------------
 # lambda service-2.json SubnetId and SecurityGroupId (what VpcConfig takes; ec2's own shapes have
 # no pattern), each element of the list; empty means "not in a VPC". At most 16 subnets and 5
@@ -498,4 +505,18 @@ def association_sync_compliance() -> Parameter:
         AllowedValues=SYNC_COMPLIANCE_CHOICES,
         Description="AUTO: State Manager records the association's compliance after each run; "
         "MANUAL: only PutComplianceItems does",
+    )
+
+
+def output_bucket_kms_key_arn() -> Parameter:
+    return Parameter(
+        names.OUTPUT_BUCKET_KMS_KEY_ARN,
+        Type="String",
+        Default="",
+        Description="ARN of your KMS key for the output bucket (SSE-KMS with a bucket key; the "
+        "instance roles may use it to write); empty: SSE-S3",
+        AllowedPattern=KMS_KEY_ARN_PATTERN,
+        MaxLength=ARN_MAX_LENGTH,
+        ConstraintDescription="empty, or a KMS key ARN: arn:PARTITION:kms:REGION:ACCOUNT:key/"
+        "KEY-ID (not an alias)",
     )

@@ -108,6 +108,7 @@ class Inputs(NamedTuple):
     sweep_schedule: Parameter
     roles: dict[str, Parameter]  # keyed by name: passed to every stack that creates a role
     function_vpc: dict[str, Parameter]  # keyed by name: passed to every stack with a function
+    output_key: Parameter
 
     def role_inputs(self) -> dict[str, Ref]:
         """The permissions boundary and role path, for a child that creates IAM roles."""
@@ -168,6 +169,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
             parameter.title: add(parameter)
             for parameter in (parameters.permissions_boundary_arn(), parameters.role_path())
         },
+        output_key=add(parameters.output_bucket_kms_key_arn()),
         function_vpc={
             parameter.title: add(parameter)
             for parameter in (
@@ -243,6 +245,7 @@ def add_logging(
         {names.OUTPUT_BUCKET_NAME: "Bucket that holds association output"},
         Parameters={
             "OutputRetentionDays": Ref(inputs.output_retention),
+            names.OUTPUT_BUCKET_KMS_KEY_ARN: Ref(inputs.output_key),
             names.INSTANCE_ROLE_NAMES: If(
                 IS_DEMO,
                 child_output(network, names.INSTANCE_ROLE_NAME),

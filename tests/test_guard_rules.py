@@ -45,6 +45,21 @@ def unencrypted_bucket(t):
     del t["Resources"]["OutputBucket"]["Properties"]["BucketEncryption"]
 
 
+def output_bucket_rule(t: dict) -> list:
+    (rule,) = t["Resources"]["OutputBucket"]["Properties"]["BucketEncryption"][
+        "ServerSideEncryptionConfiguration"
+    ]
+    return rule["Fn::If"]
+
+
+def unencrypted_with_your_key(t):
+    output_bucket_rule(t)[1]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] = "none"
+
+
+def unencrypted_without_your_key(t):
+    del output_bucket_rule(t)[2]["ServerSideEncryptionByDefault"]
+
+
 def unencrypted_queue(t):
     del t["Resources"]["Queue"]["Properties"]["KmsMasterKeyId"]
 
@@ -202,6 +217,8 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
     ("notifications.yaml", everything, "iam_no_wildcard_actions"),
     ("notifications.yaml", wildcard_resource, "iam_wildcard_resource_only_for_unscoped_apis"),
     ("logging.yaml", unencrypted_bucket, "buckets_encrypted"),
+    ("logging.yaml", unencrypted_with_your_key, "buckets_encrypted"),
+    ("logging.yaml", unencrypted_without_your_key, "buckets_encrypted"),
     ("notifications.yaml", unencrypted_queue, "queues_encrypted"),
     ("notifications.yaml", unencrypted_topic, "topics_encrypted"),
     ("network.yaml", imdsv1_allowed, "imdsv2_required"),

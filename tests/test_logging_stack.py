@@ -5,7 +5,7 @@ import re
 import pytest
 import regex
 from botocore.loaders import Loader
-from template_helpers import one_resource, resources_of_type, statements
+from template_helpers import resources_of_type, statements
 
 from templates import names
 
@@ -17,6 +17,9 @@ def test_buckets_are_encrypted_private_versioned_and_retained(logging_stack, tit
     bucket = logging_stack["Resources"][title]
     properties = bucket["Properties"]
     (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    if title == "OutputBucket":  # SSE-KMS with your key when one is given (below), else SSE-S3
+        condition, _, rule = rule["Fn::If"]
+        assert condition == "HasOutputBucketKey"
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert properties["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": True,
@@ -72,7 +75,7 @@ def test_bucket_policies_deny_every_request_without_tls(logging_stack, title):
 
 
 def test_instance_role_policy_grants_exactly_what_association_output_needs(logging_stack):
-    policy = one_resource(logging_stack, "AWS::IAM::Policy")
+    policy = logging_stack["Resources"]["InstanceOutputPolicy"]
     assert policy["Properties"]["Roles"] == {"Ref": names.INSTANCE_ROLE_NAMES}
     assert policy["Condition"] == "HasInstanceRoles"
     granted = {
@@ -102,7 +105,7 @@ def test_outputs(logging_stack):
 def test_the_instance_role_policy_is_named_for_this_stack_and_region(logging_stack):
     """IAM is global: the name carries the region and the UUID of the stack id, so two stacks
     (two regions, or two in one region) granting one role never share a policy name."""
-    name = one_resource(logging_stack, "AWS::IAM::Policy")["Properties"]["PolicyName"]
+    name = logging_stack["Resources"]["InstanceOutputPolicy"]["Properties"]["PolicyName"]
     separator, (prefix, region, stack_uuid) = name["Fn::Join"]
     assert (separator, prefix, region) == ("-", "write-association-output", {"Ref": "AWS::Region"})
     assert stack_uuid == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
@@ -115,3 +118,39 @@ def test_the_instance_role_policy_is_named_for_this_stack_and_region(logging_sta
     longest = separator.join([prefix, "ap-southeast-4", stack_id.split("/")[2]])
     model = Loader().load_service_model("iam", "service-2")["shapes"]["policyNameType"]
     assert len(longest) <= model["max"] and regex.fullmatch(model["pattern"], longest)
+
+
+def test_with_your_key_the_output_bucket_is_sse_kms_with_a_bucket_key(logging_stack):
+    (rule,) = logging_stack["Resources"]["OutputBucket"]["Properties"]["BucketEncryption"][
+        "ServerSideEncryptionConfiguration"
+    ]
+    condition, with_key, _ = rule["Fn::If"]
+    assert logging_stack["Conditions"][condition] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": names.OUTPUT_BUCKET_KMS_KEY_ARN}, ""]}]
+    }
+    assert with_key == {
+        "ServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms",
+            "KMSMasterKeyID": {"Ref": names.OUTPUT_BUCKET_KMS_KEY_ARN},
+        },
+        "BucketKeyEnabled": True,
+    }
+    assert logging_stack["Parameters"][names.OUTPUT_BUCKET_KMS_KEY_ARN]["Default"] == ""
+
+
+def test_with_your_key_the_instance_roles_may_encrypt_with_it_and_nothing_else(logging_stack):
+    policy = logging_stack["Resources"]["InstanceOutputKeyPolicy"]
+    assert logging_stack["Conditions"][policy["Condition"]] == {
+        "Fn::And": [{"Condition": "HasInstanceRoles"}, {"Condition": "HasOutputBucketKey"}]
+    }
+    assert policy["Properties"]["Roles"] == {"Ref": names.INSTANCE_ROLE_NAMES}
+    (statement,) = statements(policy["Properties"]["PolicyDocument"])
+    assert statement["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert statement["Resource"] == [{"Ref": names.OUTPUT_BUCKET_KMS_KEY_ARN}]
+    prefix, region, _ = policy["Properties"]["PolicyName"]["Fn::Join"][1]
+    assert (prefix, region) == ("use-association-output-key", {"Ref": "AWS::Region"})
+    # The access-log bucket stays SSE-S3: S3 server access logs are delivered only to SSE-S3.
+    (log_rule,) = logging_stack["Resources"]["AccessLogBucket"]["Properties"]["BucketEncryption"][
+        "ServerSideEncryptionConfiguration"
+    ]
+    assert log_rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}

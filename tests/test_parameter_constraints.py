@@ -326,6 +326,23 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "arn:aws:iam::123456789012:policy/" + "a/" * 1007 + "PP",  # 2049 characters
         ],
     ),
+    "OutputBucketKmsKeyArn": (
+        [
+            "",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+            "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        ],
+        [
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "alias/ssm-output",
+            "arn:aws:kms:us-east-1:123456789012:alias/ssm-output",
+            "arn:aws:kms:us-east-1:123456789012:key/1234ABCD-12AB-34CD-56EF-1234567890AB",
+            "arn:aws:kms:us-east-1:12345678901:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws:kms:us-east-1:123456789012:key/mrk-1234",
+            "arn:aws:s3:::bucket",
+        ],
+    ),
     "FunctionSubnetIds": (
         ["", "subnet-0123456789abcdef0", "subnet-0a1b2c3d,subnet-9z8y7x6w", "subnet-"],
         ["subnet_1", "sg-0123", "Subnet-0a", "subnet-0A1B", "subnet-0a,vpc-1", " subnet-0a"],

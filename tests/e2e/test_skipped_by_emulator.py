@@ -23,7 +23,8 @@ def test_output_bucket_is_versioned_owner_enforced_and_uses_a_bucket_key(logging
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert rule["BucketKeyEnabled"] is True
+    _, with_your_key, sse_s3 = rule["Fn::If"]
+    assert with_your_key["BucketKeyEnabled"] is True and sse_s3["BucketKeyEnabled"] is True
     # Versions replaced by newer output do not pile up for the whole retention period.
     (lifecycle,) = bucket["LifecycleConfiguration"]["Rules"]
     assert lifecycle["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
