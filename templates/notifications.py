@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from awacs import kms as kms_actions
+from awacs import s3 as s3_actions
 from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
 from awacs.aws import Allow, ArnLike, Condition, Principal, Statement
@@ -138,7 +139,7 @@ def build(config: Config) -> Template:
             "FunctionRole",
             "Notifier function: consume the queue, enrich failures, publish digests",
             "notifier",
-            _notifier_statements(queue, topic, key, log_group),
+            _notifier_statements(queue, topic, key, log_group, params.output_bucket_arn),
         )
     )
     function = template.add_resource(
@@ -191,6 +192,7 @@ class _Parameters(NamedTuple):
     documents: Parameter
     statuses: Parameter
     log_retention: Parameter
+    output_bucket_arn: Parameter
 
 
 def _parameters(template: Template, config: Config) -> _Parameters:
@@ -198,7 +200,18 @@ def _parameters(template: Template, config: Config) -> _Parameters:
     documents = template.add_parameter(parameters.watched_documents(config))
     statuses = template.add_parameter(parameters.watched_statuses(config))
     log_retention = template.add_parameter(parameters.log_retention_days(config))
-    return _Parameters(email, documents, statuses, log_retention)
+    output_bucket_arn = template.add_parameter(
+        Parameter(
+            names.OUTPUT_BUCKET_ARN,
+            Type="String",
+            # An S3 bucket ARN in any partition (bucket naming rules: 3-63 characters).
+            AllowedPattern=r"arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+            ConstraintDescription="the ARN of an S3 bucket",
+            Description="Bucket the association output is written to: the notifier reads the "
+            "end of a run's output there when the API returns only its first 24,000 characters",
+        )
+    )
+    return _Parameters(email, documents, statuses, log_retention, output_bucket_arn)
 
 
 def notifier_key() -> kms.Key:
@@ -275,7 +288,7 @@ def notifier_key() -> kms.Key:
     )
 
 
-def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
+def _notifier_statements(queue, topic, key, log_group, output_bucket_arn) -> list[Statement]:
     association_arns = Sub(
         "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*"
     )
@@ -305,9 +318,15 @@ def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
         Statement(
             Sid="ReadCommandOutput",
             Effect=Allow,
-            Action=[ssm_actions.GetCommandInvocation],
-            # GetCommandInvocation supports no resource-level permissions.
+            Action=[ssm_actions.ListCommandInvocations, ssm_actions.GetCommandInvocation],
+            # Neither supports resource-level permissions (Service Authorization Reference).
             Resource=["*"],
+        ),
+        Statement(
+            Sid="ReadOutputEnds",
+            Effect=Allow,
+            Action=[s3_actions.GetObject],
+            Resource=[Sub(f"${{{output_bucket_arn.title}}}/*")],
         ),
     ]
 

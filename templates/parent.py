@@ -80,7 +80,7 @@ def build(config: Config) -> Template:
     declare_conditions(template, inputs)
     network = add_network(template, inputs)
     logging = add_logging(template, inputs, network)
-    notifications = add_notifications(template, inputs)
+    notifications = add_notifications(template, inputs, logging)
     add_sweep(template, inputs, notifications)
     add_association(template, inputs, logging, notifications)
     return template
@@ -195,8 +195,11 @@ def add_logging(
     )
 
 
-def add_notifications(template: Template, inputs: Inputs) -> cloudformation.Stack:
-    """Rule -> queue -> notifier -> topic -> email, and the alarms."""
+def add_notifications(
+    template: Template, inputs: Inputs, logging: cloudformation.Stack
+) -> cloudformation.Stack:
+    """Rule -> queue -> notifier -> topic -> email, and the alarms; the notifier reads the end of
+    a long run output from the output bucket."""
     return add_child(
         template,
         "Notifications",
@@ -212,6 +215,7 @@ def add_notifications(template: Template, inputs: Inputs) -> cloudformation.Stac
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+            names.OUTPUT_BUCKET_ARN: child_output(logging, names.OUTPUT_BUCKET_ARN),
         },
     )
 

@@ -120,7 +120,10 @@ def test_function_role_may_do_exactly_its_job(notifications):
         ("logs:PutLogEvents", logs),
         ("ssm:DescribeAssociationExecutions", associations),
         ("ssm:DescribeAssociationExecutionTargets", associations),
+        ("ssm:ListCommandInvocations", "*"),  # no resource-level permissions for this API
         ("ssm:GetCommandInvocation", "*"),  # no resource-level permissions for this API
+        # The end of a long output, in the product's own output bucket only.
+        ("s3:GetObject", str({"Fn::Sub": "${OutputBucketArn}/*"})),
     }
 
 

@@ -300,6 +300,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "FleetTagValue": (["ssm-notifier"], [""]),
     "InstanceRoleNames": (["", "WebRole,BatchRole"], []),
     "OutputBucketName": (["my-bucket"], []),
+    "OutputBucketArn": (
+        ["arn:aws:s3:::my-bucket", "arn:aws-cn:s3:::a.b-c", "arn:aws-us-gov:s3:::abc"],
+        ["my-bucket", "arn:aws:s3:::my-bucket/*", "arn:aws:s3:::ab", "arn:aws:sns:::my-bucket"],
+    ),
     "OutputKeyPrefix": (["ssm-agent-update/"], ["", "bad prefix"]),
     "TopicArn": (["arn:aws:sns:us-east-1:123456789012:t"], []),
     "KeyArn": (["arn:aws:kms:us-east-1:123456789012:key/k"], []),
