@@ -38,8 +38,12 @@ def hub_template(config: Config) -> Template:
     return template
 
 
+def rendered_templates(config: Config) -> dict[str, Template]:
+    """spoke.yaml and the stand-in hub.yaml."""
+    return spoke.spoke_template(config) | {HUB_FILE: hub_template(config)}
+
+
 def rendered(config: Config | None = None) -> dict[str, dict]:
     """spoke.yaml and the stand-in hub.yaml, as dicts."""
-    config = config or Config()
-    templates = spoke.spoke_template(config) | {HUB_FILE: hub_template(config)}
+    templates = rendered_templates(config or Config())
     return {name: template.to_dict() for name, template in templates.items()}
