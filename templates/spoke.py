@@ -5,9 +5,11 @@
     hub notifier and sweep roles --sts:AssumeRole--> ReaderRole (SSM/EC2 reads, output objects)
     optionally: the agent-update association and its output bucket, as in the single-account deploy
 
-Nothing here can be used from outside the organization: the forward role trusts only EventBridge
-for this account's rules, the dead-letter queue admits only the forward rule, and the reader role
-trusts exactly the two hub role ARNs, and only while they belong to the organization.
+In the hub's own account and region the forwarding part is left out (ForwardsToHub): the
+hub's default-bus rule already sees those events. Nothing here can be used from outside the
+organization: the forward role trusts only EventBridge for this account's rules, the dead-letter
+queue admits only the forward rule, and the reader role trusts exactly the two hub role ARNs, and
+only while they belong to the organization.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ from troposphere import (
     Output,
     Parameter,
     Ref,
+    Region,
+    Select,
+    Split,
     Sub,
     Template,
     events,
@@ -81,6 +86,7 @@ CREATE_ASSOCIATION = "CreateAssociation"
 TARGETS_ALL = "TargetsAllManagedInstances"
 ANY_TAG_VALUE = "TargetsAnyTagValue"
 INSTANCE_ROLES_WRITE_OUTPUT = "InstanceRolesWriteOutput"
+FORWARDS_TO_HUB = "ForwardsToHub"
 
 DEFAULT_READER_ROLE_NAME_PREFIX = "ssm-notifier-reader"
 
@@ -139,6 +145,20 @@ def build(config: Config) -> Template:
         ),
     )
 
+    # Where the spoke lands in the hub's own account and region (a delegated administrator in a
+    # target OU), the hub's default-bus rule already sees the events: forwarding them to the hub
+    # bus as well would report every run twice.
+    hub_bus = Split(":", Ref(params[HUB_EVENT_BUS_ARN]))
+    template.add_condition(
+        FORWARDS_TO_HUB,
+        Not(
+            And(
+                Equals(Select(4, hub_bus), AccountId),
+                Equals(Select(3, hub_bus), Region),
+            )
+        ),
+    )
+
     rule = _add_forwarding(template, config, params)
     bucket = _add_output_bucket(template, params)
     _add_association(template, config, params, bucket)
@@ -148,7 +168,7 @@ def build(config: Config) -> Template:
     template.add_output(
         [
             Output(READER_ROLE_ARN, Value=GetAtt(reader, "Arn")),
-            Output(FORWARD_RULE_ARN, Value=GetAtt(rule, "Arn")),
+            Output(FORWARD_RULE_ARN, Condition=FORWARDS_TO_HUB, Value=GetAtt(rule, "Arn")),
             Output(
                 names.OUTPUT_BUCKET_NAME,
                 Condition=CREATE_ASSOCIATION,
@@ -242,6 +262,7 @@ def _add_forwarding(template: Template, config: Config, params: dict) -> events.
     dead_letter_queue = template.add_resource(
         sqs.Queue(
             "DeadLetterQueue",
+            Condition=FORWARDS_TO_HUB,
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
             # SSE-SQS: EventBridge writes to it without a key policy (DESIGN.md).
@@ -256,6 +277,7 @@ def _add_forwarding(template: Template, config: Config, params: dict) -> events.
     forward_role = template.add_resource(
         iam.Role(
             "ForwardRole",
+            Condition=FORWARDS_TO_HUB,
             Description="EventBridge: put this account's association events on the hub bus",
             AssumeRolePolicyDocument=policy_document(
                 [
@@ -309,6 +331,7 @@ def _add_forwarding(template: Template, config: Config, params: dict) -> events.
     rule = template.add_resource(
         events.Rule(
             "ForwardRule",
+            Condition=FORWARDS_TO_HUB,
             Description="Forwards State Manager association runs of the watched documents and "
             "statuses to the hub",
             EventPattern=association_event_pattern(
@@ -318,11 +341,11 @@ def _add_forwarding(template: Template, config: Config, params: dict) -> events.
             Targets=[target],
         )
     )
-    template.add_resource(
-        only_rule_may_send(
-            "DeadLetterQueuePolicy", "ForwardRuleDeadLetters", rule, [dead_letter_queue]
-        )
+    queue_policy = only_rule_may_send(
+        "DeadLetterQueuePolicy", "ForwardRuleDeadLetters", rule, [dead_letter_queue]
     )
+    queue_policy.Condition = FORWARDS_TO_HUB
+    template.add_resource(queue_policy)
     return rule
 
 

@@ -100,6 +100,26 @@ def test_resources(spoke_stack):
     }
 
 
+def test_forwarding_is_left_out_in_the_hubs_own_account_and_region(spoke_stack):
+    forwarding = {
+        title
+        for title, r in spoke_stack["Resources"].items()
+        if r.get("Condition") == "ForwardsToHub"
+    }
+    assert forwarding == {"DeadLetterQueue", "ForwardRole", "ForwardRule", "DeadLetterQueuePolicy"}
+    hub_bus = {"Fn::Split": [":", {"Ref": "HubEventBusArn"}]}
+    assert spoke_stack["Conditions"]["ForwardsToHub"] == {
+        "Fn::Not": [
+            {
+                "Fn::And": [
+                    {"Fn::Equals": [{"Fn::Select": [4, hub_bus]}, {"Ref": "AWS::AccountId"}]},
+                    {"Fn::Equals": [{"Fn::Select": [3, hub_bus]}, {"Ref": "AWS::Region"}]},
+                ]
+            }
+        ]
+    }
+
+
 def test_forward_rule_matches_what_the_notifications_rule_matches(spoke_stack, notifications):
     rule = spoke_stack["Resources"]["ForwardRule"]["Properties"]
     hub_rule = one_resource(notifications, "AWS::Events::Rule")["Properties"]
@@ -300,7 +320,10 @@ def test_the_bucket_is_the_logging_stacks_bucket(spoke_stack, logging_stack):
 def test_outputs(spoke_stack):
     assert spoke_stack["Outputs"] == {
         "ReaderRoleArn": {"Value": {"Fn::GetAtt": ["ReaderRole", "Arn"]}},
-        "ForwardRuleArn": {"Value": {"Fn::GetAtt": ["ForwardRule", "Arn"]}},
+        "ForwardRuleArn": {
+            "Condition": "ForwardsToHub",
+            "Value": {"Fn::GetAtt": ["ForwardRule", "Arn"]},
+        },
         "OutputBucketName": {"Condition": "CreateAssociation", "Value": {"Ref": "OutputBucket"}},
     }
 

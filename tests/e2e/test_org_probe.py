@@ -396,3 +396,24 @@ def test_a_list_parameters_default_stays_a_string(org):
             DeploymentTargets={"OrganizationalUnitIds": org.ou_ids[:1]},
             Regions=[HUB_REGION],
         )
+
+
+def test_the_spoke_leaves_out_forwarding_in_the_hubs_own_account_and_region(org):
+    """How the hub account is covered where no StackSet reaches it (the management account):
+    the same spoke as a plain stack in each region. In the hub's own region it forwards nothing
+    (the hub's default-bus rule sees those events); in any other region it forwards."""
+    bus_arn, _ = _hub_bus_with_queue()
+    for region in (HUB_REGION, OTHER_REGION):
+        boto3.client("cloudformation", region_name=region).create_stack(
+            StackName="spoke",
+            TemplateBody=hub.spoke_template_body(Config()),
+            Parameters=_spoke_parameters(bus_arn, org),
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+    # (The hub's own rule is on the hub bus; the default bus of the hub region has none.)
+    assert boto3.client("events", region_name=HUB_REGION).list_rules()["Rules"] == []
+    (forward,) = boto3.client("events", region_name=OTHER_REGION).list_rules()["Rules"]
+    (target,) = boto3.client("events", region_name=OTHER_REGION).list_targets_by_rule(
+        Rule=forward["Name"]
+    )["Targets"]
+    assert target["Arn"] == bus_arn
