@@ -22,6 +22,7 @@ from troposphere import (
     AWSHelperFn,
     GetAtt,
     Join,
+    Output,
     Parameter,
     Ref,
     Sub,
@@ -283,6 +284,23 @@ def add_hub(
         spoke_parameters=spoke_parameters,
     )
     return Hub(params, bus, policy, stack_set)
+
+
+def outputs(hub: Hub) -> list[Output]:
+    """What a hub-mode stack tells its operator (and the parent): the bus and the StackSet."""
+    return [
+        Output(
+            HUB_EVENT_BUS_ARN,
+            Value=GetAtt(hub.bus, "Arn"),
+            Description="Event bus the spokes forward association events to",
+        ),
+        Output(HUB_EVENT_BUS_NAME, Value=Ref(hub.bus), Description="Name of that bus"),
+        Output(
+            SPOKE_STACK_SET_ID,
+            Value=Ref(hub.stack_set),
+            Description="StackSet of the spokes (list its instances to see where they are)",
+        ),
+    ]
 
 
 def joined(parameter: Parameter) -> Join:

@@ -25,7 +25,7 @@ def hub_template(config: Config) -> Template:
         )
         for title in ("FunctionRole", "SweepRole")
     )
-    hub.add_hub(
+    pieces = hub.add_hub(
         template,
         config,
         notifier_role_arn=GetAtt(notifier, "Arn"),
@@ -35,6 +35,7 @@ def hub_template(config: Config) -> Template:
             names.WATCHED_STATUSES: hub.joined(statuses),
         },
     )
+    template.add_output(hub.outputs(pieces))
     return template
 
 

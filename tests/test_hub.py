@@ -170,3 +170,11 @@ def test_assume_readers_statement_reaches_only_reader_roles_in_the_organization(
         ],
         "Condition": {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}},
     }
+
+
+def test_outputs_name_the_bus_and_the_stack_set(hub_stack):
+    assert {name: output["Value"] for name, output in hub_stack["Outputs"].items()} == {
+        "HubEventBusArn": {"Fn::GetAtt": ["HubEventBus", "Arn"]},
+        "HubEventBusName": {"Ref": "HubEventBus"},
+        "SpokeStackSetId": {"Ref": "SpokeStackSet"},
+    }
