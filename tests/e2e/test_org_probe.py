@@ -3,14 +3,19 @@
 Each test states one behaviour of moto 5.2.5 that `tox -e org` will build on, or one gap it
 must work around; a test fails when moto changes, so the list below stays true:
 
-- Organizations: an organization, OUs under the root and member accounts moved into them.
-- STS: assuming a role in a member account gives that account's credentials (no trust check).
-- EventBridge: a member's rule whose target is the hub's bus delivers into the hub bus's rules,
-  also across regions; what arrives is rebuilt (hub account and region, no resources).
-- EventBridge: a bus policy is stored but not enforced.
+- Organizations: an organization, OUs (nested too) and member accounts moved into them, with
+  AWS's id shapes; account names readable from the management account.
+- STS: assuming any role ARN of a member gives that account's credentials (no role or trust
+  check), and resources made with them live in that account only.
+- EventBridge: a member's rule whose target is the hub's bus ARN delivers into the hub bus's
+  rules, also from another region; what arrives is rebuilt (no "account" field, the hub's region,
+  no resources, a new id). A bus policy is stored but not enforced: an outsider's events arrive.
 - CloudFormation: a SERVICE_MANAGED StackSet with OrganizationalUnitIds creates the spoke's
-  resources in every member account and region, and those spokes forward into the hub; nested
-  OUs, automatic deployment and the StackSet / EventBusPolicy resource types are the gaps.
+  resources (named role, rule, queue) in every account of the OUs and their child OUs, one level
+  down only, in every region, as hidden stacks; those spokes forward into the hub. Automatic
+  deployment is not implemented; the AWS::CloudFormation::StackSet and
+  AWS::Events::EventBusPolicy resource types are skipped in a stack (it still completes); a
+  CommaDelimitedList parameter left at its Default is not split into a list.
 """
 
 from __future__ import annotations
@@ -131,6 +136,10 @@ def test_organization_accounts_and_ous_have_aws_shapes(org):
     organizations = boto3.client("organizations", region_name=HUB_REGION)
     in_first_ou = organizations.list_accounts_for_parent(ParentId=org.ou_ids[0])["Accounts"]
     assert {a["Id"] for a in in_first_ou} == {org.members[0], org.members[2]}
+    # What a digest labels an account with: its name, from the management account.
+    assert organizations.describe_account(AccountId=org.members[1])["Account"]["Name"] == "member1"
+    every = {a["Id"] for a in organizations.list_accounts()["Accounts"]}
+    assert every == {org.management, *org.members, org.nested_member, org.deep_member}
 
 
 def test_assume_role_gives_the_member_accounts_credentials_without_a_trust_check(org):
@@ -217,9 +226,12 @@ def test_a_members_rule_delivers_into_the_hub_bus_rules_across_accounts_and_regi
     assert sources == {f"i-{org.members[0][-6:]}", f"i-{org.members[1][-6:]}"}
     for event in arrived:
         # Fidelity gap: the event is rebuilt on the hub bus. Real EventBridge keeps the sending
-        # account, region, resources and id; moto drops the account field, sets the hub's region
-        # and drops the resources. A test that needs the member must find it another way (the
-        # instance id it planted, or the harness's own record of what it put where).
+        # account, region, resources and id; moto re-puts only source, detail-type and detail
+        # (resources dropped, a new id and time, the hub's region), and its default target input
+        # has no "account" field at all (for any rule target, same-account ones too). A test
+        # that needs the member must find it another way (the instance id it planted, or the
+        # harness's own record of what it put where). moto also accepts "aws.ssm" as a PutEvents
+        # source, which real EventBridge refuses to customers.
         assert "account" not in event
         assert event["region"] == HUB_REGION
         assert event["resources"] == []
