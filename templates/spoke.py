@@ -90,7 +90,9 @@ FORWARDS_TO_HUB = "ForwardsToHub"
 
 DEFAULT_READER_ROLE_NAME_PREFIX = "ssm-notifier-reader"
 
-# AWS's own shapes (botocore's organizations and iam models; an ARN in any partition).
+# AWS's own shapes, in any partition: the organization id as botocore's organizations model
+# has it; role names and paths as IAM's (roleNameType, paths up to 512); bus names as
+# EventBridge documents them ([/.-_A-Za-z0-9], up to 256).
 ORGANIZATION_ID_PATTERN = r"^o-[a-z0-9]{10,32}$"
 ROLE_ARN_PATTERN = r"^arn:[a-z-]+:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$"
 EVENT_BUS_ARN_PATTERN = (
