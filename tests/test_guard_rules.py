@@ -151,3 +151,8 @@ def test_literal_partition_in_a_key_principal_is_caught():
     root = broken["Resources"]["Key"]["Properties"]["KeyPolicy"]["Statement"][0]
     root["Principal"]["AWS"] = {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}
     assert set(failed_rules(broken)) == {"no_literal_partition"}
+
+
+def test_rules_cfn_guard_cannot_parse_are_an_error_not_a_pass():
+    with pytest.raises(RuntimeError, match="cfn-guard exit 5: Parsing error"):
+        failed_rules(TEMPLATES["notifications.yaml"], rules="rule broken {{{")
