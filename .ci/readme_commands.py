@@ -70,14 +70,20 @@ def python_version(python: str) -> str:
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def in_fresh_clone(commands: list[str], python: str) -> int:
-    """Clone HEAD into a temp dir and run the commands there with a fresh HOME and a bare PATH."""
+def in_fresh_clone(commands: list[str], python: str) -> tuple[int, float]:
+    """Clone HEAD into a temp dir and run the commands there with a fresh HOME and a bare PATH.
+
+    Returns the exit status and the seconds from clone to the end of the last command (the
+    temp dir's removal afterwards, a few GB, is not counted).
+    """
     with tempfile.TemporaryDirectory(prefix="fresh-clone-") as scratch:
+        started = time.monotonic()
         clone, home = Path(scratch, "repo"), Path(scratch, "home")
         home.mkdir()
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
         env = {"HOME": str(home), "PATH": FRESH_PATH, "LANG": "C.UTF-8"}
-        return run_commands(commands, clone, python, env)
+        status = run_commands(commands, clone, python, env)
+        return status, time.monotonic() - started
 
 
 def main(argv: list[str]) -> int:
@@ -94,9 +100,8 @@ def main(argv: list[str]) -> int:
         python = shutil.which(python) or python
         version = python_version(python)
         print(f"== fresh clone of HEAD, python3 = {python} ({version})", flush=True)
-        started = time.monotonic()
-        statuses.append(in_fresh_clone(commands, python))
-        seconds = time.monotonic() - started
+        status, seconds = in_fresh_clone(commands, python)
+        statuses.append(status)
         summary.append(f"Python {version} ({python}): exit {statuses[-1]} in {seconds:.0f} s")
     print("\n" + "\n".join(summary))
     return next((status for status in statuses if status), 0)
