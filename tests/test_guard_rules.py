@@ -107,6 +107,10 @@ def bucket_policy_without_tls_deny(t):
     statements["Statement"] = [s for s in statements["Statement"] if s["Effect"] != "Deny"]
 
 
+def tls_deny_turned_allow(t):
+    tls_statement(t)["Effect"] = "Allow"
+
+
 def tls_deny_on_secure_requests(t):
     tls_statement(t)["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
 
@@ -146,6 +150,15 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
     ("network.yaml", literal_partition_in_managed_policy, "no_literal_partition"),
     ("logging.yaml", literal_partition_in_bucket_policy, "no_literal_partition"),
     ("logging.yaml", bucket_policy_without_tls_deny, "bucket_policies_deny_insecure_transport"),
+    # An Allow for "*" is also a resource policy that admits anyone.
+    (
+        "logging.yaml",
+        tls_deny_turned_allow,
+        {
+            "bucket_policies_deny_insecure_transport",
+            "resource_policies_admit_only_services_for_a_source",
+        },
+    ),
     ("logging.yaml", tls_deny_on_secure_requests, "bucket_policies_deny_insecure_transport"),
     ("logging.yaml", tls_deny_for_one_account, "bucket_policies_deny_insecure_transport"),
     ("logging.yaml", tls_deny_for_reads_only, "bucket_policies_deny_insecure_transport"),
@@ -159,7 +172,7 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
 def test_rule_fails_on_a_template_that_breaks_it(name, break_it, rule):
     broken = copy.deepcopy(TEMPLATES[name])
     break_it(broken)
-    assert set(failed_rules(broken)) == {rule}
+    assert set(failed_rules(broken)) == (rule if isinstance(rule, set) else {rule})
 
 
 def second_role_with_wildcard(t):
@@ -382,3 +395,8 @@ def test_roles_outside_a_spoke_may_trust_other_services():
         "Service": "ec2.amazonaws.com"
     }
     assert failed_rules(TEMPLATES["network.yaml"]) == {}
+
+
+def test_rules_cfn_guard_cannot_parse_are_an_error_not_a_pass():
+    with pytest.raises(RuntimeError, match="cfn-guard exit 5: Parsing error"):
+        failed_rules(TEMPLATES["notifications.yaml"], rules="rule broken {{{")
