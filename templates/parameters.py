@@ -365,3 +365,15 @@ def target_tag_key() -> Parameter:
         ConstraintDescription="a tag key of 1-128 letters (any script), digits, spaces and "
         "_ . : / = @ - (no +: SSM targets do not take it)",
     )
+
+
+def parent_stack_name() -> Parameter:
+    # CloudFormation CreateStack StackName ("must start with an alphabetical character and can't
+    # be longer than 128 characters"; letters, digits and hyphens): the parent fills it.
+    return Parameter(
+        names.PARENT_STACK_NAME,
+        Type="String",
+        Description="Name of the parent stack; the functions' log groups are named after it",
+        AllowedPattern=r"^[A-Za-z][-A-Za-z0-9]*$",
+        MaxLength=128,
+    )

@@ -201,7 +201,8 @@ def add_notifications(template: Template, inputs: Inputs) -> cloudformation.Stac
         template,
         "Notifications",
         {
-            names.TOPIC_ARN: "Topic the digests and alarms are published to",
+            names.TOPIC_ARN: "Topic the digests are published to",
+            names.ALARM_TOPIC_ARN: "Topic the alarms are published to (a key of its own)",
             names.QUEUE_URL: "Queue of association events waiting for the notifier",
             names.DEAD_LETTER_QUEUE_URL: "Events that could not be notified; replay them from here",
             names.FUNCTION_NAME: "Notifier function",
@@ -212,6 +213,7 @@ def add_notifications(template: Template, inputs: Inputs) -> cloudformation.Stac
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+            names.PARENT_STACK_NAME: StackName,
         },
     )
 
@@ -227,6 +229,8 @@ def add_sweep(
         Parameters={
             names.TOPIC_ARN: child_output(notifications, names.TOPIC_ARN),
             names.KEY_ARN: child_output(notifications, names.KEY_ARN),
+            names.ALARM_TOPIC_ARN: child_output(notifications, names.ALARM_TOPIC_ARN),
+            names.PARENT_STACK_NAME: StackName,
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),

@@ -303,6 +303,12 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "OutputKeyPrefix": (["ssm-agent-update/"], ["", "bad prefix"]),
     "TopicArn": (["arn:aws:sns:us-east-1:123456789012:t"], []),
     "KeyArn": (["arn:aws:kms:us-east-1:123456789012:key/k"], []),
+    "AlarmTopicArn": (["arn:aws-cn:sns:cn-north-1:123456789012:alarms"], []),
+    # CloudFormation stack names: a letter, then letters, digits and hyphens, 128 at most.
+    "ParentStackName": (
+        ["ssm-notifier", "A", "a" * 128, "Prod-2"],
+        ["", "1stack", "ssm_notifier", "a" * 129, "ssm notifier", "-x"],
+    ),
 }
 
 
