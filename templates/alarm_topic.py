@@ -100,9 +100,10 @@ def key_state_rule(pipeline_key: kms.Key, topic: sns.Topic) -> events.Rule:
             "detail": {
                 "eventSource": ["kms.amazonaws.com"],
                 "eventName": KEY_UNUSABLE_CALLS,
-                # KMS developer guide, "DisableKey" (CloudTrail log entry): `resources` holds the
-                # key's ARN whether the caller named the key by id, ARN or alias.
-                "resources": {"ARN": [GetAtt(pipeline_key, "Arn")]},
+                # KMS developer guide, "DisableKey" and "ScheduleKeyDeletion" (CloudTrail log
+                # entries): responseElements.keyId is the key's ARN however the caller named the
+                # key (id, ARN or alias; DisableKey's entries carry it since December 2022).
+                "responseElements": {"keyId": [GetAtt(pipeline_key, "Arn")]},
             },
         },
         State="ENABLED",
@@ -113,7 +114,7 @@ def key_state_rule(pipeline_key: kms.Key, topic: sns.Topic) -> events.Rule:
                 InputTransformer=events.InputTransformer(
                     InputPathsMap={
                         "call": "$.detail.eventName",
-                        "key": "$.detail.resources[0].ARN",
+                        "key": "$.detail.responseElements.keyId",
                         "caller": "$.detail.userIdentity.arn",
                         "time": "$.time",
                     },
