@@ -128,7 +128,9 @@ def build(config: Config) -> Template:
         iam.Role(
             "InstanceRole",
             Description="Demo instances: managed by Systems Manager",
-            AssumeRolePolicyDocument=service_trust_policy("ec2.amazonaws.com"),
+            # EC2's principal is ec2.amazonaws.com.cn in the China partition (the IAM console
+            # there writes it, and EKS requires it); URLSuffix gives each partition its own.
+            AssumeRolePolicyDocument=service_trust_policy(Sub("ec2.${AWS::URLSuffix}")),
             ManagedPolicyArns=[aws_managed_policy_arn("AmazonSSMManagedInstanceCore")],
         )
     )

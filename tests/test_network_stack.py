@@ -48,7 +48,8 @@ def test_instance_role_has_ssm_core_policy_in_the_stack_partition(network):
         {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}
     ]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
+    # ec2.amazonaws.com, or ec2.amazonaws.com.cn in China: the partition's own suffix.
+    assert trust["Principal"] == {"Service": {"Fn::Sub": "ec2.${AWS::URLSuffix}"}}
     profile = one_resource(network, "AWS::IAM::InstanceProfile")["Properties"]
     assert profile["Roles"] == [{"Ref": "InstanceRole"}]
 
