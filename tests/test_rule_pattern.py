@@ -15,7 +15,6 @@ from moto.events.models import EventPattern
 from ssm_notifier.notify import process_batch
 from ssm_notifier.settings import load_settings
 
-
 # AWS's documented sample of this detail-type (EventBridge user guide, Systems Manager events).
 AWS_SAMPLE = {
     "version": "0",
