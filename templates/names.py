@@ -58,3 +58,5 @@ SWEEP_SCHEDULE = "SweepSchedule"
 # the network stack's parameter for its value (the parent passes its own stack name).
 FLEET_TAG_KEY = "ssm-notifier:fleet"
 FLEET_TAG_VALUE = "FleetTagValue"
+# The demo subnets' zones (the parent declares it under the same name; empty: the first two).
+DEMO_AVAILABILITY_ZONES = "DemoAvailabilityZones"

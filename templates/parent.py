@@ -91,6 +91,7 @@ class Inputs(NamedTuple):
 
     email: Parameter
     instance_type: Parameter
+    zones: Parameter
     vpc_cidr: Parameter
     image_parameter: Parameter
     output_retention: Parameter
@@ -110,6 +111,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
     return Inputs(
         email=add(parameters.notification_email()),
         instance_type=add(parameters.instance_type(config)),
+        zones=add(parameters.demo_availability_zones()),
         vpc_cidr=add(parameters.vpc_cidr(config)),
         image_parameter=add(parameters.image_parameter_name(config)),
         output_retention=add(parameters.output_retention_days(config)),
@@ -169,6 +171,8 @@ def add_network(template: Template, inputs: Inputs) -> cloudformation.Stack:
         Condition=IS_DEMO,
         Parameters={
             "InstanceType": Ref(inputs.instance_type),
+            # Nested-stack parameters are strings: the list travels joined.
+            names.DEMO_AVAILABILITY_ZONES: Join(",", Ref(inputs.zones)),
             "VpcCidr": Ref(inputs.vpc_cidr),
             "ImageId": Ref(inputs.image_parameter),
             names.FLEET_TAG_VALUE: StackName,
