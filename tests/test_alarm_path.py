@@ -155,6 +155,7 @@ def test_no_function_may_use_the_alarm_key_or_publish_alarms(rendered):
 
 
 def test_cloudwatch_and_the_key_state_rule_may_publish_to_the_alarm_topic(notifications):
+    assert notifications["Resources"]["AlarmTopicPolicy"]["Type"] == "AWS::SNS::TopicPolicy"
     policy = notifications["Resources"]["AlarmTopicPolicy"]["Properties"]
     assert policy["Topics"] == [{"Ref": "AlarmTopic"}]
     cloudwatch, rule = statements(policy["PolicyDocument"])
@@ -170,6 +171,7 @@ def test_cloudwatch_and_the_key_state_rule_may_publish_to_the_alarm_topic(notifi
 
 
 def test_the_alarm_topic_emails_the_notification_address(notifications):
+    assert notifications["Resources"]["AlarmEmailSubscription"]["Type"] == "AWS::SNS::Subscription"
     subscription = notifications["Resources"]["AlarmEmailSubscription"]["Properties"]
     assert subscription == {
         "TopicArn": {"Ref": "AlarmTopic"},
