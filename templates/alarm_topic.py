@@ -98,7 +98,8 @@ def key_state_rule(pipeline_key: kms.Key, topic: sns.Topic) -> events.Rule:
             "source": ["aws.kms"],
             "detail-type": [CLOUDTRAIL_API_CALL],
             "detail": {
-                "eventSource": ["kms.amazonaws.com"],
+                # No eventSource filter: `source` already names KMS, and CloudTrail's domain for
+                # it need not be the same in every partition.
                 "eventName": KEY_UNUSABLE_CALLS,
                 # KMS developer guide, "DisableKey" and "ScheduleKeyDeletion" (CloudTrail log
                 # entries): responseElements.keyId is the key's ARN however the caller named the
