@@ -135,7 +135,80 @@ def unconstrained_sweep_schedule(t):
     del t["Parameters"]["SweepSchedule"]["AllowedPattern"]
 
 
+def key_statement(t: dict, sid: str, key: str = "Key") -> dict:
+    statements = t["Resources"][key]["Properties"]["KeyPolicy"]["Statement"]
+    return next(s for s in statements if s["Sid"] == sid)
+
+
+def logs_principal_with_literal_suffix(t):
+    statement = key_statement(t, "CloudWatchLogsEncryptsLogGroups")
+    statement["Principal"]["Service"] = {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}
+
+
+def logs_principal_with_literal_region(t):
+    statement = key_statement(t, "CloudWatchLogsEncryptsLogGroups")
+    statement["Principal"]["Service"] = "logs.us-east-1.amazonaws.com"
+
+
+def regional_principal_in_a_list_in_a_queue_policy(t):
+    statement = t["Resources"]["QueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    statement["Principal"]["Service"] = [
+        "events.amazonaws.com",
+        {"Fn::Sub": "sqs.${AWS::Region}.amazonaws.com"},
+    ]
+
+
+def regional_principal_in_a_trust_policy(t):
+    trust = t["Resources"]["SweepRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    trust["Principal"]["Service"] = {"Fn::Sub": "lambda.${AWS::Region}.amazonaws.com"}
+
+
+def regional_principal_in_a_lambda_permission(t):
+    permission = t["Resources"]["SweepSchedulePermission"]["Properties"]
+    permission["Principal"] = {"Fn::Sub": "events.${AWS::Region}.amazonaws.com"}
+
+
+def alarm_to_the_digest_topic(t):
+    t["Resources"]["DeadLetterQueueAlarm"]["Properties"]["AlarmActions"] = [{"Ref": "Topic"}]
+
+
+def sweep_alarm_to_the_digest_topic(t):
+    t["Resources"]["SweepErrorsAlarm"]["Properties"]["AlarmActions"] = [{"Ref": "TopicArn"}]
+
+
+def alarm_ok_action_to_the_digest_topic(t):
+    t["Resources"]["RuleDeadLetterAlarm"]["Properties"]["OKActions"] = [{"Ref": "Topic"}]
+
+
+def alarm_without_action(t):
+    del t["Resources"]["FunctionErrorsAlarm"]["Properties"]["AlarmActions"]
+
+
+def alarm_to_a_literal_topic_arn(t):
+    t["Resources"]["SweepFailureAlarm"]["Properties"]["AlarmActions"] = [
+        {"Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:ops"}
+    ]
+
+
 BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("notifications.yaml", logs_principal_with_literal_suffix, "service_principals_use_url_suffix"),
+    ("notifications.yaml", logs_principal_with_literal_region, "service_principals_use_url_suffix"),
+    (
+        "notifications.yaml",
+        regional_principal_in_a_list_in_a_queue_policy,
+        "service_principals_use_url_suffix",
+    ),
+    ("sweep.yaml", regional_principal_in_a_trust_policy, "service_principals_use_url_suffix"),
+    ("sweep.yaml", regional_principal_in_a_lambda_permission, "service_principals_use_url_suffix"),
+    ("notifications.yaml", alarm_to_the_digest_topic, "alarms_publish_to_the_alarm_topic"),
+    ("sweep.yaml", sweep_alarm_to_the_digest_topic, "alarms_publish_to_the_alarm_topic"),
+    (
+        "notifications.yaml",
+        alarm_ok_action_to_the_digest_topic,
+        "alarms_publish_to_the_alarm_topic",
+    ),
+    ("notifications.yaml", alarm_without_action, "alarms_publish_to_the_alarm_topic"),
+    ("sweep.yaml", alarm_to_a_literal_topic_arn, "alarms_publish_to_the_alarm_topic"),
     ("notifications.yaml", wildcard_action, "iam_no_wildcard_actions"),
     ("notifications.yaml", everything, "iam_no_wildcard_actions"),
     ("notifications.yaml", wildcard_resource, "iam_wildcard_resource_only_for_unscoped_apis"),
@@ -392,7 +465,7 @@ def test_roles_outside_a_spoke_may_trust_other_services():
     """The spoke rule looks only at the template that takes the hub role parameters."""
     assert "HubNotifierRoleArn" not in TEMPLATES["network.yaml"].get("Parameters", {})
     assert trust(TEMPLATES["network.yaml"], "InstanceRole")["Principal"] == {
-        "Service": "ec2.amazonaws.com"
+        "Service": {"Fn::Sub": "ec2.${AWS::URLSuffix}"}
     }
     assert failed_rules(TEMPLATES["network.yaml"]) == {}
 

@@ -122,7 +122,7 @@ def test_forwarding_is_left_out_in_the_hubs_own_account_and_region(spoke_stack):
 
 def test_forward_rule_matches_what_the_notifications_rule_matches(spoke_stack, notifications):
     rule = spoke_stack["Resources"]["ForwardRule"]["Properties"]
-    hub_rule = one_resource(notifications, "AWS::Events::Rule")["Properties"]
+    hub_rule = notifications["Resources"]["Rule"]["Properties"]
     assert rule["EventPattern"] == hub_rule["EventPattern"]
     assert rule["EventPattern"]["detail"] == {
         "status": {"Ref": "WatchedStatuses"},
