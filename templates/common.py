@@ -93,13 +93,19 @@ def _boundary() -> If:
     return If(HAS_PERMISSIONS_BOUNDARY, Ref(names.PERMISSIONS_BOUNDARY_ARN), NoValue)
 
 
-def role(title: str, description: str, trusted_service: str, **properties) -> iam.Role:
-    """The one way this product makes an IAM role: assumable by `trusted_service` only, with the
-    deploy-time permissions boundary and path when they are set (none and / when empty)."""
+def role(
+    title: str, description: str, trusted_service: str | Sub | None = None, **properties
+) -> iam.Role:
+    """The one way this product makes an IAM role, with the deploy-time permissions boundary and
+    path when they are set (none and / when empty): assumable by `trusted_service` only, or as
+    an `AssumeRolePolicyDocument` among `properties` says (a role other accounts' roles assume)."""
+    trust = properties.pop("AssumeRolePolicyDocument", None)
+    if (trust is None) == (trusted_service is None):
+        raise ValueError(f"role {title}: give a trusted service or a trust policy, not both")
     return iam.Role(
         title,
         Description=description,
-        AssumeRolePolicyDocument=service_trust_policy(trusted_service),
+        AssumeRolePolicyDocument=trust or service_trust_policy(trusted_service),
         PermissionsBoundary=_boundary(),
         Path=If(HAS_ROLE_PATH, Ref(names.ROLE_PATH), NoValue),
         **properties,
@@ -119,7 +125,7 @@ def checkov_skips(**reasons: str) -> dict:
     }
 
 
-def service_trust_policy(service: str) -> Policy:
+def service_trust_policy(service: str | Sub) -> Policy:
     """Who may assume a role: one AWS service principal, e.g. `lambda.amazonaws.com`."""
     from awacs.sts import AssumeRole
 
@@ -156,6 +162,8 @@ def only_rule_may_send(
         Queues=[Ref(queue) for queue in queues],
         PolicyDocument=policy_document(
             [
+                # EventBridge user guide, "Using resource-based policies for Amazon EventBridge",
+                # section "Amazon SQS permissions" (with aws:SourceArn, the rule).
                 Statement(
                     Sid=sid,
                     Effect=Allow,

@@ -24,6 +24,8 @@ DEAD_LETTER_QUEUE_URL = "DeadLetterQueueUrl"
 FUNCTION_NAME = "FunctionName"
 RULE_NAME = "RuleName"
 KEY_ARN = "KeyArn"
+# The alarm topic (its own key): every alarm of every stack publishes to it.
+ALARM_TOPIC_ARN = "AlarmTopicArn"
 
 # Outputs of the association stack.
 ASSOCIATION_ID = "AssociationId"
@@ -37,6 +39,9 @@ INSTANCE_ROLE_NAMES = "InstanceRoleNames"  # the logging stack's, from the netwo
 WATCHED_DOCUMENTS = "WatchedDocuments"
 WATCHED_STATUSES = "WatchedStatuses"
 LOG_RETENTION_DAYS = "LogRetentionDays"
+# The parent's stack name: the functions' log groups are named after it (functions.py), so the
+# pipeline key's policy can name them before they exist.
+PARENT_STACK_NAME = "ParentStackName"
 
 # Parameters of every stack that creates an IAM role (the parent declares them under the same
 # names; templates/common.py's role builder wires them into each role).
@@ -70,3 +75,5 @@ SWEEP_SCHEDULE = "SweepSchedule"
 # the network stack's parameter for its value (the parent passes its own stack name).
 FLEET_TAG_KEY = "ssm-notifier:fleet"
 FLEET_TAG_VALUE = "FleetTagValue"
+# The demo subnets' zones (the parent declares it under the same name; empty: the first two).
+DEMO_AVAILABILITY_ZONES = "DemoAvailabilityZones"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from troposphere import (
     Cidr,
+    Equals,
     GetAtt,
     GetAZs,
     If,
@@ -33,6 +34,7 @@ from templates.config import Config
 
 SUBNET_COUNT = 2  # two Availability Zones, like the seed
 SUBNET_HOST_BITS = 5  # /27 subnets
+ZONES_DEFAULTED = "AvailabilityZonesDefaulted"
 
 
 def build(config: Config) -> Template:
@@ -40,6 +42,8 @@ def build(config: Config) -> Template:
 
     vpc_cidr = template.add_parameter(parameters.vpc_cidr(config))
     instance_type = template.add_parameter(parameters.instance_type(config))
+    zones = template.add_parameter(parameters.demo_availability_zones())
+    template.add_condition(ZONES_DEFAULTED, Equals(Join("", Ref(zones)), ""))
     image_id = template.add_parameter(
         Parameter(
             "ImageId",
@@ -93,7 +97,11 @@ def build(config: Config) -> Template:
             ec2.Subnet(
                 f"PublicSubnet{index + 1}",
                 VpcId=Ref(vpc),
-                AvailabilityZone=Select(index, GetAZs("")),
+                # The chosen zones, or the Region's first two: zone letters are assigned per
+                # account, and an instance type may not be offered in every zone.
+                AvailabilityZone=If(
+                    ZONES_DEFAULTED, Select(index, GetAZs("")), Select(index, Ref(zones))
+                ),
                 CidrBlock=Select(index, subnet_cidrs),
                 # Public addresses let the agent reach Systems Manager without NAT or endpoints.
                 MapPublicIpOnLaunch=True,
@@ -130,7 +138,9 @@ def build(config: Config) -> Template:
         common.role(
             "InstanceRole",
             "Demo instances: managed by Systems Manager",
-            "ec2.amazonaws.com",
+            # EC2's principal is ec2.amazonaws.com.cn in the China partition (the IAM console
+            # there writes it, and EKS requires it); URLSuffix gives each partition its own.
+            Sub("ec2.${AWS::URLSuffix}"),
             ManagedPolicyArns=[aws_managed_policy_arn("AmazonSSMManagedInstanceCore")],
         )
     )

@@ -84,7 +84,7 @@ def build(config: Config) -> Template:
     declare_conditions(template, inputs)
     network = add_network(template, inputs)
     logging = add_logging(template, inputs, network)
-    notifications = add_notifications(template, inputs)
+    notifications = add_notifications(template, inputs, logging)
     add_sweep(template, inputs, notifications)
     add_association(template, inputs, logging, notifications)
     return template
@@ -95,6 +95,7 @@ class Inputs(NamedTuple):
 
     email: Parameter
     instance_type: Parameter
+    zones: Parameter
     vpc_cidr: Parameter
     image_parameter: Parameter
     output_retention: Parameter
@@ -126,6 +127,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
     return Inputs(
         email=add(parameters.notification_email()),
         instance_type=add(parameters.instance_type(config)),
+        zones=add(parameters.demo_availability_zones()),
         vpc_cidr=add(parameters.vpc_cidr(config)),
         image_parameter=add(parameters.image_parameter_name(config)),
         output_retention=add(parameters.output_retention_days(config)),
@@ -227,6 +229,8 @@ def add_network(template: Template, inputs: Inputs) -> cloudformation.Stack:
         Condition=IS_DEMO,
         Parameters={
             "InstanceType": Ref(inputs.instance_type),
+            # Nested-stack parameters are strings: the list travels joined.
+            names.DEMO_AVAILABILITY_ZONES: Join(",", Ref(inputs.zones)),
             "VpcCidr": Ref(inputs.vpc_cidr),
             "ImageId": Ref(inputs.image_parameter),
             names.FLEET_TAG_VALUE: StackName,
@@ -255,13 +259,17 @@ def add_logging(
     )
 
 
-def add_notifications(template: Template, inputs: Inputs) -> cloudformation.Stack:
-    """Rule -> queue -> notifier -> topic -> email, and the alarms."""
+def add_notifications(
+    template: Template, inputs: Inputs, logging: cloudformation.Stack
+) -> cloudformation.Stack:
+    """Rule -> queue -> notifier -> topic -> email, and the alarms; the notifier reads the end of
+    a long run output from the output bucket."""
     return add_child(
         template,
         "Notifications",
         {
-            names.TOPIC_ARN: "Topic the digests and alarms are published to",
+            names.TOPIC_ARN: "Topic the digests are published to",
+            names.ALARM_TOPIC_ARN: "Topic the alarms are published to (a key of its own)",
             names.QUEUE_URL: "Queue of association events waiting for the notifier",
             names.DEAD_LETTER_QUEUE_URL: "Events that could not be notified; replay them from here",
             names.FUNCTION_NAME: "Notifier function",
@@ -272,6 +280,8 @@ def add_notifications(template: Template, inputs: Inputs) -> cloudformation.Stac
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+            names.OUTPUT_BUCKET_ARN: child_output(logging, names.OUTPUT_BUCKET_ARN),
+            names.PARENT_STACK_NAME: StackName,
             **inputs.role_inputs(),
             **inputs.function_inputs(),
         },
@@ -289,6 +299,8 @@ def add_sweep(
         Parameters={
             names.TOPIC_ARN: child_output(notifications, names.TOPIC_ARN),
             names.KEY_ARN: child_output(notifications, names.KEY_ARN),
+            names.ALARM_TOPIC_ARN: child_output(notifications, names.ALARM_TOPIC_ARN),
+            names.PARENT_STACK_NAME: StackName,
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),

@@ -154,3 +154,14 @@ def test_with_your_key_the_instance_roles_may_encrypt_with_it_and_nothing_else(l
         "ServerSideEncryptionConfiguration"
     ]
     assert log_rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+
+
+@pytest.mark.parametrize("title", BUCKETS)
+def test_each_bucket_policy_is_retained_with_its_retained_bucket(logging_stack, title):
+    """A retained bucket that lost its policy on stack deletion would accept plain HTTP, and the
+    access-log bucket would refuse the logging service."""
+    policies = resources_of_type(logging_stack, "AWS::S3::BucketPolicy")
+    (policy,) = [p for p in policies.values() if p["Properties"]["Bucket"] == {"Ref": title}]
+    assert logging_stack["Resources"][title]["DeletionPolicy"] == "Retain"
+    assert policy["DeletionPolicy"] == "Retain"
+    assert policy["UpdateReplacePolicy"] == "Retain"

@@ -51,15 +51,21 @@ def test_a_sweep_that_cannot_run_lands_in_an_alarmed_encrypted_queue(sweep_stack
     assert {alarm["Properties"]["MetricName"] for alarm in alarms.values()} == {
         "ApproximateNumberOfMessagesVisible",
         "Errors",
+        "InvocationsFailedToBeSentToDlq",
     }
     for alarm in alarms.values():
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": names.TOPIC_ARN}]
+        # The alarm topic (its own key), never the digest topic.
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": names.ALARM_TOPIC_ARN}]
         assert alarm["Properties"]["Threshold"] == 0
         assert alarm["Properties"]["Period"] == 300
     assert {title: alarm["Properties"]["Statistic"] for title, alarm in alarms.items()} == {
         "SweepFailureAlarm": "Maximum",
         "SweepErrorsAlarm": "Sum",
+        "SweepRuleDeadLetterAlarm": "Sum",
     }
+    assert alarms["SweepRuleDeadLetterAlarm"]["Properties"]["Dimensions"] == [
+        {"Name": "RuleName", "Value": {"Ref": "SweepRule"}}
+    ]
     assert queue["MessageRetentionPeriod"] == 1_209_600
 
 

@@ -19,7 +19,8 @@ def _options(connect: int, read: int, attempts: int) -> dict[str, Any]:
 _PATIENT = _options(connect=3, read=10, attempts=5)
 # The notifier's enrichment is optional and time-boxed: fail fast.
 _QUICK = _options(connect=2, read=5, attempts=3)
-NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"ssm": _QUICK, "sns": _PATIENT}
+# s3 reads only the end of a run's output that the API cut short: as optional as the SSM lookups.
+NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"ssm": _QUICK, "s3": _QUICK, "sns": _PATIENT}
 SWEEP_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
     "ssm": _PATIENT,
     "ec2": _PATIENT,
@@ -49,3 +50,17 @@ class ClientCache:
 
     def set(self, service: str, client: Any) -> None:
         self._clients[service] = client
+
+    def lazy(self, service: str) -> Any:
+        """The client, made on its first call: for one an invocation may well not need (making a
+        boto3 client costs tens of milliseconds)."""
+        return _LazyClient(self, service)
+
+
+class _LazyClient:
+    def __init__(self, cache: ClientCache, service: str) -> None:
+        self._cache = cache
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cache.get(self._service), name)

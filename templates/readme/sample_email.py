@@ -130,6 +130,9 @@ class _SampleSsm:
             ]
         }
 
+    def list_command_invocations(self, **_):
+        return {"CommandInvocations": [{"CommandPlugins": [{"Name": "aws:updateSsmAgent"}]}]}
+
     def get_command_invocation(self, **_):
         return {"StandardOutputContent": FAILED_OUTPUT, "StandardErrorContent": ""}
 

@@ -3,20 +3,15 @@
 A failed AWS-RunPatchBaseline run (three steps, a log past the API's 24,000 characters) and a
 failed Windows AWS-RunPowerShellScript run go through `notify.process_batch` against SSM and S3
 responses shaped like AWS's documented ones (tests/events/ssm/). The digest must hold the failed
-step's last lines. Both are marked xfail until enrich.py's `_fetch` calls
-`command_output.fetch_step_output` (and process_batch takes an `s3` client): today it calls
-GetCommandInvocation without PluginName, and the stubs, which expect ListCommandInvocations
-first, refuse that.
+step's last lines: the stubs expect ListCommandInvocations first and GetCommandInvocation with
+the failed step's PluginName, so a lookup without the step name fails them.
 """
 
 from __future__ import annotations
 
-import pytest
 from notifier_testkit import (
     ASSOCIATION_ID,
     failed_ids,
-    make_event,
-    make_record,
     stub_executions,
 )
 from ssm_fixtures import (
@@ -32,7 +27,7 @@ from ssm_fixtures import (
 from ssm_notifier import notify
 from ssm_notifier.command_output import TAIL_BYTES
 
-NEEDS_WIRING = "needs enrich.py wiring: _fetch must call command_output.fetch_step_output"
+from templates.sample_events import association_event, sqs_record
 
 
 def stub_run(stubber, instance_id: str, listing: dict, invocation: dict, step: str) -> None:
@@ -79,7 +74,6 @@ def output_lines(body: str, instance_id: str) -> list[str]:
     return [line[6:] for line in entry.splitlines() if line.startswith("    | ")]
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=NEEDS_WIRING)
 def test_a_failed_patch_baseline_run_shows_the_failed_steps_last_lines(
     topic, ssm, settings, clock
 ) -> None:
@@ -92,7 +86,7 @@ def test_a_failed_patch_baseline_run_shows_the_failed_steps_last_lines(
     stub_executions(stubber)
     stub_run(stubber, instance_id, listing, invocation, "PatchLinux")
     bucket, key = bucket_and_key(invocation["StandardOutputUrl"])
-    event = make_event(instance_id, "Failed", document_name="AWS-RunPatchBaseline")
+    event = association_event(instance_id, "Failed", document_name="AWS-RunPatchBaseline")
 
     with stubbed("s3") as (s3_client, s3_stub):
         s3_stub.add_response(
@@ -101,7 +95,7 @@ def test_a_failed_patch_baseline_run_shows_the_failed_steps_last_lines(
             {"Bucket": bucket, "Key": key, "Range": f"bytes=-{TAIL_BYTES}"},
         )
         response = notify.process_batch(
-            [make_record(event, "m-1")],
+            [sqs_record(event, "m-1")],
             settings,
             ssm=client,
             sns=topic.sns,
@@ -123,7 +117,6 @@ def test_a_failed_patch_baseline_run_shows_the_failed_steps_last_lines(
     stubber.assert_no_pending_responses()
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=NEEDS_WIRING)
 def test_a_failed_windows_powershell_run_shows_its_last_lines(topic, ssm, settings, clock) -> None:
     client, stubber = ssm
     listing = load("list_command_invocations_powershell.json")
@@ -131,10 +124,10 @@ def test_a_failed_windows_powershell_run_shows_its_last_lines(topic, ssm, settin
     invocation = load("get_command_invocation_powershell.json")
     stub_executions(stubber)
     stub_run(stubber, instance_id, listing, invocation, "aws:runPowerShellScript")
-    event = make_event(instance_id, "Failed", document_name="AWS-RunPowerShellScript")
+    event = association_event(instance_id, "Failed", document_name="AWS-RunPowerShellScript")
 
     response = notify.process_batch(
-        [make_record(event, "m-1")],
+        [sqs_record(event, "m-1")],
         settings,
         ssm=client,
         sns=topic.sns,
