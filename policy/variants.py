@@ -32,6 +32,9 @@ VARIANTS: dict[str, dict[str, str]] = {
         "OutputBucketKmsKeyArn": (
             "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
         ),
+        "PipelineKmsKeyArn": (
+            "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+        ),
         "ExistingInstanceRoleNames": "WebServerRole",
         "InstanceRoleNames": "WebServerRole",
     },

@@ -89,8 +89,9 @@ def alarm_subscription(topic: sns.Topic, email: AWSHelperFn) -> sns.Subscription
     )
 
 
-def key_state_rule(pipeline_key: kms.Key, topic: sns.Topic) -> events.Rule:
-    """Emails the alarm topic when someone disables the pipeline key or schedules its deletion."""
+def key_state_rule(pipeline_key_arn: AWSHelperFn, topic: sns.Topic) -> events.Rule:
+    """Emails the alarm topic when someone disables the pipeline key (the stack's, or yours)
+    or schedules its deletion."""
     return events.Rule(
         "PipelineKeyStateRule",
         Description="The notifier's pipeline key was disabled or scheduled for deletion",
@@ -104,7 +105,7 @@ def key_state_rule(pipeline_key: kms.Key, topic: sns.Topic) -> events.Rule:
                 # KMS developer guide, "DisableKey" and "ScheduleKeyDeletion" (CloudTrail log
                 # entries): responseElements.keyId is the key's ARN however the caller named the
                 # key (id, ARN or alias; DisableKey's entries carry it since December 2022).
-                "responseElements": {"keyId": [GetAtt(pipeline_key, "Arn")]},
+                "responseElements": {"keyId": [pipeline_key_arn]},
             },
         },
         State="ENABLED",

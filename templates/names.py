@@ -48,8 +48,10 @@ PARENT_STACK_NAME = "ParentStackName"
 PERMISSIONS_BOUNDARY_ARN = "PermissionsBoundaryArn"
 ROLE_PATH = "RolePath"
 
-# Parameters of the logging stack (the parent declares it under the same name).
+# Your own KMS keys (the parent declares them under the same names): the output bucket's (logging
+# and notifications stacks) and the pipeline's (notifications).
 OUTPUT_BUCKET_KMS_KEY_ARN = "OutputBucketKmsKeyArn"
+PIPELINE_KMS_KEY_ARN = "PipelineKmsKeyArn"
 
 # Parameters of every stack with a function (the parent declares them under the same names):
 # when both are set, the functions run in that VPC.

@@ -19,13 +19,17 @@ from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
 from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement
 from troposphere import (
+    Equals,
     GetAtt,
+    If,
+    Not,
     Output,
     Parameter,
     Ref,
     Sub,
     Template,
     events,
+    iam,
     kms,
     sns,
     sqs,
@@ -51,6 +55,8 @@ DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
 # SQS keeps a message 4 days by default; the dead-letter queue keeps it longer so a replay
 # never races expiry (a standard queue keeps the original enqueue time across a redrive).
 QUEUE_RETENTION_SECONDS = 345_600
+CREATES_PIPELINE_KEY = "CreatesPipelineKey"
+HAS_OUTPUT_KEY = "HasOutputBucketKey"
 
 
 def build(config: Config) -> Template:
@@ -59,12 +65,16 @@ def build(config: Config) -> Template:
     )
     params = _parameters(template, config)
 
+    # Your pipeline key when PipelineKmsKeyArn is given (the stack then creates none; README,
+    # "Your own KMS keys", lists the statements its policy needs), else the stack's own.
     key = template.add_resource(notifier_key())
+    key.Condition = CREATES_PIPELINE_KEY
+    key_arn = If(CREATES_PIPELINE_KEY, GetAtt(key, "Arn"), Ref(params.pipeline_key))
     topic = template.add_resource(
         sns.Topic(
             "Topic",
             DisplayName="SSM association notifier",
-            KmsMasterKeyId=Ref(key),
+            KmsMasterKeyId=key_arn,
         )
     )
     template.add_resource(
@@ -79,7 +89,7 @@ def build(config: Config) -> Template:
     alarm_key = template.add_resource(alarm_topic.alarm_key())
     alarm_topic_ = template.add_resource(alarm_topic.alarm_topic(alarm_key))
     template.add_resource(alarm_topic.alarm_subscription(alarm_topic_, Ref(params.email)))
-    key_state_rule = template.add_resource(alarm_topic.key_state_rule(key, alarm_topic_))
+    key_state_rule = template.add_resource(alarm_topic.key_state_rule(key_arn, alarm_topic_))
     template.add_resource(alarm_topic.alarm_topic_policy(alarm_topic_, key_state_rule))
 
     dead_letter_queue = template.add_resource(
@@ -87,7 +97,7 @@ def build(config: Config) -> Template:
             "DeadLetterQueue",
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
-            KmsMasterKeyId=Ref(key),
+            KmsMasterKeyId=key_arn,
             MessageRetentionPeriod=config.dead_letter_retention_seconds,
         )
     )
@@ -96,7 +106,7 @@ def build(config: Config) -> Template:
             "Queue",
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
-            KmsMasterKeyId=Ref(key),
+            KmsMasterKeyId=key_arn,
             MessageRetentionPeriod=QUEUE_RETENTION_SECONDS,
             # AWS's guidance for SQS event sources: at least six times the function timeout,
             # plus the batching window, so a slow batch is not redelivered while still running.
@@ -142,7 +152,7 @@ def build(config: Config) -> Template:
         functions.log_group(
             "FunctionLogGroup",
             Ref(params.log_retention),
-            GetAtt(key, "Arn"),
+            key_arn,
             functions.NOTIFIER_LOG_GROUP,
         )
     )
@@ -151,7 +161,28 @@ def build(config: Config) -> Template:
             "FunctionRole",
             "Notifier function: consume the queue, enrich failures, publish digests",
             "notifier",
-            _notifier_statements(queue, topic, key, log_group, params.output_bucket_arn),
+            _notifier_statements(queue, topic, key_arn, log_group, params.output_bucket_arn),
+        )
+    )
+    # With your key on the output bucket, the notifier's read of a long output needs it too.
+    template.add_resource(
+        iam.PolicyType(
+            "FunctionOutputKeyPolicy",
+            Condition=HAS_OUTPUT_KEY,
+            PolicyName="read-association-output-with-its-key",
+            Roles=[Ref(role)],
+            PolicyDocument=policy_document(
+                [
+                    Statement(
+                        Sid="DecryptAssociationOutput",
+                        Effect=Allow,
+                        # "Using server-side encryption with AWS KMS keys (SSE-KMS)", S3 user
+                        # guide: GetObject of an SSE-KMS object needs kms:Decrypt.
+                        Action=[kms_actions.Decrypt],
+                        Resource=[Ref(params.output_key)],
+                    )
+                ]
+            ),
         )
     )
     function = template.add_resource(
@@ -195,7 +226,7 @@ def build(config: Config) -> Template:
             Output(names.DEAD_LETTER_QUEUE_URL, Value=Ref(dead_letter_queue)),
             Output(names.FUNCTION_NAME, Value=Ref(function)),
             Output(names.RULE_NAME, Value=Ref(rule)),
-            Output(names.KEY_ARN, Value=GetAtt(key, "Arn")),
+            Output(names.KEY_ARN, Value=key_arn),
             Output(names.ALARM_TOPIC_ARN, Value=Ref(alarm_topic_)),
         ]
     )
@@ -209,6 +240,8 @@ class _Parameters(NamedTuple):
     log_retention: Parameter
     output_bucket_arn: Parameter
     parent_stack_name: Parameter
+    pipeline_key: Parameter
+    output_key: Parameter
 
 
 def _parameters(template: Template, config: Config) -> _Parameters:
@@ -228,8 +261,19 @@ def _parameters(template: Template, config: Config) -> _Parameters:
         )
     )
     parent_stack_name = template.add_parameter(parameters.parent_stack_name())
+    pipeline_key = template.add_parameter(parameters.pipeline_kms_key_arn())
+    template.add_condition(CREATES_PIPELINE_KEY, Equals(Ref(pipeline_key), ""))
+    output_key = template.add_parameter(parameters.output_bucket_kms_key_arn())
+    template.add_condition(HAS_OUTPUT_KEY, Not(Equals(Ref(output_key), "")))
     return _Parameters(
-        email, documents, statuses, log_retention, output_bucket_arn, parent_stack_name
+        email,
+        documents,
+        statuses,
+        log_retention,
+        output_bucket_arn,
+        parent_stack_name,
+        pipeline_key,
+        output_key,
     )
 
 
@@ -310,7 +354,7 @@ def notifier_key() -> kms.Key:
     )
 
 
-def _notifier_statements(queue, topic, key, log_group, output_bucket_arn) -> list[Statement]:
+def _notifier_statements(queue, topic, key_arn, log_group, output_bucket_arn) -> list[Statement]:
     association_arns = Sub(
         "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*"
     )
@@ -326,7 +370,7 @@ def _notifier_statements(queue, topic, key, log_group, output_bucket_arn) -> lis
             ],
             Resource=[GetAtt(queue, "Arn")],
         ),
-        *functions.publish_statements("PublishDigests", Ref(topic), GetAtt(key, "Arn")),
+        *functions.publish_statements("PublishDigests", Ref(topic), key_arn),
         functions.own_logs_statement(log_group),
         Statement(
             Sid="ReadAssociationExecutions",

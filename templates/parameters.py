@@ -551,3 +551,17 @@ def demo_availability_zones() -> Parameter:
         AllowedPattern=AVAILABILITY_ZONE_PATTERN,
         ConstraintDescription="two zone names such as us-east-1a,us-east-1c, or empty",
     )
+
+
+def pipeline_kms_key_arn() -> Parameter:
+    return Parameter(
+        names.PIPELINE_KMS_KEY_ARN,
+        Type="String",
+        Default="",
+        Description="ARN of your KMS key for the digest topic, the queues and the log groups "
+        "(its policy needs the statements README lists); empty: the stack creates one",
+        AllowedPattern=KMS_KEY_ARN_PATTERN,
+        MaxLength=ARN_MAX_LENGTH,
+        ConstraintDescription="empty, or a KMS key ARN: arn:PARTITION:kms:REGION:ACCOUNT:key/"
+        "KEY-ID (not an alias)",
+    )

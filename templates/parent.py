@@ -110,6 +110,7 @@ class Inputs(NamedTuple):
     roles: dict[str, Parameter]  # keyed by name: passed to every stack that creates a role
     function_vpc: dict[str, Parameter]  # keyed by name: passed to every stack with a function
     output_key: Parameter
+    pipeline_key: Parameter
 
     def role_inputs(self) -> dict[str, Ref]:
         """The permissions boundary and role path, for a child that creates IAM roles."""
@@ -172,6 +173,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
             for parameter in (parameters.permissions_boundary_arn(), parameters.role_path())
         },
         output_key=add(parameters.output_bucket_kms_key_arn()),
+        pipeline_key=add(parameters.pipeline_kms_key_arn()),
         function_vpc={
             parameter.title: add(parameter)
             for parameter in (
@@ -281,6 +283,8 @@ def add_notifications(
             names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
             names.OUTPUT_BUCKET_ARN: child_output(logging, names.OUTPUT_BUCKET_ARN),
+            names.OUTPUT_BUCKET_KMS_KEY_ARN: Ref(inputs.output_key),
+            names.PIPELINE_KMS_KEY_ARN: Ref(inputs.pipeline_key),
             names.PARENT_STACK_NAME: StackName,
             **inputs.role_inputs(),
             **inputs.function_inputs(),

@@ -29,6 +29,12 @@ def resolve(rendered: dict, file_name: str, value) -> tuple[str, str]:
     """The (file, logical id) a Ref or GetAtt in `file_name` names, following a parameter to what
     the parent passes for it and a child output to its value."""
     template = rendered[file_name]
+    if isinstance(value, dict) and "Fn::If" in value:
+        # The pipeline key: the stack's own, or the one PipelineKmsKeyArn names (then the stack
+        # creates none); the alarm path never uses either.
+        condition, created, given = value["Fn::If"]
+        assert (condition, given) == ("CreatesPipelineKey", {"Ref": "PipelineKmsKeyArn"}), value
+        return resolve(rendered, file_name, created)
     if isinstance(value, dict) and "Ref" in value:
         name = value["Ref"]
         if name in template["Resources"]:
@@ -87,6 +93,10 @@ def test_the_alarm_topic_has_a_key_of_its_own(rendered):
     assert notifications["Resources"]["AlarmKey"]["Properties"]["EnableKeyRotation"] is True
 
 
+# The stack's pipeline key, or yours (PipelineKmsKeyArn), wherever the pipeline key is used.
+PIPELINE_KEY_ARN = {
+    "Fn::If": ["CreatesPipelineKey", {"Fn::GetAtt": ["Key", "Arn"]}, {"Ref": "PipelineKmsKeyArn"}]
+}
 PIPELINE_TYPES = ("AWS::SNS::Topic", "AWS::SQS::Queue", "AWS::Logs::LogGroup")
 
 
@@ -189,7 +199,7 @@ def test_disabling_or_deleting_the_pipeline_key_is_reported_on_the_alarm_topic(n
     assert target["Arn"] == {"Ref": "AlarmTopic"}
     key_arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     pattern = rule["EventPattern"]
-    assert pattern["detail"]["responseElements"] == {"keyId": [{"Fn::GetAtt": ["Key", "Arn"]}]}
+    assert pattern["detail"]["responseElements"] == {"keyId": [PIPELINE_KEY_ARN]}
     detail = {**pattern["detail"], "responseElements": {"keyId": [key_arn]}}
     resolved = {**pattern, "detail": detail}
     matcher = EventPattern.load(json.dumps(resolved))

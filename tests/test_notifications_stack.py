@@ -9,6 +9,11 @@ from templates.parameters import EMAIL_PATTERN
 # Safety-relevant values are pinned as literals, not read from templates/config.py: a test that
 # compares the template with the config that produced it passes whatever the value is.
 
+# The stack's pipeline key, or yours when PipelineKmsKeyArn is given (tests/test_own_keys.py).
+PIPELINE_KEY_ARN = {
+    "Fn::If": ["CreatesPipelineKey", {"Fn::GetAtt": ["Key", "Arn"]}, {"Ref": "PipelineKmsKeyArn"}]
+}
+
 
 def test_rule_matches_document_by_name_and_watched_statuses(notifications):
     rule = notifications["Resources"]["Rule"]["Properties"]
@@ -41,7 +46,7 @@ def test_queues_are_encrypted_and_redrive_to_the_dead_letter_queue(notifications
     assert set(queues) == {"Queue", "DeadLetterQueue"}
     for queue in queues.values():
         # The customer-managed key: EventBridge cannot send to a queue under aws/sqs.
-        assert queue["Properties"]["KmsMasterKeyId"] == {"Ref": "Key"}
+        assert queue["Properties"]["KmsMasterKeyId"] == PIPELINE_KEY_ARN
         assert "QueueName" not in queue["Properties"]
     queue = queues["Queue"]["Properties"]
     assert queue["RedrivePolicy"] == {
@@ -103,7 +108,7 @@ def test_function_role_may_do_exactly_its_job(notifications):
     }
     queue, topic = str({"Fn::GetAtt": ["Queue", "Arn"]}), str({"Ref": "Topic"})
     key, logs = (
-        str({"Fn::GetAtt": ["Key", "Arn"]}),
+        str(PIPELINE_KEY_ARN),
         str({"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}),
     )
     associations = str(
@@ -130,9 +135,9 @@ def test_function_role_may_do_exactly_its_job(notifications):
 
 def test_topic_queues_and_logs_share_a_rotating_key_the_services_may_use(notifications):
     topic = notifications["Resources"]["Topic"]["Properties"]
-    assert topic["KmsMasterKeyId"] == {"Ref": "Key"}
+    assert topic["KmsMasterKeyId"] == PIPELINE_KEY_ARN
     log_group = one_resource(notifications, "AWS::Logs::LogGroup")["Properties"]
-    assert log_group["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
+    assert log_group["KmsKeyId"] == PIPELINE_KEY_ARN
     key = notifications["Resources"]["Key"]["Properties"]
     assert key["EnableKeyRotation"] is True
     services = {

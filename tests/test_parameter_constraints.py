@@ -330,6 +330,10 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
             "arn:aws:iam::123456789012:policy/" + "a/" * 1007 + "PP",  # 2049 characters
         ],
     ),
+    "PipelineKmsKeyArn": (
+        ["", "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+        ["alias/pipeline", "arn:aws:kms:eu-west-1:123456789012:alias/pipeline", "key"],
+    ),
     "OutputBucketKmsKeyArn": (
         [
             "",

@@ -4,7 +4,8 @@
 `<!-- /generated:NAME -->` section rewritten from the rendered template dicts: the architecture
 picture (`diagram`), the parameter, output, security and retained-resource tables (`tables`),
 the settings that keep notifications safe and the Fleet scale paragraph quoting them
-(`settings`), which resource types take the stack's tags (`tags`), and the sample digest
+(`settings`), which resource types take the stack's tags (`tags`), the statements your own
+pipeline key needs (`keys`), and the sample digest
 (`sample_email`, the notifier's own code run offline). No file I/O but reading the resource
 schemas cfn-lint ships (`tags`).
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from templates.parent import PARENT_FILE
 from templates.readme.diagram import architecture
+from templates.readme.keys import pipeline_key_policy
 from templates.readme.sample_email import sample_email
 from templates.readme.settings import fleet_scale, settings_table
 from templates.readme.tables import (
@@ -27,6 +29,7 @@ __all__ = [
     "architecture",
     "outputs_table",
     "parameters_table",
+    "pipeline_key_policy",
     "render_readme",
     "retained_table",
     "sample_email",
@@ -50,6 +53,7 @@ def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str,
         "sample-email": sample_email(),
         "tags": tags_table(rendered),
         "retained": retained_table(rendered),
+        "pipeline-key-policy": pipeline_key_policy(rendered),
     }
 
 

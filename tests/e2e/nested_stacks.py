@@ -177,7 +177,7 @@ def deploy_children_one_by_one(
             *deploy_arguments,
             *(["--parameter-overrides", *overrides] if overrides else []),
         )
-        outputs = child_outputs(template, describe_resources(stack_name), get_att)
+        outputs = child_outputs(template, describe_resources(stack_name), get_att, parameters)
         scope.children[title] = ChildStack(title, stack_name, path, parameters, outputs, rewrites)
     return scope.children
 
@@ -242,8 +242,14 @@ def child_outputs(
     template: Mapping[str, Any],
     resources: list[dict[str, Any]],
     get_att: Callable[[str, str, str], str],
+    parameters: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The child's Outputs, from its resources as moto lists them: Ref, Join, Sub-less GetAtt."""
+    """The child's Outputs, from its resources as moto lists them: Ref, Join, Sub-less GetAtt,
+    and Fn::If on the child's conditions for the `parameters` it was deployed with."""
+    declared = {
+        name: str(spec.get("Default", "")) for name, spec in template.get("Parameters", {}).items()
+    }
+    scope = ParentScope(template, {**declared, **(parameters or {})}, "")
     listed = {
         r["LogicalResourceId"]: r
         for r in resources
@@ -257,6 +263,11 @@ def child_outputs(
             return [value_of(item) for item in value]
         if isinstance(value, dict) and value.get("Ref") in listed:
             return listed[value["Ref"]]["PhysicalResourceId"]
+        if isinstance(value, dict) and value.get("Ref") in scope.parameters:
+            return scope.parameters[value["Ref"]]
+        if isinstance(value, dict) and "Fn::If" in value:
+            condition, when_true, when_false = value["Fn::If"]
+            return value_of(when_true if scope.condition(condition) else when_false)
         if isinstance(value, dict) and "Fn::Join" in value:
             separator, items = value["Fn::Join"]
             return separator.join(str(item) for item in value_of(items))
