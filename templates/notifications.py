@@ -70,11 +70,12 @@ def build(config: Config) -> Template:
     key = template.add_resource(notifier_key())
     key.Condition = CREATES_PIPELINE_KEY
     key_arn = If(CREATES_PIPELINE_KEY, GetAtt(key, "Arn"), Ref(params.pipeline_key))
+    key_id = If(CREATES_PIPELINE_KEY, Ref(key), Ref(params.pipeline_key))  # SNS, SQS: id or ARN
     topic = template.add_resource(
         sns.Topic(
             "Topic",
             DisplayName="SSM association notifier",
-            KmsMasterKeyId=key_arn,
+            KmsMasterKeyId=key_id,
         )
     )
     template.add_resource(
@@ -97,7 +98,7 @@ def build(config: Config) -> Template:
             "DeadLetterQueue",
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
-            KmsMasterKeyId=key_arn,
+            KmsMasterKeyId=key_id,
             MessageRetentionPeriod=config.dead_letter_retention_seconds,
         )
     )
@@ -106,7 +107,7 @@ def build(config: Config) -> Template:
             "Queue",
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
-            KmsMasterKeyId=key_arn,
+            KmsMasterKeyId=key_id,
             MessageRetentionPeriod=QUEUE_RETENTION_SECONDS,
             # AWS's guidance for SQS event sources: at least six times the function timeout,
             # plus the batching window, so a slow batch is not redelivered while still running.

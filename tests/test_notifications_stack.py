@@ -13,6 +13,7 @@ from templates.parameters import EMAIL_PATTERN
 PIPELINE_KEY_ARN = {
     "Fn::If": ["CreatesPipelineKey", {"Fn::GetAtt": ["Key", "Arn"]}, {"Ref": "PipelineKmsKeyArn"}]
 }
+PIPELINE_KEY_ID = {"Fn::If": ["CreatesPipelineKey", {"Ref": "Key"}, {"Ref": "PipelineKmsKeyArn"}]}
 
 
 def test_rule_matches_document_by_name_and_watched_statuses(notifications):
@@ -46,7 +47,7 @@ def test_queues_are_encrypted_and_redrive_to_the_dead_letter_queue(notifications
     assert set(queues) == {"Queue", "DeadLetterQueue"}
     for queue in queues.values():
         # The customer-managed key: EventBridge cannot send to a queue under aws/sqs.
-        assert queue["Properties"]["KmsMasterKeyId"] == PIPELINE_KEY_ARN
+        assert queue["Properties"]["KmsMasterKeyId"] == PIPELINE_KEY_ID
         assert "QueueName" not in queue["Properties"]
     queue = queues["Queue"]["Properties"]
     assert queue["RedrivePolicy"] == {
@@ -135,7 +136,7 @@ def test_function_role_may_do_exactly_its_job(notifications):
 
 def test_topic_queues_and_logs_share_a_rotating_key_the_services_may_use(notifications):
     topic = notifications["Resources"]["Topic"]["Properties"]
-    assert topic["KmsMasterKeyId"] == PIPELINE_KEY_ARN
+    assert topic["KmsMasterKeyId"] == PIPELINE_KEY_ID
     log_group = one_resource(notifications, "AWS::Logs::LogGroup")["Properties"]
     assert log_group["KmsKeyId"] == PIPELINE_KEY_ARN
     key = notifications["Resources"]["Key"]["Properties"]

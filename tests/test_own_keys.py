@@ -46,7 +46,8 @@ def test_with_your_pipeline_key_the_stack_creates_none_and_uses_yours(notificati
 def test_without_it_the_stack_creates_its_pipeline_key(notifications):
     stack = live(notifications, {})
     assert set(resources_of_type(stack, "AWS::KMS::Key")) == {"Key", "AlarmKey"}
-    assert stack["Resources"]["Topic"]["Properties"]["KmsMasterKeyId"] == {
+    assert stack["Resources"]["Topic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "Key"}
+    assert stack["Resources"]["FunctionLogGroup"]["Properties"]["KmsKeyId"] == {
         "Fn::GetAtt": ["Key", "Arn"]
     }
 
