@@ -54,7 +54,7 @@ class Config(NamedTuple):
     handler_code_dir: str = "../handler"  # relative to build/, so `package` zips it
     notifier_entry: str = "ssm_notifier.notify.lambda_handler"
     sweep_entry: str = "ssm_notifier.sweep.lambda_handler"
-    sweep_timeout_seconds: int = 300
+    sweep_timeout_seconds: int = 900
     default_sweep_schedule: str = "rate(1 day)"
 
     # SQS -> Lambda event source mapping. Chosen so a 10,000-instance run becomes a handful of
