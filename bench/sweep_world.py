@@ -278,9 +278,7 @@ class FakeSsm(_Paged):
         if int(association[:8], 16) == HUNG_DESCRIBE:
             self._hang("DescribeAssociation")
         self._charge()
-        return {
-            "AssociationDescription": dict(self.world.associations[association]["description"])
-        }
+        return {"AssociationDescription": dict(self.world.associations[association]["description"])}
 
     def describe_association_executions(self, **request):
         aid = request["AssociationId"]

@@ -115,6 +115,7 @@ class Sweep:
         # Records and messages: each call only in time, nothing kept back.
         self.recorder = Pager(seconds_left, 0.0, SWEEP_CALL_SECONDS)
         self.store = RunStore(clients.get("dynamodb"), settings.state_table, self.recorder)
+        self.collected: list[dict[str, Any]] = []  # each collect's summary, for the logs' reader
 
     # 1. plan
 
@@ -269,6 +270,7 @@ class Sweep:
                 raise
             summary["published"] = True
         self.store.mark_published(run_id, self.now)
+        self.collected.append(summary)
         logger.info(
             "digest published" if summary["published"] else "sweep done: nothing to report",
             extra=log.fields(**summary),

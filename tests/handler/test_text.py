@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from notifier_testkit import groups_of
 from ssm_notifier import notify_digest, sweep_digest, text
 from ssm_notifier.sweep_check import AssociationResult
