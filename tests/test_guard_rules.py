@@ -4,6 +4,7 @@ import copy
 import re
 from collections.abc import Callable
 
+import org_templates
 import pytest
 from template_helpers import BUILD_DIR
 
@@ -134,7 +135,80 @@ def unconstrained_sweep_schedule(t):
     del t["Parameters"]["SweepSchedule"]["AllowedPattern"]
 
 
+def key_statement(t: dict, sid: str, key: str = "Key") -> dict:
+    statements = t["Resources"][key]["Properties"]["KeyPolicy"]["Statement"]
+    return next(s for s in statements if s["Sid"] == sid)
+
+
+def logs_principal_with_literal_suffix(t):
+    statement = key_statement(t, "CloudWatchLogsEncryptsLogGroups")
+    statement["Principal"]["Service"] = {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}
+
+
+def logs_principal_with_literal_region(t):
+    statement = key_statement(t, "CloudWatchLogsEncryptsLogGroups")
+    statement["Principal"]["Service"] = "logs.us-east-1.amazonaws.com"
+
+
+def regional_principal_in_a_list_in_a_queue_policy(t):
+    statement = t["Resources"]["QueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    statement["Principal"]["Service"] = [
+        "events.amazonaws.com",
+        {"Fn::Sub": "sqs.${AWS::Region}.amazonaws.com"},
+    ]
+
+
+def regional_principal_in_a_trust_policy(t):
+    trust = t["Resources"]["SweepRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    trust["Principal"]["Service"] = {"Fn::Sub": "lambda.${AWS::Region}.amazonaws.com"}
+
+
+def regional_principal_in_a_lambda_permission(t):
+    permission = t["Resources"]["SweepSchedulePermission"]["Properties"]
+    permission["Principal"] = {"Fn::Sub": "events.${AWS::Region}.amazonaws.com"}
+
+
+def alarm_to_the_digest_topic(t):
+    t["Resources"]["DeadLetterQueueAlarm"]["Properties"]["AlarmActions"] = [{"Ref": "Topic"}]
+
+
+def sweep_alarm_to_the_digest_topic(t):
+    t["Resources"]["SweepErrorsAlarm"]["Properties"]["AlarmActions"] = [{"Ref": "TopicArn"}]
+
+
+def alarm_ok_action_to_the_digest_topic(t):
+    t["Resources"]["RuleDeadLetterAlarm"]["Properties"]["OKActions"] = [{"Ref": "Topic"}]
+
+
+def alarm_without_action(t):
+    del t["Resources"]["FunctionErrorsAlarm"]["Properties"]["AlarmActions"]
+
+
+def alarm_to_a_literal_topic_arn(t):
+    t["Resources"]["SweepFailureAlarm"]["Properties"]["AlarmActions"] = [
+        {"Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:ops"}
+    ]
+
+
 BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("notifications.yaml", logs_principal_with_literal_suffix, "service_principals_use_url_suffix"),
+    ("notifications.yaml", logs_principal_with_literal_region, "service_principals_use_url_suffix"),
+    (
+        "notifications.yaml",
+        regional_principal_in_a_list_in_a_queue_policy,
+        "service_principals_use_url_suffix",
+    ),
+    ("sweep.yaml", regional_principal_in_a_trust_policy, "service_principals_use_url_suffix"),
+    ("sweep.yaml", regional_principal_in_a_lambda_permission, "service_principals_use_url_suffix"),
+    ("notifications.yaml", alarm_to_the_digest_topic, "alarms_publish_to_the_alarm_topic"),
+    ("sweep.yaml", sweep_alarm_to_the_digest_topic, "alarms_publish_to_the_alarm_topic"),
+    (
+        "notifications.yaml",
+        alarm_ok_action_to_the_digest_topic,
+        "alarms_publish_to_the_alarm_topic",
+    ),
+    ("notifications.yaml", alarm_without_action, "alarms_publish_to_the_alarm_topic"),
+    ("sweep.yaml", alarm_to_a_literal_topic_arn, "alarms_publish_to_the_alarm_topic"),
     ("notifications.yaml", wildcard_action, "iam_no_wildcard_actions"),
     ("notifications.yaml", everything, "iam_no_wildcard_actions"),
     ("notifications.yaml", wildcard_resource, "iam_wildcard_resource_only_for_unscoped_apis"),
@@ -149,7 +223,15 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
     ("network.yaml", literal_partition_in_managed_policy, "no_literal_partition"),
     ("logging.yaml", literal_partition_in_bucket_policy, "no_literal_partition"),
     ("logging.yaml", bucket_policy_without_tls_deny, "bucket_policies_deny_insecure_transport"),
-    ("logging.yaml", tls_deny_turned_allow, "bucket_policies_deny_insecure_transport"),
+    # An Allow for "*" is also a resource policy that admits anyone.
+    (
+        "logging.yaml",
+        tls_deny_turned_allow,
+        {
+            "bucket_policies_deny_insecure_transport",
+            "resource_policies_admit_only_services_for_a_source",
+        },
+    ),
     ("logging.yaml", tls_deny_on_secure_requests, "bucket_policies_deny_insecure_transport"),
     ("logging.yaml", tls_deny_for_one_account, "bucket_policies_deny_insecure_transport"),
     ("logging.yaml", tls_deny_for_reads_only, "bucket_policies_deny_insecure_transport"),
@@ -163,7 +245,7 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
 def test_rule_fails_on_a_template_that_breaks_it(name, break_it, rule):
     broken = copy.deepcopy(TEMPLATES[name])
     break_it(broken)
-    assert set(failed_rules(broken)) == {rule}
+    assert set(failed_rules(broken)) == (rule if isinstance(rule, set) else {rule})
 
 
 def second_role_with_wildcard(t):
@@ -259,3 +341,135 @@ def test_the_parent_feeds_listed_child_inputs_only_from_listed_parameters():
 def test_every_listed_input_is_declared_somewhere():
     declared = {name for t in TEMPLATES.values() for name in t.get("Parameters", {})}
     assert guard_input_list() <= declared
+
+
+# -- Across an organization: the spoke and the hub pieces -------------------------------------
+
+ORG_TEMPLATES = org_templates.rendered()
+
+
+@pytest.mark.parametrize("name", sorted(ORG_TEMPLATES))
+def test_the_organization_templates_comply(name):
+    assert failed_rules(ORG_TEMPLATES[name]) == {}
+
+
+def trust(t, role: str) -> dict:
+    return t["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+
+
+def dead_letter_statement(t) -> dict:
+    return t["Resources"]["DeadLetterQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+
+
+def queue_open_to_everyone(t):
+    dead_letter_statement(t)["Principal"] = "*"
+
+
+def queue_open_to_an_account(t):
+    dead_letter_statement(t)["Principal"] = {"AWS": {"Ref": "AWS::AccountId"}}
+
+
+def queue_open_to_any_rule(t):
+    del dead_letter_statement(t)["Condition"]
+
+
+def reader_trusts_a_third_role(t):
+    trust(t, "ReaderRole")["Principal"]["AWS"].append({"Ref": "OutsiderRoleArn"})
+
+
+def reader_trusts_one_other_role(t):
+    trust(t, "ReaderRole")["Principal"] = {"AWS": {"Ref": "OutsiderRoleArn"}}
+
+
+def reader_trusts_everyone(t):
+    trust(t, "ReaderRole")["Principal"] = "*"
+
+
+def reader_trusts_outside_the_organization(t):
+    del trust(t, "ReaderRole")["Condition"]
+
+
+def forwarder_trusts_lambda(t):
+    trust(t, "ForwardRole")["Principal"] = {"Service": "lambda.amazonaws.com"}
+
+
+def forwarder_trusts_any_accounts_rules(t):
+    del trust(t, "ForwardRole")["Condition"]["StringEquals"]
+
+
+def bus_open_to_everyone(t):
+    del t["Resources"]["HubEventBusPolicy"]["Properties"]["Statement"]["Condition"]
+
+
+def bus_open_to_an_account_legacy_form(t):
+    t["Resources"]["HubEventBusPolicy"]["Properties"] = {
+        "EventBusName": {"Ref": "HubEventBus"},
+        "StatementId": "OneAccount",
+        "Action": "events:PutEvents",
+        "Principal": "999999999999",
+    }
+
+
+def bus_inline_policy_open_to_everyone(t):
+    statement = copy.deepcopy(t["Resources"]["HubEventBusPolicy"]["Properties"]["Statement"])
+    del statement["Condition"]
+    statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:events:::event-bus/x"}
+    t["Resources"]["HubEventBus"]["Properties"]["Policy"] = {
+        "Version": "2012-10-17",
+        "Statement": [statement],
+    }
+
+
+ORG_BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("spoke.yaml", queue_open_to_everyone, "resource_policies_admit_only_services_for_a_source"),
+    ("spoke.yaml", queue_open_to_an_account, "resource_policies_admit_only_services_for_a_source"),
+    ("spoke.yaml", queue_open_to_any_rule, "resource_policies_admit_only_services_for_a_source"),
+    ("spoke.yaml", reader_trusts_a_third_role, "spoke_roles_trust_only_eventbridge_or_hub_roles"),
+    ("spoke.yaml", reader_trusts_one_other_role, "spoke_roles_trust_only_eventbridge_or_hub_roles"),
+    ("spoke.yaml", reader_trusts_everyone, "spoke_roles_trust_only_eventbridge_or_hub_roles"),
+    (
+        "spoke.yaml",
+        reader_trusts_outside_the_organization,
+        "spoke_roles_trust_only_eventbridge_or_hub_roles",
+    ),
+    ("spoke.yaml", forwarder_trusts_lambda, "spoke_roles_trust_only_eventbridge_or_hub_roles"),
+    (
+        "spoke.yaml",
+        forwarder_trusts_any_accounts_rules,
+        "spoke_roles_trust_only_eventbridge_or_hub_roles",
+    ),
+    ("hub.yaml", bus_open_to_everyone, "event_buses_admit_only_the_organization"),
+    ("hub.yaml", bus_open_to_an_account_legacy_form, "event_buses_admit_only_the_organization"),
+    ("hub.yaml", bus_inline_policy_open_to_everyone, "event_buses_admit_only_the_organization"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "break_it", "rule"), ORG_BREAKS, ids=[b[1].__name__ for b in ORG_BREAKS]
+)
+def test_organization_rule_fails_on_a_template_that_breaks_it(name, break_it, rule):
+    broken = copy.deepcopy(ORG_TEMPLATES[name])
+    break_it(broken)
+    assert set(failed_rules(broken)) == {rule}
+
+
+def test_an_inline_bus_policy_that_names_the_organization_passes():
+    hub = copy.deepcopy(ORG_TEMPLATES["hub.yaml"])
+    statement = copy.deepcopy(hub["Resources"]["HubEventBusPolicy"]["Properties"]["Statement"])
+    statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:events:::event-bus/x"}
+    hub["Resources"]["HubEventBus"]["Properties"]["Policy"] = {"Statement": [statement]}
+    assert failed_rules(hub) == {}
+
+
+def test_roles_outside_a_spoke_may_trust_other_services():
+    """The spoke rule looks only at the template that takes the hub role parameters."""
+    assert "HubNotifierRoleArn" not in TEMPLATES["network.yaml"].get("Parameters", {})
+    assert trust(TEMPLATES["network.yaml"], "InstanceRole")["Principal"] == {
+        "Service": {"Fn::Sub": "ec2.${AWS::URLSuffix}"}
+    }
+    assert failed_rules(TEMPLATES["network.yaml"]) == {}
+
+
+def test_rules_cfn_guard_cannot_parse_are_an_error_not_a_pass():
+    with pytest.raises(RuntimeError, match="cfn-guard exit 5: Parsing error"):
+        failed_rules(TEMPLATES["notifications.yaml"], rules="rule broken {{{")

@@ -300,9 +300,31 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "FleetTagValue": (["ssm-notifier"], [""]),
     "InstanceRoleNames": (["", "WebRole,BatchRole"], []),
     "OutputBucketName": (["my-bucket"], []),
+    "OutputBucketArn": (
+        ["arn:aws:s3:::my-bucket", "arn:aws-cn:s3:::a.b-c", "arn:aws-us-gov:s3:::abc"],
+        ["my-bucket", "arn:aws:s3:::my-bucket/*", "arn:aws:s3:::ab", "arn:aws:sns:::my-bucket"],
+    ),
     "OutputKeyPrefix": (["ssm-agent-update/"], ["", "bad prefix"]),
     "TopicArn": (["arn:aws:sns:us-east-1:123456789012:t"], []),
     "KeyArn": (["arn:aws:kms:us-east-1:123456789012:key/k"], []),
+    # EC2 user guide, "Regions and Zones": Region code and letter; Local Zones add a location.
+    "DemoAvailabilityZones": (
+        ["", "us-east-1a,us-east-1c", "cn-north-1b", "us-gov-west-1a", "us-west-2-lax-1a"],
+        [
+            "us-east-1",
+            "use1-az1",
+            "US-EAST-1A",
+            "us-east-1a ",
+            "us-east-1a,us-east-1",
+            "us-east-1-",
+        ],
+    ),
+    "AlarmTopicArn": (["arn:aws-cn:sns:cn-north-1:123456789012:alarms"], []),
+    # CloudFormation stack names: a letter, then letters, digits and hyphens, 128 at most.
+    "ParentStackName": (
+        ["ssm-notifier", "A", "a" * 128, "Prod-2"],
+        ["", "1stack", "ssm_notifier", "a" * 129, "ssm notifier", "-x"],
+    ),
 }
 
 

@@ -34,7 +34,8 @@ _QUICK = _options(connect=2, read=5, attempts=3)
 # The sweep's reads and records: many small calls, each bounded so that the time check made before
 # it (worst_call_seconds: 3 tries x 7 s + 3 s of backoff = 24 s) holds.
 _SWEEP = _options(connect=2, read=5, attempts=2)
-NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"ssm": _QUICK, "sns": _PATIENT}
+# s3 reads only the end of a run's output that the API cut short: as optional as the SSM lookups.
+NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"ssm": _QUICK, "s3": _QUICK, "sns": _PATIENT}
 SWEEP_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
     "ssm": _SWEEP,
     "ec2": _SWEEP,
@@ -71,3 +72,17 @@ class ClientCache:
 
     def set(self, service: str, client: Any) -> None:
         self._clients[service] = client
+
+    def lazy(self, service: str) -> Any:
+        """The client, made on its first call: for one an invocation may well not need (making a
+        boto3 client costs tens of milliseconds)."""
+        return _LazyClient(self, service)
+
+
+class _LazyClient:
+    def __init__(self, cache: ClientCache, service: str) -> None:
+        self._cache = cache
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cache.get(self._service), name)

@@ -1,7 +1,8 @@
 """Fetch the real output of a failed run: the event's execution-summary holds stderr only.
 
 DescribeAssociationExecutions -> the execution of the event's run ->
-DescribeAssociationExecutionTargets -> its Run Command id -> GetCommandInvocation. Bounded per batch
+DescribeAssociationExecutionTargets -> its Run Command id -> `command_output` (the failed step's
+output, its end read from S3 when the API cut it short). Bounded per batch
 by a lookup count and a time budget; any error becomes a short "not fetched" reason, never an
 exception: the digest goes out regardless.
 """
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from .command_output import fetch_step_output
 from .events import AssociationEvent
 from .log import describe_error, fields, get_logger
 from .paging import SSM_PAGE_SIZE
@@ -47,8 +49,10 @@ class Enricher:
         max_lookups: int,
         time_budget_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        s3: Any = None,
     ) -> None:
         self._ssm = ssm
+        self._s3 = s3  # reads the end of an output the API cut short; None: the API's text only
         self._max_lookups = max_lookups
         self._budget = time_budget_seconds
         self._clock = clock
@@ -94,14 +98,24 @@ class Enricher:
         source = targets[0].get("OutputSource") or {}
         if source.get("OutputSourceType") != "RunCommand" or not source.get("OutputSourceId"):
             raise _NotFetchedError("the execution has no Run Command output")
-        self._check_time(started)
-        invocation = self._ssm.get_command_invocation(
-            CommandId=source["OutputSourceId"], InstanceId=event.instance_id
+        step = fetch_step_output(
+            self._ssm,
+            self._s3,
+            source["OutputSourceId"],
+            event.instance_id,
+            check_time=lambda: self._check_time(started),
         )
-        return OutputLookup(
-            stdout_tail=tail(invocation.get("StandardOutputContent") or ""),
-            stderr_tail=tail(invocation.get("StandardErrorContent") or ""),
-        )
+        if step.note:  # shown anyway: the API's first characters, and why not the end
+            logger.warning(
+                "output cut short",
+                extra=fields(
+                    association_id=event.association_id,
+                    instance_id=event.instance_id,
+                    step=step.step,
+                    reason=step.note,
+                ),
+            )
+        return OutputLookup(stdout_tail=tail(step.stdout), stderr_tail=tail(step.stderr))
 
     def _association_executions(
         self, event: AssociationEvent, started: float

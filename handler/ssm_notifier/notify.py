@@ -57,6 +57,7 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, list[dic
         settings,
         ssm=RUNTIME.clients.get("ssm"),
         sns=RUNTIME.clients.get("sns"),
+        s3=RUNTIME.clients.lazy("s3"),  # only a long output's end is read from S3
         clock=RUNTIME.clock,
         sleep=RUNTIME.sleep,
         seconds_left=(lambda: remaining_ms() / 1000) if remaining_ms else (lambda: math.inf),
@@ -69,6 +70,7 @@ def process_batch(
     *,
     ssm: Any,
     sns: Any,
+    s3: Any = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     seconds_left: Callable[[], float] = lambda: math.inf,
@@ -87,7 +89,7 @@ def process_batch(
             )
 
     enricher = Enricher(
-        ssm, settings.enrich_max_lookups, settings.enrich_time_budget_seconds, clock
+        ssm, settings.enrich_max_lookups, settings.enrich_time_budget_seconds, clock, s3=s3
     )
     pacer = Pacer(clock, sleep)
     published = 0

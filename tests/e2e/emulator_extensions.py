@@ -10,8 +10,8 @@ behaviour (`test_emulator_extensions.py` says when: it checks that moto 5.2 stil
    although AWS delivers the whole event. The template gets the field, filled with the account
    the event was put in (moto's `123456789012`), as AWS fills it.
 9. The association run APIs the notifier reads a failed run's output with: moto has neither
-   DescribeAssociationExecutions nor DescribeAssociationExecutionTargets, and its
-   GetCommandInvocation answers every invocation with `Success` and empty output. A run is
+   DescribeAssociationExecutions, DescribeAssociationExecutionTargets nor ListCommandInvocations,
+   and its GetCommandInvocation answers every invocation with `Success` and empty output. A run is
    simulated through a test-only action, `SimulateAssociationRun` (an SSM JSON call, signed like
    any other), which sends the document with moto's own SendCommand and records the execution,
    its targets and each instance's outcome and output; the three read APIs then answer from
@@ -183,6 +183,38 @@ def describe_association_execution_targets(response: Any) -> Any:
     return _result({"AssociationExecutionTargets": targets})
 
 
+def list_command_invocations(response: Any) -> Any:
+    """The invocation of one command on one instance with its steps (`Details`), as the notifier
+    asks for it to learn the failed step's name."""
+    key = (response._get_param("CommandId"), response._get_param("InstanceId"))
+    if key not in _INVOCATIONS:
+        return _result({"CommandInvocations": []})
+    invocation = _INVOCATIONS[key]
+    plugin = {
+        "Name": invocation["PluginName"],
+        "Status": invocation["Status"],
+        "StatusDetails": invocation["StatusDetails"],
+        "ResponseCode": invocation["ResponseCode"],
+        # AWS puts the first 2,500 characters of stdout and stderr together here.
+        "Output": (invocation["StandardOutputContent"] + invocation["StandardErrorContent"])[:2500],
+        "StandardOutputUrl": invocation["StandardOutputUrl"],
+        "StandardErrorUrl": invocation["StandardErrorUrl"],
+    }
+    return _result(
+        {
+            "CommandInvocations": [
+                {
+                    "CommandId": key[0],
+                    "InstanceId": key[1],
+                    "Status": invocation["Status"],
+                    "StatusDetails": invocation["StatusDetails"],
+                    "CommandPlugins": [plugin] if response._get_param("Details") else [],
+                }
+            ]
+        }
+    )
+
+
 def _error(code: str, message: str) -> tuple[str, dict[str, Any]]:
     return json.dumps({"__type": code, "message": message}), {"status": 400}
 
@@ -193,11 +225,24 @@ def register_association_runs() -> None:
     original_get_invocation = SimpleSystemManagerResponse.get_command_invocation
 
     def get_command_invocation(response: Any) -> Any:
-        result = original_get_invocation(response)
         key = (response._get_param("CommandId"), response._get_param("InstanceId"))
-        if key in _INVOCATIONS:
-            result = _result({**_body_of(result), **_INVOCATIONS[key]})
-        return result
+        if key not in _INVOCATIONS:
+            return original_get_invocation(response)
+        invocation = _INVOCATIONS[key]
+        plugin = response._get_param("PluginName")
+        # As AWS: a step named must be one of the document's steps.
+        if plugin is not None and plugin != invocation["PluginName"]:
+            return _error("InvalidPluginName", f"The plugin name {plugin} is not valid")
+        command = response.ssm_backend.get_command_by_id(key[0])
+        return _result(
+            {
+                "CommandId": key[0],
+                "InstanceId": key[1],
+                "DocumentName": command.document_name,
+                "DocumentVersion": "$DEFAULT",
+                **invocation,
+            }
+        )
 
     SimpleSystemManagerResponse.simulate_association_run = simulate_association_run
     SimpleSystemManagerResponse.describe_association_executions = describe_association_executions
@@ -205,12 +250,7 @@ def register_association_runs() -> None:
         describe_association_execution_targets
     )
     SimpleSystemManagerResponse.get_command_invocation = get_command_invocation
-
-
-def _body_of(result: Any) -> dict[str, Any]:
-    if not isinstance(getattr(result, "result", None), dict):
-        raise TypeError(f"moto's GetCommandInvocation returned {result!r}, not an ActionResult")
-    return result.result
+    SimpleSystemManagerResponse.list_command_invocations = list_command_invocations
 
 
 # -- 10. the dead-letter queue's move task ------------------------------------------------------

@@ -62,6 +62,8 @@ def test_moto_still_lacks_the_association_run_apis():
         ssm.describe_association_execution_targets(
             AssociationId=str(uuid.uuid4()), ExecutionId=str(uuid.uuid4())
         )
+    with pytest.raises(NotImplementedError):
+        ssm.list_command_invocations(CommandId=str(uuid.uuid4()), Details=True)
 
 
 @mock_aws
@@ -124,7 +126,15 @@ def test_extended_server_answers_the_association_run_apis_for_a_simulated_run(se
         "OutputSourceId": run["CommandId"],
         "OutputSourceType": "RunCommand",
     }
-    invocation = ssm.get_command_invocation(CommandId=run["CommandId"], InstanceId=failed)
+    (listed,) = ssm.list_command_invocations(
+        CommandId=run["CommandId"], InstanceId=failed, Details=True
+    )["CommandInvocations"]
+    assert [(p["Name"], p["Status"]) for p in listed["CommandPlugins"]] == [
+        ("aws:updateSsmAgent", "Failed")
+    ]
+    invocation = ssm.get_command_invocation(
+        CommandId=run["CommandId"], InstanceId=failed, PluginName="aws:updateSsmAgent"
+    )
     assert invocation["Status"] == "Failed" and invocation["ResponseCode"] == 1
     assert invocation["StandardOutputContent"] == "no\nluck"
     urls = {t["InstanceId"]: t["OutputUrl"] for t in run["Targets"]}

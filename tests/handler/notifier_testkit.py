@@ -118,7 +118,8 @@ def stub_output(
     execution_id: str = "exec-1",
     association_id: str = ASSOCIATION_ID,
 ) -> None:
-    """Expect the target lookup and GetCommandInvocation of one instance of `execution_id`."""
+    """Expect the target lookup, the step listing and GetCommandInvocation (naming the step) of
+    one instance of `execution_id`: a one-step AWS-UpdateSSMAgent run."""
     command_id = command_id_of(instance_id)
     stubber.add_response(
         "describe_association_execution_targets",
@@ -144,6 +145,20 @@ def stub_output(
         },
     )
     stubber.add_response(
+        "list_command_invocations",
+        {
+            "CommandInvocations": [
+                {
+                    "CommandId": command_id,
+                    "InstanceId": instance_id,
+                    "Status": "Failed",
+                    "CommandPlugins": [{"Name": STEP, "Status": "Failed", "ResponseCode": 1}],
+                }
+            ]
+        },
+        {"CommandId": command_id, "InstanceId": instance_id, "Details": True},
+    )
+    stubber.add_response(
         "get_command_invocation",
         {
             "CommandId": command_id,
@@ -152,8 +167,12 @@ def stub_output(
             "StandardOutputContent": stdout,
             "StandardErrorContent": stderr,
         },
-        {"CommandId": command_id, "InstanceId": instance_id},
+        {"CommandId": command_id, "InstanceId": instance_id, "PluginName": STEP},
     )
+
+
+# AWS-UpdateSSMAgent's one step: GetCommandInvocation must name it (InvalidPluginName otherwise).
+STEP = "aws:updateSsmAgent"
 
 
 def command_id_of(instance_id: str) -> str:

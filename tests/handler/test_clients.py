@@ -14,7 +14,7 @@ from ssm_notifier.clients import (
 
 # (connect timeout s, read timeout s, requests in all): the deadlines the functions' timeouts and
 # the notifier's time reserves rely on. botocore counts the first request too (3 retries: 4).
-NOTIFIER = {"ssm": (2, 5, 4), "sns": (3, 10, 6)}
+NOTIFIER = {"ssm": (2, 5, 4), "s3": (2, 5, 4), "sns": (3, 10, 6)}
 SWEEP = {
     "ssm": (2, 5, 3),
     "ec2": (2, 5, 3),
@@ -42,6 +42,21 @@ def test_each_client_has_timeouts_and_bounded_retries(options, expected) -> None
 
     assert made == expected
     assert set(options) == set(expected)
+
+
+def test_a_lazy_client_is_made_on_its_first_call_only() -> None:
+    made: list[str] = []
+
+    class Client:
+        def head_object(self, **_):
+            return "answer"
+
+    clients = ClientCache(factory=lambda service: made.append(service) or Client())
+    lazy = clients.lazy("s3")
+    assert made == []
+    assert lazy.head_object(Bucket="b", Key="k") == "answer"
+    assert lazy.head_object(Bucket="b", Key="k") == "answer"
+    assert made == ["s3"]
 
 
 def test_the_cache_makes_one_client_per_service() -> None:
