@@ -27,7 +27,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from . import log, sweep_digest
+from . import log
 from .clients import (
     PUBLISH_CALL_SECONDS,
     SWEEP_CALL_SECONDS,
@@ -222,6 +222,7 @@ class Sweep:
             self._send([{"kind": "collect", "run": run_id}])
 
     def collect(self, run_id: str, late: bool = False) -> dict[str, Any]:
+        from . import sweep_digest
         from .sweep_check import AssociationResult
         from .sweep_report import SweepReport
 
