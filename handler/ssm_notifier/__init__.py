@@ -11,7 +11,8 @@ the state table), `sweep_report` (the merged report, results as records), `sweep
 email).
 Shared: `settings` (both functions' environment), `text` (the text and field helpers both emails
 are built from), `publish` (paced SNS publish), `clients` (lazy boto3 clients with deadlines),
-`paging` (listings streamed, each call only in time), `times` (UTC and API times), `log` (logging through the runtime).
+`paging` (listings streamed, each call only in time), `times` (UTC and API times), `log`
+(logging through the runtime).
 
 Import time is cold-start time, and a zip built elsewhere has no usable bytecode: no boto3 until a
 client is made, no `dataclasses` (it imports `inspect` and generates each class's methods at
