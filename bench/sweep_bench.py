@@ -16,7 +16,10 @@ compared with the world's planted truth:
   unchecked      associations the digest lists under "Could not check"
   max_invocation_s  the longest invocation on the fake clock (must stay under the timeout)
   targets_per_s  targets the sweep recorded as checked, over the fake seconds of all invocations
-A second run a day later (nothing changed) shows the reminders: nothing repeated.
+A second run 10 minutes later (nothing changed) shows the reminders: no missed instance is named
+again, and of the not-checked only the errors are (a schedule not understood is said once).
+The memory figure is tracemalloc's peak over the check of the association that targets all
+100,000 instances, run against the fakes alone (moto's own allocations stand in for AWS).
 Run: python bench/sweep_bench.py (or tox -e sweep-bench).
 """
 

@@ -334,6 +334,10 @@ def test_several_tag_targets_must_all_match(aws) -> None:
         # Weekly on Sundays: 2026-05-03 was the Sunday before the sweep (Monday 06:00).
         ("cron(0 2 ? * SUN *)", timedelta(hours=6), "2026-05-03T01:59:00.000Z"),
         ("cron(0 0 2 ? * SUN *)", timedelta(days=1), "2026-05-03T01:59:00.000Z"),
+        # The monthly rows: the second Thursday of April, the last Friday of April.
+        ("cron(0 0 ? * THU#2 *)", timedelta(days=1), "2026-04-08T23:59:00.000Z"),
+        ("cron(15 10 ? * 6L *)", timedelta(days=1), "2026-04-24T10:14:00.000Z"),
+        ("cron(0 15 10 ? * * *)", timedelta(days=1), "2026-05-03T10:14:00.000Z"),
         ("at(2026-05-04T03:00:00)", timedelta(hours=6), "2026-05-04T02:59:00.000Z"),
     ],
 )
