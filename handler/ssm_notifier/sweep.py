@@ -123,9 +123,7 @@ class Sweep:
         from .sweep_check import list_association_ids
 
         run_id = api_time(run_at)
-        closed = [
-            self.collect(old, late=True)["run"] for old in self.store.unpublished_before(run_id)
-        ]
+        closed = [old for old in self.store.unpublished_before(run_id) if self._close(old)]
         if not self.store.start(run_id, run_at):
             logger.info("sweep run already planned", extra=log.fields(run=run_id))
             return {"run": run_id, "planned": 0, "closed": closed}
@@ -153,6 +151,20 @@ class Sweep:
         summary = {"run": run_id, "planned": len(units), "closed": closed}
         logger.info("sweep run planned", extra=log.fields(**summary))
         return summary
+
+    def _close(self, run_id: str) -> bool:
+        """Collect an earlier run that never published; a failure is logged, never blocks the new
+        run (the next sweep tries that run again)."""
+        try:
+            self.collect(run_id, late=True)
+        except Exception as error:
+            logger.error(
+                "an earlier sweep run could not be closed",
+                exc_info=not log.is_aws_error(error),
+                extra=log.fields(run=run_id, error=log.describe_error(error)),
+            )
+            return False
+        return True
 
     def _record_listing_failure(
         self, run_id: str, run_at: datetime, document: str, error: Exception

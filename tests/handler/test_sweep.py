@@ -48,6 +48,24 @@ def test_a_publish_failure_hands_the_collect_back_and_the_next_sweep_closes_the_
     assert "  i-01: stopped (EC2)" in aws.published[-1]["Message"]
 
 
+def test_an_earlier_run_that_cannot_be_closed_does_not_stop_the_new_one(aws) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
+    stub_executions(aws, ASSOC_A)
+    stub_states(aws, {"i-01": "stopped"}, {})
+    aws.sns_stub.add_client_error("publish", "KMSAccessDeniedException", "key policy")
+    run(aws)
+    aws.sns_stub.add_client_error("publish", "KMSAccessDeniedException", "key policy")
+    stub_list(aws, ASSOC_A)
+
+    later = sweep.Sweep(sweep_settings(aws), clients_of(aws), NOW, lambda: 1000.0).plan(
+        NOW.replace(hour=7)
+    )
+
+    aws.assert_done()
+    assert (later["closed"], later["planned"]) == ([], 1)
+
+
 def test_a_record_that_cannot_be_read_fails_alone(aws) -> None:
     stub_list(aws)
     sweep.Sweep(sweep_settings(aws), clients_of(aws), NOW, lambda: 1000.0).plan(NOW)
