@@ -22,7 +22,7 @@ from . import log
 from .missed_memory import SCHEDULE_KEY, MissedMemory, fingerprint
 from .paging import SSM_PAGE_SIZE, OutOfTimeError, Pager
 from .settings import SweepSettings
-from .sweep_window import Window, association_window
+from .sweep_window import association_window
 from .targets import Fleet, InstanceState, describe_target
 from .times import api_time, as_utc
 
@@ -115,7 +115,7 @@ def check_association(
                 ),
             )
             return result
-        ran, executions = _ran_instances(ssm, pager, association_id, window)
+        ran, executions = _ran_instances(ssm, pager, association_id, window.since)
         if not executions:
             result.notes.append("no execution in the window: every target counts as missed")
         result.targeted = len(resolution.ids)
@@ -151,17 +151,14 @@ def list_association_ids(ssm: Any, pager: Pager, document: str):
 
 
 def _ran_instances(
-    ssm: Any, pager: Pager, association_id: str, window: Window
+    ssm: Any, pager: Pager, association_id: str, since: datetime
 ) -> tuple[set[str], int]:
-    """The ResourceIds every execution created in the window ran on, and how many executions."""
-    assert window.since is not None
+    """The ResourceIds every execution created since `since` ran on, and how many executions."""
     executions = pager.items(
         ssm.describe_association_executions,
         {
             "AssociationId": association_id,
-            "Filters": [
-                {"Key": "CreatedTime", "Value": api_time(window.since), "Type": "GREATER_THAN"}
-            ],
+            "Filters": [{"Key": "CreatedTime", "Value": api_time(since), "Type": "GREATER_THAN"}],
             "MaxResults": SSM_PAGE_SIZE,
         },
         lambda page: [
@@ -171,7 +168,7 @@ def _ran_instances(
             # The filter is the service's; checked here again in case a time is out of range.
             and not (
                 isinstance(created := execution.get("CreatedTime"), datetime)
-                and as_utc(created) < window.since
+                and as_utc(created) < since
             )
         ],
     )
