@@ -396,3 +396,17 @@ def demo_availability_zones() -> Parameter:
         AllowedPattern=AVAILABILITY_ZONE_PATTERN,
         ConstraintDescription="two zone names such as us-east-1a,us-east-1c, or empty",
     )
+
+
+def sweep_reminder_days(config: Config) -> Parameter:
+    # The product's own bound (the sweep's REMINDER_DAYS, settings.py): a whole number, so a
+    # String with a pattern, as OutputRetentionDays.
+    return Parameter(
+        names.SWEEP_REMINDER_DAYS,
+        Type="String",
+        Default=str(config.default_reminder_days),
+        AllowedPattern=whole(integer_range(1, 365)),
+        Description="Days before an instance already reported missed, and unchanged, is reported "
+        "again",
+        ConstraintDescription="a whole number of days from 1 to 365",
+    )

@@ -103,6 +103,7 @@ class Inputs(NamedTuple):
     create_association: Parameter
     association: dict[str, Parameter]  # keyed by name: passed to the association stack as is
     sweep_schedule: Parameter
+    sweep_reminder_days: Parameter
 
 
 def declare_parameters(template: Template, config: Config) -> Inputs:
@@ -151,6 +152,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
         ),
         association=_association_parameters(template, config),
         sweep_schedule=add(parameters.sweep_schedule(config)),
+        sweep_reminder_days=add(parameters.sweep_reminder_days(config)),
     )
 
 
@@ -241,6 +243,7 @@ def add_sweep(
             names.PARENT_STACK_NAME: StackName,
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
+            names.SWEEP_REMINDER_DAYS: Ref(inputs.sweep_reminder_days),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
         },
     )
