@@ -70,8 +70,13 @@ ASSOCIATION_SCHEDULE_OFFSET = "AssociationScheduleOffset"
 ASSOCIATION_CALENDAR_NAMES = "AssociationCalendarNames"
 ASSOCIATION_SYNC_COMPLIANCE = "AssociationSyncCompliance"
 
-# Parameters of the sweep stack (the parent declares it under the same name).
+# Parameters of the sweep stack (the parent declares them under the same names).
 SWEEP_SCHEDULE = "SweepSchedule"
+SWEEP_REMINDER_DAYS = "SweepReminderDays"
+# The notifier's state table, which the sweep shares under its own key prefixes (an Output of the
+# notifications stack once it has one; empty: the sweep stack makes a table of the same layout).
+STATE_TABLE_ARN = "StateTableArn"
+STATE_TABLE_NAME = "StateTableName"
 
 # The tag that marks the demo instances, so the association can target them by tag: its key, and
 # the network stack's parameter for its value (the parent passes its own stack name).

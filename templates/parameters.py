@@ -565,3 +565,17 @@ def pipeline_kms_key_arn() -> Parameter:
         ConstraintDescription="empty, or a KMS key ARN: arn:PARTITION:kms:REGION:ACCOUNT:key/"
         "KEY-ID (not an alias)",
     )
+
+
+def sweep_reminder_days(config: Config) -> Parameter:
+    # The product's own bound (the sweep's REMINDER_DAYS, settings.py): a whole number, so a
+    # String with a pattern, as OutputRetentionDays.
+    return Parameter(
+        names.SWEEP_REMINDER_DAYS,
+        Type="String",
+        Default=str(config.default_reminder_days),
+        AllowedPattern=whole(integer_range(1, 365)),
+        Description="Days before an instance already reported missed, and unchanged, is reported "
+        "again",
+        ConstraintDescription="a whole number of days from 1 to 365",
+    )

@@ -111,6 +111,7 @@ class Inputs(NamedTuple):
     function_vpc: dict[str, Parameter]  # keyed by name: passed to every stack with a function
     output_key: Parameter
     pipeline_key: Parameter
+    sweep_reminder_days: Parameter
 
     def role_inputs(self) -> dict[str, Ref]:
         """The permissions boundary and role path, for a child that creates IAM roles."""
@@ -168,6 +169,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
         ),
         association=_association_parameters(template, config),
         sweep_schedule=add(parameters.sweep_schedule(config)),
+        sweep_reminder_days=add(parameters.sweep_reminder_days(config)),
         roles={
             parameter.title: add(parameter)
             for parameter in (parameters.permissions_boundary_arn(), parameters.role_path())
@@ -307,6 +309,7 @@ def add_sweep(
             names.PARENT_STACK_NAME: StackName,
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
+            names.SWEEP_REMINDER_DAYS: Ref(inputs.sweep_reminder_days),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
             **inputs.role_inputs(),
             **inputs.function_inputs(),

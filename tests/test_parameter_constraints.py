@@ -123,6 +123,13 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["1", "90", "3650"],
         ["", "0", "3651", "-5", "ninety", "1.5", "1.5x", "090", "1e3"],
     ),
+    "SweepReminderDays": (
+        ["1", "7", "365"],
+        ["", "0", "366", "-1", "week", "1.5", "07", "1e2"],
+    ),
+    # Any ARN or name the parent passes from the notifications stack; empty: the sweep's own table.
+    "StateTableArn": (["", "arn:aws:dynamodb:eu-west-1:123456789012:table/state"], []),
+    "StateTableName": (["", "notifier-StateTable-1ABC"], []),
     "LogRetentionDays": (
         [str(days) for days in parameters.LOG_RETENTION_CHOICES],
         ["0", "2", "31", "3650", "3652", "forever"],

@@ -4,10 +4,10 @@
 `<!-- /generated:NAME -->` section rewritten from the rendered template dicts: the architecture
 picture (`diagram`), the parameter, output, security and retained-resource tables (`tables`),
 the settings that keep notifications safe and the Fleet scale paragraph quoting them
-(`settings`), which resource types take the stack's tags (`tags`), the statements your own
-pipeline key needs (`keys`), and the sample digest
-(`sample_email`, the notifier's own code run offline). No file I/O but reading the resource
-schemas cfn-lint ships (`tags`).
+(`settings`), which resource types take the stack's tags (`tags`, read from the resource schemas
+cfn-lint ships), the statements your own pipeline key needs (`keys`), and the sample digest
+(`sample_email`, the notifier's own code run offline, again only when its inputs changed: it
+reads files to hash them).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from templates.parent import PARENT_FILE
 from templates.readme.diagram import architecture
 from templates.readme.keys import pipeline_key_policy
-from templates.readme.sample_email import sample_email
+from templates.readme.sample_email import sample_email, sample_email_section
 from templates.readme.settings import fleet_scale, settings_table
 from templates.readme.tables import (
     outputs_table,
@@ -33,6 +33,7 @@ __all__ = [
     "render_readme",
     "retained_table",
     "sample_email",
+    "sample_email_section",
     "sections",
     "security_table",
     "settings_table",
@@ -40,8 +41,11 @@ __all__ = [
 ]
 
 
-def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str, str]:
-    """Marker name -> Markdown. `diagram` is `architecture(rendered)` if already drawn."""
+def sections(
+    rendered: dict[str, dict], diagram: str | None = None, readme: str | None = None
+) -> dict[str, str]:
+    """Marker name -> Markdown. `diagram` is `architecture(rendered)` if already drawn; `readme`
+    is the README as it is, whose sample-email section is kept if its inputs did not change."""
     parent = rendered[PARENT_FILE]
     return {
         "architecture": "```mermaid\n" + (diagram or architecture(rendered)) + "```\n",
@@ -50,11 +54,19 @@ def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str,
         "security": security_table(rendered),
         "settings": settings_table(rendered),
         "fleet-scale": fleet_scale(rendered),
-        "sample-email": sample_email(),
+        "sample-email": sample_email_section(section(readme or "", "sample-email")),
         "tags": tags_table(rendered),
         "retained": retained_table(rendered),
         "pipeline-key-policy": pipeline_key_policy(rendered),
     }
+
+
+def section(readme: str, name: str) -> str | None:
+    """The text of the `name` section of `readme`, None if it has none."""
+    opening, closing = f"<!-- generated:{name} -->\n", f"<!-- /generated:{name} -->"
+    start = readme.find(opening)
+    end = readme.find(closing, start + len(opening)) if start >= 0 else -1
+    return readme[start + len(opening) : end] if end >= 0 else None
 
 
 def render_readme(readme: str, generated: dict[str, str]) -> str:
