@@ -115,3 +115,18 @@ def test_the_parent_rejects_subnets_without_groups_and_groups_without_subnets(
     applies = rule_holds(rule["RuleCondition"], values)
     holds = all(rule_holds(a["Assert"], values) for a in rule["Assertions"])
     assert (not applies or holds) == accepted
+
+
+def test_a_function_not_built_by_the_builder_is_refused():
+    """A function without the VPC setting could not follow FunctionSubnetIds: the template
+    refuses it, so a new function goes through templates.functions.function."""
+    from troposphere import awslambda
+
+    from templates.common import new_template
+
+    template = new_template("t")
+    loose = awslambda.Function(
+        "Loose", Code=awslambda.Code(ZipFile="x"), Role="r", Runtime="python3.13", Handler="h"
+    )
+    with pytest.raises(ValueError, match=r"functions\.function"):
+        template.add_resource(loose)
