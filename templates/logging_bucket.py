@@ -43,6 +43,9 @@ def build(config: Config) -> Template:
             names.INSTANCE_ROLE_NAMES,
             Type="CommaDelimitedList",
             Default="",
+            # As the spoke declares it (a parameter is declared alike wherever it is declared).
+            AllowedPattern=r"^[\w+=,.@-]{0,64}$",
+            ConstraintDescription="IAM role names (not ARNs), comma-separated",
             Description="Names of the instance roles that may write association output "
             "(empty: none)",
         )
@@ -50,7 +53,7 @@ def build(config: Config) -> Template:
     template.add_condition(HAS_INSTANCE_ROLES, Not(Equals(Join("", Ref(role_names)), "")))
 
     access_logs = template.add_resource(
-        _private_bucket(
+        private_bucket(
             "AccessLogBucket",
             Ref(retention_days),
             Metadata=checkov_skips(
@@ -59,7 +62,7 @@ def build(config: Config) -> Template:
         )
     )
     bucket = template.add_resource(
-        _private_bucket(
+        private_bucket(
             "OutputBucket",
             Ref(retention_days),
             LoggingConfiguration=s3.LoggingConfiguration(
@@ -67,9 +70,9 @@ def build(config: Config) -> Template:
             ),
         )
     )
-    template.add_resource(_tls_only_policy("OutputBucketPolicy", bucket))
+    template.add_resource(tls_only_policy("OutputBucketPolicy", bucket))
     template.add_resource(
-        _tls_only_policy(
+        tls_only_policy(
             "AccessLogBucketPolicy",
             access_logs,
             Statement(
@@ -122,7 +125,7 @@ def build(config: Config) -> Template:
     return template
 
 
-def _private_bucket(title: str, retention_days: Ref, **extra) -> s3.Bucket:
+def private_bucket(title: str, retention_days: Ref, **extra) -> s3.Bucket:
     """Encrypted, private, versioned, kept on stack deletion, objects expiring after
     `retention_days`. SSE-S3: S3 server access logs can only be delivered to SSE-S3 buckets, and
     the agent writes output without needing a KMS grant."""
@@ -167,7 +170,7 @@ def _private_bucket(title: str, retention_days: Ref, **extra) -> s3.Bucket:
     )
 
 
-def _tls_only_policy(title: str, bucket: s3.Bucket, *allow: Statement) -> s3.BucketPolicy:
+def tls_only_policy(title: str, bucket: s3.Bucket, *allow: Statement) -> s3.BucketPolicy:
     arn = GetAtt(bucket, "Arn")
     return s3.BucketPolicy(
         title,

@@ -53,3 +53,12 @@ SWEEP_SCHEDULE = "SweepSchedule"
 # the network stack's parameter for its value (the parent passes its own stack name).
 FLEET_TAG_KEY = "ssm-notifier:fleet"
 FLEET_TAG_VALUE = "FleetTagValue"
+
+# Scope=organization (templates/hub.py): the parent's, the notifications' and the sweep's Scope;
+# the roles the hub stack lets assume the spokes' reader roles; the hub bus, the notifications
+# stack's output and the hub stack's parameter.
+SCOPE = "Scope"
+FUNCTION_ROLE_ARN = "FunctionRoleArn"
+SWEEP_ROLE_ARN = "SweepRoleArn"
+HUB_EVENT_BUS_ARN = "HubEventBusArn"
+HUB_EVENT_BUS_NAME = "HubEventBusName"

@@ -25,7 +25,7 @@ from troposphere import (
     sqs,
 )
 
-from templates import alarms, functions, names, parameters
+from templates import alarms, functions, hub, names, parameters, spoke
 from templates.common import (
     checkov_skips,
     new_template,
@@ -52,6 +52,7 @@ def build(config: Config) -> Template:
     documents = template.add_parameter(parameters.watched_documents(config))
     schedule = template.add_parameter(parameters.sweep_schedule(config))
     log_retention = template.add_parameter(parameters.log_retention_days(config))
+    scope = hub.add_scope(template)
 
     # Where a sweep that could not run ends up: an invocation EventBridge gave up on, or one
     # that failed all of Lambda's asynchronous retries. Alarmed, like the pipeline's.
@@ -87,6 +88,8 @@ def build(config: Config) -> Template:
                 "TOPIC_ARN": Ref(topic_arn),
                 "WATCHED_DOCUMENTS": Join(",", Ref(documents)),
                 "SWEEP_SCHEDULE": Ref(schedule),
+                "SCOPE": Ref(scope),
+                "READER_ROLE_NAME_PREFIX": spoke.DEFAULT_READER_ROLE_NAME_PREFIX,
             },
             Description="Emails the instances a watched association did not run on",
             Metadata=checkov_skips(**FUNCTION_CHECKOV_SKIPS),
@@ -121,7 +124,11 @@ def build(config: Config) -> Template:
     )
     template.add_resource(alarms.alarms(_alarms(failures, function), Ref(topic_arn)))
 
+    template.add_resource(
+        hub.readers_policy("SweepReadersPolicy", role, *hub.list_coverage_statements())
+    )
     template.add_output(Output(names.SWEEP_FUNCTION_NAME, Value=Ref(function)))
+    template.add_output(Output(names.SWEEP_ROLE_ARN, Value=GetAtt(role, "Arn")))
     return template
 
 

@@ -16,14 +16,15 @@ from templates.config import Config
 CONFIG = Config()
 
 HUB_CASES: dict[str, tuple[list[str], list[str]]] = {
-    hub.ORGANIZATION_ID: (["o-a1b2c3d4e5"], ["", "o-abc", "O-A1B2C3D4E5"]),
+    # "" passes the patterns (declared alike with the parent's); the Rules refuse it.
+    hub.ORGANIZATION_ID: (["o-a1b2c3d4e5", ""], ["o-abc", "O-A1B2C3D4E5"]),
     hub.TARGET_OUS: (
-        ["ou-ab12-abcdefgh", "ou-ab12-abcdefgh,ou-zz99-12345678ab", "r-ab12"],
-        ["", "ou-ab1-abcdefgh", "ou-ab12-abcdefg", "OU-AB12-ABCDEFGH", "o-a1b2c3d4e5", "r-a"],
+        ["ou-ab12-abcdefgh", "ou-ab12-abcdefgh,ou-zz99-12345678ab", "r-ab12", ""],
+        ["ou-ab1-abcdefgh", "ou-ab12-abcdefg", "OU-AB12-ABCDEFGH", "o-a1b2c3d4e5", "r-a"],
     ),
     hub.SPOKE_REGIONS: (
-        ["us-east-1", "us-east-1,eu-west-1,ap-southeast-5"],
-        ["", "us east 1", "us-east-1,", "r" * 129],
+        ["us-east-1", "us-east-1,eu-west-1,ap-southeast-5", ""],
+        ["us east 1", "r" * 129],
     ),
     hub.RETAIN_STACKS: (["true", "false"], ["", "True", "yes"]),
     hub.CALL_AS: (["SELF", "DELEGATED_ADMIN"], ["", "self", "ADMIN"]),

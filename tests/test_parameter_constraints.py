@@ -307,6 +307,30 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "OutputKeyPrefix": (["ssm-agent-update/"], ["", "bad prefix"]),
     "TopicArn": (["arn:aws:sns:us-east-1:123456789012:t"], []),
     "KeyArn": (["arn:aws:kms:us-east-1:123456789012:key/k"], []),
+    # Across an organization (hub.yaml, spoke.yaml, the parent's Scope=organization). The empty
+    # organization id, OU list and region list pass the patterns (the parent's Scope=account);
+    # the Rules of each template refuse them where needed (test_hub, test_spoke_stack).
+    "Scope": (["account", "organization"], ["", "Organization", "org"]),
+    "OrganizationId": (["", "o-a1b2c3d4e5", "o-" + "z" * 32], ["o-abc", "O-A1B2C3D4E5"]),
+    "TargetOrganizationalUnitIds": (
+        ["", "ou-ab12-abcdefgh", "ou-ab12-abcdefgh,ou-zz99-12345678ab", "r-ab12"],
+        ["ou-ab1-abcdefgh", "OU-AB12-ABCDEFGH", "o-a1b2c3d4e5", "r-a"],
+    ),
+    "SpokeRegions": (["", "us-east-1", "us-east-1,eu-west-1"], ["us east 1", "r" * 129]),
+    "RetainStacksOnAccountRemoval": (["true", "false"], ["", "True"]),
+    "CallAs": (["SELF", "DELEGATED_ADMIN"], ["", "self"]),
+    "SpokeFailureTolerancePercentage": (["0", "100"], ["-1", "101"]),
+    "SpokeMaxConcurrentPercentage": (["1", "100"], ["0", "101"]),
+    "HubEventBusName": (["ssm-notifier-hub", "a.b_c-d/e"], ["", "has space", "b" * 257]),
+    "HubEventBusArn": (
+        ["arn:aws:events:us-east-1:123456789012:event-bus/ssm-notifier-hub"],
+        ["", "arn:aws:events:us-east-1:123456789012:rule/x"],
+    ),
+    "FunctionRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "arn:aws:iam::1:role/r"]),
+    "SweepRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "FunctionRole"]),
+    "HubNotifierRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "arn:aws:iam::*:role/x"]),
+    "HubSweepRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "arn:aws:iam::1:user/x"]),
+    "ReaderRoleNamePrefix": (["ssm-notifier-reader", "r" * 48], ["", "r" * 49, "path/name"]),
 }
 
 

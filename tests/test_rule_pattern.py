@@ -83,7 +83,7 @@ def rule_pattern(notifications: dict, **overrides: str) -> EventPattern:
         for name, value in parameters.items()
         if notifications["Parameters"][name]["Type"] == "CommaDelimitedList"
     }
-    pattern = one_resource(notifications, "AWS::Events::Rule")["Properties"]["EventPattern"]
+    pattern = notifications["Resources"]["Rule"]["Properties"]["EventPattern"]
     return EventPattern.load(json.dumps(resolve(pattern, parameters | lists)))
 
 

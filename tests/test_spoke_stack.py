@@ -34,8 +34,9 @@ SPOKE_CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
     spoke.HUB_SWEEP_ROLE_ARN: ([HUB_ROLE], ["arn:aws:iam::123456789012:role/"]),
     spoke.ORGANIZATION_ID: (
-        ["o-a1b2c3d4e5", "o-" + "z" * 32],
-        ["", "o-short", "o-A1B2C3D4E5", "o-" + "a" * 33, "r-a1b2", "ou-ab12-abcdefgh"],
+        # "" passes the pattern (declared alike with the parent's) and is refused by the Rules.
+        ["o-a1b2c3d4e5", "o-" + "z" * 32, ""],
+        ["o-short", "o-A1B2C3D4E5", "o-" + "a" * 33, "r-a1b2", "ou-ab12-abcdefgh"],
     ),
     spoke.READER_ROLE_NAME_PREFIX: (
         ["ssm-notifier-reader", "r" * 48],
@@ -122,7 +123,7 @@ def test_forwarding_is_left_out_in_the_hubs_own_account_and_region(spoke_stack):
 
 def test_forward_rule_matches_what_the_notifications_rule_matches(spoke_stack, notifications):
     rule = spoke_stack["Resources"]["ForwardRule"]["Properties"]
-    hub_rule = one_resource(notifications, "AWS::Events::Rule")["Properties"]
+    hub_rule = notifications["Resources"]["Rule"]["Properties"]
     assert rule["EventPattern"] == hub_rule["EventPattern"]
     assert rule["EventPattern"]["detail"] == {
         "status": {"Ref": "WatchedStatuses"},
@@ -350,4 +351,17 @@ def test_reader_role_name_fits_iam_in_every_region(spoke_stack):
 def test_spoke_template_names_its_file():
     assert {name: t.to_dict() for name, t in spoke.spoke_template(CONFIG).items()} == {
         "spoke.yaml": spoke.build(CONFIG).to_dict()
+    }
+
+
+def test_an_empty_organization_id_is_refused_by_the_rules(spoke_stack):
+    assert spoke_stack["Rules"] == {
+        "OrganizationIdGiven": {
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]},
+                    "AssertDescription": "OrganizationId must not be empty",
+                }
+            ]
+        }
     }
