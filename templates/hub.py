@@ -6,10 +6,12 @@
 Where they live: the bus and its rule in the notifications stack (`add_hub_intake`: the queue's
 policy must name the rule), the bus policy and the StackSet in the hub stack (`build`, hub.yaml,
 nested by the parent under Scope=organization: it needs the notifier's and the sweep's role
-ARNs). `add_hub` puts all of them in one template (the stand-in tests use it). The spoke travels as the StackSet's TemplateBody: the AWS CLI's
-`cloudformation package` rewrites the TemplateURL of AWS::CloudFormation::Stack but not of
-AWS::CloudFormation::StackSet (awscli artifact_exporter.RESOURCES_EXPORT_LIST), and the spoke has
-no local code to upload, so the rendered template is inlined (TemplateBody: at most 51,200 bytes).
+ARNs). `add_hub` puts all of them in one template (the stand-in tests use it).
+
+The spoke travels as the StackSet's TemplateBody: the AWS CLI's `cloudformation package` rewrites
+the TemplateURL of AWS::CloudFormation::Stack but not of AWS::CloudFormation::StackSet (awscli
+artifact_exporter.RESOURCES_EXPORT_LIST), and the spoke has no local code to upload, so the
+rendered template is inlined (TemplateBody: at most 51,200 bytes).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from awacs import sts as sts_actions
 from awacs.aws import Allow, Condition, Statement, StringEquals
 from troposphere import (
     AWSHelperFn,
+    Equals,
     GetAtt,
+    If,
     Join,
+    NoValue,
     Output,
     Parameter,
     Ref,
@@ -35,8 +40,6 @@ from troposphere import (
     events,
     iam,
 )
-
-from troposphere import Equals, If, NoValue
 
 from templates import names, parameters, spoke
 from templates.common import (
@@ -249,9 +252,7 @@ def add_hub_bus(
 ) -> tuple[events.EventBus, events.EventBusPolicy]:
     """The bus the spokes forward to, and its policy (organization only)."""
     bus = template.add_resource(hub_bus())
-    policy = template.add_resource(
-        bus_policy(Ref(bus), GetAtt(bus, "Arn"), Ref(organization_id))
-    )
+    policy = template.add_resource(bus_policy(Ref(bus), GetAtt(bus, "Arn"), Ref(organization_id)))
     return bus, policy
 
 
@@ -455,9 +456,7 @@ def readers_policy(title: str, role: iam.Role, *statements: Statement) -> iam.Po
         Condition=IS_ORGANIZATION,
         PolicyName="assume-spoke-readers",
         Roles=[Ref(role)],
-        PolicyDocument=policy_document(
-            [assume_readers_statement(OWN_ORGANIZATION), *statements]
-        ),
+        PolicyDocument=policy_document([assume_readers_statement(OWN_ORGANIZATION), *statements]),
     )
 
 
@@ -482,7 +481,9 @@ def list_coverage_statements() -> list[Statement]:
             Effect=Allow,
             Action=[cloudformation_actions.ListStackInstances],
             Resource=[
-                Sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stackset/*")
+                Sub(
+                    "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stackset/*"
+                )
             ],
         ),
         Statement(

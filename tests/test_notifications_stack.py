@@ -101,9 +101,7 @@ def test_under_organization_scope_the_notifier_may_assume_readers_and_name_accou
     assert policy["Properties"]["Roles"] == [{"Ref": "FunctionRole"}]
     assume, describe = statements(policy["Properties"]["PolicyDocument"])
     assert assume["Action"] == ["sts:AssumeRole"]
-    assert assume["Condition"] == {
-        "StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}
-    }
+    assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}}
     assert describe["Action"] == ["organizations:DescribeAccount"]
     assert describe["Resource"] == [
         {"Fn::Sub": "arn:${AWS::Partition}:organizations::*:account/${!aws:PrincipalOrgID}/*"}

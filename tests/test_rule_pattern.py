@@ -14,7 +14,6 @@ import pytest
 from moto.events.models import EventPattern
 from ssm_notifier.notify import process_batch
 from ssm_notifier.settings import load_settings
-from template_helpers import one_resource
 
 # AWS's documented sample of this detail-type (EventBridge user guide, Systems Manager events).
 AWS_SAMPLE = {
