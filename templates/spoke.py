@@ -545,8 +545,11 @@ def _reader_role(params: dict) -> iam.Role:
                         Statement(
                             Sid="ReadCommandOutput",
                             Effect=Allow,
-                            Action=[ssm_actions.GetCommandInvocation],
-                            # GetCommandInvocation supports no resource-level permissions.
+                            Action=[
+                                ssm_actions.ListCommandInvocations,
+                                ssm_actions.GetCommandInvocation,
+                            ],
+                            # Neither supports resource-level permissions.
                             Resource=["*"],
                         ),
                     ]

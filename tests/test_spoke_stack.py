@@ -233,6 +233,7 @@ def test_reader_role_grants_the_reads_of_enrichment_and_the_sweep_and_nothing_el
         "ssm:DescribeAssociation",
         "ssm:DescribeAssociationExecutions",
         "ssm:DescribeAssociationExecutionTargets",
+        "ssm:ListCommandInvocations",  # the failed step's name (command_output)
         "ssm:GetCommandInvocation",
     }
     # The same actions on the same resources as the single-account functions' roles.

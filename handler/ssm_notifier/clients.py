@@ -20,11 +20,22 @@ _PATIENT = _options(connect=3, read=10, attempts=5)
 # The notifier's enrichment is optional and time-boxed: fail fast.
 _QUICK = _options(connect=2, read=5, attempts=3)
 # s3 reads only the end of a run's output that the API cut short: as optional as the SSM lookups.
-NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"ssm": _QUICK, "s3": _QUICK, "sns": _PATIENT}
+# Scope=organization (accounts.py): sts assumes the spokes' reader roles, organizations names
+# accounts (the notifier's, optional) and lists them (the sweep's coverage, with cloudformation).
+NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
+    "ssm": _QUICK,
+    "s3": _QUICK,
+    "sns": _PATIENT,
+    "sts": _QUICK,
+    "organizations": _QUICK,
+}
 SWEEP_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
     "ssm": _PATIENT,
     "ec2": _PATIENT,
     "sns": _PATIENT,
+    "sts": _PATIENT,
+    "cloudformation": _PATIENT,
+    "organizations": _PATIENT,
 }
 
 
