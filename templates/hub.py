@@ -269,7 +269,8 @@ def add_hub_intake(
             Condition=IS_ORGANIZATION,
             Description="State Manager association runs of the watched documents and statuses "
             "forwarded by the spokes of the organization",
-            EventBusName=Ref(bus),
+            # The bus's name, as Ref gives it too (the emulator resolves only this form).
+            EventBusName=GetAtt(bus, "Name"),
             EventPattern=association_event_pattern(documents, statuses),
             State="ENABLED",
             Targets=[
@@ -293,7 +294,7 @@ def add_hub_intake(
             Output(
                 HUB_EVENT_BUS_NAME,
                 Condition=IS_ORGANIZATION,
-                Value=Ref(bus),
+                Value=GetAtt(bus, "Name"),
                 Description="Name of that bus",
             ),
         ]

@@ -175,7 +175,8 @@ def deploy_children_one_by_one(
             *deploy_arguments,
             *(["--parameter-overrides", *overrides] if overrides else []),
         )
-        outputs = child_outputs(template, describe_resources(stack_name), get_att)
+        resources = named_event_buses(template, describe_resources(stack_name), stack_name)
+        outputs = child_outputs(template, resources, get_att)
         scope.children[title] = ChildStack(title, stack_name, path, parameters, outputs, rewrites)
     return scope.children
 
@@ -274,6 +275,28 @@ def child_outputs(
     return outputs
 
 
+def named_event_buses(
+    template: Mapping[str, Any], resources: list[dict[str, Any]], stack_name: str
+) -> list[dict[str, Any]]:
+    """moto lists an AWS::Events::EventBus it created with no PhysicalResourceId (AWS's is the
+    bus's name): the name is taken from the template's `Name` (a string, or `Fn::Sub` of the
+    stack's name), so outputs that read the bus can be evaluated."""
+    filled = []
+    for resource in resources:
+        spec = template.get("Resources", {}).get(resource.get("LogicalResourceId", ""), {})
+        name = spec.get("Properties", {}).get("Name")
+        if (
+            resource.get("ResourceType") == "AWS::Events::EventBus"
+            and not resource.get("PhysicalResourceId")
+            and name is not None
+        ):
+            if isinstance(name, dict) and isinstance(name.get("Fn::Sub"), str):
+                name = name["Fn::Sub"].replace("${AWS::StackName}", stack_name)
+            resource = {**resource, "PhysicalResourceId": str(name)}
+        filled.append(resource)
+    return filled
+
+
 def service_get_att(client: Callable[[str], Any]) -> Callable[[str, str, str], str]:
     """`Fn::GetAtt` of a deployed resource, read from its service (`client(service)`)."""
 
@@ -301,6 +324,12 @@ def service_get_att(client: Callable[[str], Any]) -> Callable[[str, str, str], s
                 "Arn"
             ],
             ("AWS::S3::Bucket", "Arn"): lambda: f"arn:aws:s3:::{physical_id}",
+            ("AWS::Events::EventBus", "Arn"): lambda: client("events").describe_event_bus(
+                Name=physical_id
+            )["Arn"],
+            ("AWS::Events::EventBus", "Name"): lambda: client("events").describe_event_bus(
+                Name=physical_id
+            )["Name"],
         }
         reader = readers.get((resource_type, attribute))
         if reader is None:
