@@ -269,8 +269,7 @@ def add_hub_intake(
             Condition=IS_ORGANIZATION,
             Description="State Manager association runs of the watched documents and statuses "
             "forwarded by the spokes of the organization",
-            # The bus's name, as Ref gives it too (the emulator resolves only this form).
-            EventBusName=GetAtt(bus, "Name"),
+            EventBusName=Ref(bus),
             EventPattern=association_event_pattern(documents, statuses),
             State="ENABLED",
             Targets=[
@@ -294,7 +293,7 @@ def add_hub_intake(
             Output(
                 HUB_EVENT_BUS_NAME,
                 Condition=IS_ORGANIZATION,
-                Value=GetAtt(bus, "Name"),
+                Value=Ref(bus),
                 Description="Name of that bus",
             ),
         ]

@@ -84,7 +84,7 @@ def test_under_organization_scope_a_rule_on_the_hub_bus_feeds_the_same_queue(not
     hub_rule = resources["HubRule"]
     assert hub_rule["Condition"] == resources["HubEventBus"]["Condition"] == "IsOrganization"
     rule = resources["Rule"]["Properties"]
-    assert hub_rule["Properties"]["EventBusName"] == {"Fn::GetAtt": ["HubEventBus", "Name"]}
+    assert hub_rule["Properties"]["EventBusName"] == {"Ref": "HubEventBus"}
     assert hub_rule["Properties"]["EventPattern"] == rule["EventPattern"]
     assert hub_rule["Properties"]["Targets"] == rule["Targets"]
     assert "EventBusName" not in rule  # the default bus: the hub account's own events

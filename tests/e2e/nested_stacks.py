@@ -1,8 +1,9 @@
 """The parent stack's nested stacks, deployed by the harness one by one (moto cannot nest them).
 
 Workarounds 1 to 3 of `moto_workarounds` (read its docstring for the moto behaviour behind each,
-and when to delete it): `deploy_children_one_by_one` with `ParentScope` (1), `child_outputs` and
-`service_get_att` (2), `rewrite_cidr_selects` and `copy_launch_template_basics` (3).
+and when to delete it): `deploy_children_one_by_one` with `ParentScope` (1), `child_outputs`,
+`named_event_buses` and `service_get_att` (2), `rewrite_cidr_selects`,
+`copy_launch_template_basics` and `name_buses_by_get_att` (3).
 """
 
 from __future__ import annotations
@@ -159,6 +160,7 @@ def deploy_children_one_by_one(
         template = yaml_parse(read_template(properties["TemplateURL"]))
         rewrites = rewrite_cidr_selects(template, parameters)
         rewrites += copy_launch_template_basics(template)
+        rewrites += name_buses_by_get_att(template)
         stack_name = f"{scope.stack_name}-{title}"
         path = write_template(f"{title}.packaged.yaml", yaml_dump(template))
         say(f"  {title}: stack {stack_name}, template {properties['TemplateURL']}")
@@ -389,6 +391,30 @@ def copy_launch_template_basics(template: dict[str, Any]) -> list[str]:
             if key in data and key not in properties:
                 properties[key] = data[key]
                 done.append(f"Resources.{name}.Properties.{key} <- the launch template's")
+    return done
+
+
+def name_buses_by_get_att(template: dict[str, Any]) -> list[str]:
+    """In place: each `Ref` to an event bus of the template inside its Resources becomes
+    `Fn::GetAtt [Bus, Name]` (the same name on AWS; moto's Ref gives the bus object)."""
+    buses = {
+        name
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Events::EventBus"
+    }
+    done: list[str] = []
+
+    def visit(node: Any, where: str) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"Ref"} and node["Ref"] in buses:
+                done.append(f"{where}: Ref {node['Ref']} -> Fn::GetAtt {node['Ref']}.Name")
+                return {"Fn::GetAtt": [node["Ref"], "Name"]}
+            return {key: visit(item, f"{where}.{key}") for key, item in node.items()}
+        if isinstance(node, list):
+            return [visit(item, f"{where}[{i}]") for i, item in enumerate(node)]
+        return node
+
+    template["Resources"] = visit(template["Resources"], "Resources")
     return done
 
 
