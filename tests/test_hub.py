@@ -78,6 +78,7 @@ def test_hub_bus_admits_put_events_only_from_the_organization(hub_stack):
 
 
 def test_stack_set_deploys_the_spoke_to_the_target_ous_and_regions(hub_stack):
+    assert hub_stack["Resources"]["SpokeStackSet"]["Type"] == "AWS::CloudFormation::StackSet"
     properties = dict(hub_stack["Resources"]["SpokeStackSet"]["Properties"])
     body = properties.pop("TemplateBody")
     parameters = properties.pop("Parameters")
@@ -179,3 +180,46 @@ def test_outputs_name_the_bus_and_the_stack_set(hub_stack):
         "HubEventBusName": {"Ref": "HubEventBus"},
         "SpokeStackSetId": {"Ref": "SpokeStackSet"},
     }
+
+
+# -- hub.yaml: the hub stack the parent nests under Scope=organization --------------------------
+
+
+@pytest.fixture(scope="module")
+def hub_child(rendered) -> dict:
+    return rendered[hub.HUB_FILE]
+
+
+def test_the_hub_stack_puts_the_policy_on_the_notifications_bus(hub_child):
+    policy = hub_child["Resources"]["HubEventBusPolicy"]["Properties"]
+    assert policy["EventBusName"] == {"Ref": "HubEventBusName"}
+    assert policy["Statement"]["Resource"] == {"Ref": "HubEventBusArn"}
+    assert policy["Statement"]["Action"] == "events:PutEvents"
+    assert policy["Statement"]["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}
+    }
+
+
+def test_the_hub_stack_passes_the_notifier_and_sweep_roles_to_the_spokes(hub_child):
+    passed = {
+        p["ParameterKey"]: p["ParameterValue"]
+        for p in hub_child["Resources"]["SpokeStackSet"]["Properties"]["Parameters"]
+    }
+    assert passed["HubEventBusArn"] == {"Ref": "HubEventBusArn"}
+    assert passed["HubNotifierRoleArn"] == {"Ref": "FunctionRoleArn"}
+    assert passed["HubSweepRoleArn"] == {"Ref": "SweepRoleArn"}
+    assert passed["OrganizationId"] == {"Ref": "OrganizationId"}
+    assert passed["WatchedDocuments"] == {"Fn::Join": [",", {"Ref": "WatchedDocuments"}]}
+    assert set(hub_child["Outputs"]) == {"SpokeStackSetId"}
+
+
+def test_the_hub_stack_refuses_an_empty_organization_ou_list_or_region_list(hub_child):
+    (rule,) = hub_child["Rules"].values()
+    asserted = [a["Assert"] for a in rule["Assertions"]]
+    assert asserted == [
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]},
+        {"Fn::Not": [{"Fn::Contains": [{"Ref": "TargetOrganizationalUnitIds"}, ""]}]},
+        {"Fn::Not": [{"Fn::Contains": [{"Ref": "SpokeRegions"}, ""]}]},
+    ]
+    for name in ("OrganizationId", "TargetOrganizationalUnitIds", "SpokeRegions"):
+        assert "Default" not in hub_child["Parameters"][name]
