@@ -307,6 +307,20 @@ def add_hub(
             inputs.max_concurrent,
         )
     }
+    # What a plain spoke stack needs (the hub account's other regions: README).
+    for name, child, description in (
+        (names.HUB_EVENT_BUS_ARN, notifications, "Hub bus the spokes forward to"),
+        (names.FUNCTION_ROLE_ARN, notifications, "Notifier role (a spoke's HubNotifierRoleArn)"),
+        (names.SWEEP_ROLE_ARN, sweep, "Sweep role (a spoke's HubSweepRoleArn)"),
+    ):
+        template.add_output(
+            Output(
+                name,
+                Condition=hub.IS_ORGANIZATION,
+                Value=child_output(child, name),
+                Description=description,
+            )
+        )
     return add_child(
         template,
         "Hub",
