@@ -65,6 +65,7 @@ RETAIN_STACKS = "RetainStacksOnAccountRemoval"
 CALL_AS = "CallAs"
 FAILURE_TOLERANCE = "SpokeFailureTolerancePercentage"
 MAX_CONCURRENT = "SpokeMaxConcurrentPercentage"
+SPOKE_ASSOCIATION = "SpokeCreatesAgentUpdateAssociation"
 
 # Outputs a hub-mode stack gives.
 HUB_EVENT_BUS_ARN = spoke.HUB_EVENT_BUS_ARN
@@ -496,6 +497,40 @@ def list_coverage_statements() -> list[Statement]:
     ]
 
 
+def spoke_association_parameter() -> Parameter:
+    return Parameter(
+        SPOKE_ASSOCIATION,
+        Type="String",
+        Default="false",
+        AllowedValues=["true", "false"],
+        Description="Scope=organization: also create the AWS-UpdateSSMAgent association and its "
+        "output bucket in every member account and region (with the association parameters "
+        "above; an empty TargetTagValue there means any value of the tag key)",
+    )
+
+
+def spoke_association_names() -> list[str]:
+    """The association's parameters the hub passes on to the spokes, as both declare them."""
+    return [
+        names.ASSOCIATION_SCHEDULE,
+        names.ASSOCIATION_MAX_CONCURRENCY,
+        names.ASSOCIATION_MAX_ERRORS,
+        names.ASSOCIATION_TARGETS,
+        names.TARGET_TAG_KEY,
+        names.TARGET_TAG_VALUE,
+        spoke.OUTPUT_RETENTION_DAYS,
+    ]
+
+
+def add_spoke_association_parameters(template: Template, config: Config) -> dict[str, Parameter]:
+    """The hub stack's copies of the spoke's association parameters (declared as the spoke
+    declares them), and whether the spokes create the association."""
+    declared = spoke.build(config).parameters
+    found = {name: template.add_parameter(declared[name]) for name in spoke_association_names()}
+    found[SPOKE_ASSOCIATION] = template.add_parameter(spoke_association_parameter())
+    return found
+
+
 def build(config: Config) -> Template:
     """hub.yaml: the hub bus's organization-only policy and the StackSet of the spokes, nested by
     the parent under Scope=organization (the bus itself is the notifications stack's)."""
@@ -547,6 +582,7 @@ def build(config: Config) -> Template:
     }
     documents = template.add_parameter(parameters.watched_documents(config))
     statuses = template.add_parameter(parameters.watched_statuses(config))
+    association = add_spoke_association_parameters(template, config)
     template.add_resource(
         bus_policy(Ref(bus_name), Ref(passed[HUB_EVENT_BUS_ARN]), Ref(params.organization_id))
     )
@@ -560,6 +596,8 @@ def build(config: Config) -> Template:
         spoke_parameters={
             names.WATCHED_DOCUMENTS: joined(documents),
             names.WATCHED_STATUSES: joined(statuses),
+            spoke.CREATE_AGENT_UPDATE_ASSOCIATION: Ref(association.pop(SPOKE_ASSOCIATION)),
+            **{name: Ref(parameter) for name, parameter in association.items()},
         },
     )
     template.add_output(

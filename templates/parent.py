@@ -290,6 +290,7 @@ def add_hub(
     scope = template.add_parameter(hub.scope_parameter())
     template.add_condition(hub.IS_ORGANIZATION, Equals(Ref(scope), hub.SCOPE_ORGANIZATION))
     inputs = hub.add_parameters(template, optional=True)
+    spoke_association = template.add_parameter(hub.spoke_association_parameter())
     template.add_rule(
         "OrganizationScopeNeedsItsInputs",
         {
@@ -337,6 +338,9 @@ def add_hub(
             names.SWEEP_ROLE_ARN: child_output(sweep, names.SWEEP_ROLE_ARN),
             names.WATCHED_DOCUMENTS: Join(",", Ref(names.WATCHED_DOCUMENTS)),
             names.WATCHED_STATUSES: Join(",", Ref(names.WATCHED_STATUSES)),
+            # The parent's association parameters, for the spokes' own association.
+            **{name: Ref(name) for name in hub.spoke_association_names()},
+            hub.SPOKE_ASSOCIATION: Ref(spoke_association),
         },
     )
 

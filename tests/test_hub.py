@@ -211,6 +211,11 @@ def test_the_hub_stack_passes_the_notifier_and_sweep_roles_to_the_spokes(hub_chi
     assert passed["OrganizationId"] == {"Ref": "OrganizationId"}
     assert passed["WatchedDocuments"] == {"Fn::Join": [",", {"Ref": "WatchedDocuments"}]}
     assert set(hub_child["Outputs"]) == {"SpokeStackSetId"}
+    # The spokes' own agent-update association: off unless asked for, with the parent's settings.
+    assert passed["CreateAgentUpdateAssociation"] == {"Ref": "SpokeCreatesAgentUpdateAssociation"}
+    assert hub_child["Parameters"]["SpokeCreatesAgentUpdateAssociation"]["Default"] == "false"
+    for name in ("AssociationSchedule", "AssociationTargets", "TargetTagValue"):
+        assert passed[name] == {"Ref": name}
 
 
 def test_the_hub_stack_refuses_an_empty_organization_ou_list_or_region_list(hub_child):

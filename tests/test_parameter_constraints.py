@@ -330,6 +330,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "SweepRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "FunctionRole"]),
     "HubNotifierRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "arn:aws:iam::*:role/x"]),
     "HubSweepRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "arn:aws:iam::1:user/x"]),
+    "SpokeCreatesAgentUpdateAssociation": (["true", "false"], ["", "yes"]),
     "ReaderRoleNamePrefix": (["ssm-notifier-reader", "r" * 48], ["", "r" * 49, "path/name"]),
 }
 
