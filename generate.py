@@ -27,12 +27,15 @@ GENERATED_SUFFIXES = (".yaml", ".mmd")
 USAGE = "usage: generate.py [-h] [--check]"
 
 
-def render(rendered: dict[str, dict]) -> tuple[dict[str, str], dict[str, str]]:
-    """(build/ file name -> text, README section name -> Markdown), from the template dicts.
-    Pure: the same templates give the same bytes."""
+def render(
+    rendered: dict[str, dict], readme: str | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(build/ file name -> text, README section name -> Markdown), from the template dicts and
+    the README as it is (its sample email is reused while the sample's inputs are unchanged).
+    The same templates and inputs give the same bytes."""
     files = {name: to_yaml(template) for name, template in rendered.items()}
     files[DIAGRAM_FILE] = architecture(rendered)
-    return files, sections(rendered, diagram=files[DIAGRAM_FILE])
+    return files, sections(rendered, diagram=files[DIAGRAM_FILE], readme=readme)
 
 
 def read(path: str | os.PathLike) -> str | None:
@@ -93,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generate.py: bad config: {error}", file=sys.stderr)
         return 2
     rendered = {name: template.to_dict() for name, template in templates.items()}
-    files, generated = render(rendered)
     readme_now = read(README)
+    files, generated = render(rendered, readme_now)
     readme = render_readme(readme_now, generated)
 
     if check:

@@ -1,4 +1,8 @@
-"""Alarms: every way a notification or a sweep can be lost ends in an email on the topic.
+"""Alarms: every way a notification or a sweep can be lost ends in an email on the alarm topic.
+
+Every alarm publishes to the alarm topic (templates/alarm_topic.py), never to the digest topic:
+the alarm topic's key is not the pipeline's, so an alarm still arrives when the pipeline's key
+is what broke.
 
 Each alarm fires as soon as its metric is above zero in a 5-minute period. The statistic is an
 explicit choice at each alarm: a queue's depth is read as its maximum (any message waiting),
@@ -25,6 +29,8 @@ class Metric(NamedTuple):
 QUEUE_DEPTH = Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName")
 FUNCTION_ERRORS = Metric("AWS/Lambda", "Errors", "FunctionName")
 RULE_FAILED_DELIVERIES = Metric("AWS/Events", "FailedInvocations", "RuleName")
+# Events the rule gave up on and could not write to its dead-letter queue either: lost.
+RULE_DEAD_LETTER_FAILURES = Metric("AWS/Events", "InvocationsFailedToBeSentToDlq", "RuleName")
 
 
 class Alarm(NamedTuple):
@@ -38,7 +44,7 @@ class Alarm(NamedTuple):
 
 
 def alarm(spec: Alarm, topic_arn: AWSHelperFn) -> cloudwatch.Alarm:
-    """Emails `topic_arn` when the spec's statistic of its metric is above zero."""
+    """Emails the alarm topic `topic_arn` when the spec's statistic of its metric is above zero."""
     return cloudwatch.Alarm(
         spec.title,
         AlarmDescription=spec.description,
@@ -56,5 +62,5 @@ def alarm(spec: Alarm, topic_arn: AWSHelperFn) -> cloudwatch.Alarm:
 
 
 def alarms(specs: list[Alarm], topic_arn: AWSHelperFn) -> list[cloudwatch.Alarm]:
-    """A stack's alarms, all emailing the same topic: `template.add_resource(alarms(...))`."""
+    """A stack's alarms, all emailing the alarm topic: `template.add_resource(alarms(...))`."""
     return [alarm(spec, topic_arn) for spec in specs]

@@ -33,7 +33,7 @@ def checkov_skips(**reasons: str) -> dict:
     }
 
 
-def service_trust_policy(service: str) -> Policy:
+def service_trust_policy(service: str | Sub) -> Policy:
     """Who may assume a role: one AWS service principal, e.g. `lambda.amazonaws.com`."""
     from awacs.sts import AssumeRole
 
@@ -83,6 +83,8 @@ def only_rule_may_send(
         Queues=[Ref(queue) for queue in queues],
         PolicyDocument=policy_document(
             [
+                # EventBridge user guide, "Using resource-based policies for Amazon EventBridge",
+                # section "Amazon SQS permissions" (with aws:SourceArn, the rule).
                 Statement(
                     Sid=sid,
                     Effect=Allow,

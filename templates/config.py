@@ -54,8 +54,16 @@ class Config(NamedTuple):
     handler_code_dir: str = "../handler"  # relative to build/, so `package` zips it
     notifier_entry: str = "ssm_notifier.notify.lambda_handler"
     sweep_entry: str = "ssm_notifier.sweep.lambda_handler"
-    sweep_timeout_seconds: int = 300
+    # The Lambda maximum: one check of a 100,000-target association takes about 400 s of calls.
+    sweep_timeout_seconds: int = 900
     default_sweep_schedule: str = "rate(1 day)"
+    # The sweep's work queue: one association a message, one message an invocation, a few
+    # invocations at once (the SSM Describe* APIs throttle a whole account), three receives.
+    sweep_work_concurrency: int = 4
+    sweep_work_max_receive_count: int = 3
+    # A unit not done within a day belongs to a run the next daily sweep has already closed.
+    sweep_work_retention_seconds: int = 86_400
+    default_reminder_days: int = 7
 
     # SQS -> Lambda event source mapping. Chosen so a 10,000-instance run becomes a handful of
     # digests (see README "Fleet scale"): big batches, a window to fill them, two pollers at most.
@@ -102,6 +110,11 @@ class Config(NamedTuple):
                 "batch_size above 10 needs batching_window_seconds >= 1",
             ),
             (2 <= self.maximum_concurrency <= 1000, "maximum_concurrency must be 2-1000"),
+            (2 <= self.sweep_work_concurrency <= 1000, "sweep_work_concurrency must be 2-1000"),
+            (
+                1 <= self.sweep_work_max_receive_count <= 1000,
+                "sweep_work_max_receive_count must be 1-1000",
+            ),
             (1 <= self.max_receive_count <= 1000, "max_receive_count must be 1-1000"),
             (0 <= self.target_retry_attempts <= 185, "target_retry_attempts must be 0-185"),
             (

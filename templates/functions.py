@@ -11,10 +11,11 @@ from awacs import kms as kms_actions
 from awacs import logs as logs_actions
 from awacs import sns as sns_actions
 from awacs.aws import Allow, Statement
-from troposphere import AWSHelperFn, AWSProperty, GetAtt, Ref, awslambda, iam, logs
+from troposphere import AWSHelperFn, AWSProperty, GetAtt, Ref, Sub, awslambda, iam, logs
 from troposphere.awslambda import Environment
 from troposphere.validators import integer
 
+from templates import names
 from templates.common import policy_document, service_trust_policy
 from templates.config import Config
 
@@ -60,11 +61,27 @@ class LocalCodeFunction(awslambda.Function):
     }
 
 
-def log_group(title: str, retention_days: Ref, key_arn: AWSHelperFn) -> logs.LogGroup:
+# The log groups under the pipeline key, each named after the parent stack (unique in its account
+# and region): the key's policy lets CloudWatch Logs use the key for exactly these
+# (templates/notifications.py).
+NOTIFIER_LOG_GROUP = "notifier"
+SWEEP_LOG_GROUP = "sweep"
+PIPELINE_KEY_LOG_GROUPS = (NOTIFIER_LOG_GROUP, SWEEP_LOG_GROUP)
+
+
+def log_group_name(group: str) -> str:
+    """The `Fn::Sub` text of a function's log group name; its stack takes ParentStackName."""
+    return f"/ssm-notifier/${{{names.PARENT_STACK_NAME}}}/{group}"
+
+
+def log_group(title: str, retention_days: Ref, key_arn: AWSHelperFn, group: str) -> logs.LogGroup:
+    """The log group `log_group_name(group)`, named before it exists: a key policy cannot name a
+    generated one without a dependency cycle (the group depends on the key)."""
     return logs.LogGroup(
         title,
         DeletionPolicy="Delete",
         UpdateReplacePolicy="Delete",
+        LogGroupName=Sub(log_group_name(group)),
         KmsKeyId=key_arn,
         RetentionInDays=retention_days,
     )

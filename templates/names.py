@@ -24,6 +24,8 @@ DEAD_LETTER_QUEUE_URL = "DeadLetterQueueUrl"
 FUNCTION_NAME = "FunctionName"
 RULE_NAME = "RuleName"
 KEY_ARN = "KeyArn"
+# The alarm topic (its own key): every alarm of every stack publishes to it.
+ALARM_TOPIC_ARN = "AlarmTopicArn"
 
 # Outputs of the association stack.
 ASSOCIATION_ID = "AssociationId"
@@ -37,6 +39,9 @@ INSTANCE_ROLE_NAMES = "InstanceRoleNames"  # the logging stack's, from the netwo
 WATCHED_DOCUMENTS = "WatchedDocuments"
 WATCHED_STATUSES = "WatchedStatuses"
 LOG_RETENTION_DAYS = "LogRetentionDays"
+# The parent's stack name: the functions' log groups are named after it (functions.py), so the
+# pipeline key's policy can name them before they exist.
+PARENT_STACK_NAME = "ParentStackName"
 
 # Parameters of the association stack (the parent declares them under the same names).
 ASSOCIATION_SCHEDULE = "AssociationSchedule"
@@ -46,8 +51,13 @@ ASSOCIATION_TARGETS = "AssociationTargets"
 TARGET_TAG_KEY = "TargetTagKey"
 TARGET_TAG_VALUE = "TargetTagValue"
 
-# Parameters of the sweep stack (the parent declares it under the same name).
+# Parameters of the sweep stack (the parent declares them under the same names).
 SWEEP_SCHEDULE = "SweepSchedule"
+SWEEP_REMINDER_DAYS = "SweepReminderDays"
+# The notifier's state table, which the sweep shares under its own key prefixes (an Output of the
+# notifications stack once it has one; empty: the sweep stack makes a table of the same layout).
+STATE_TABLE_ARN = "StateTableArn"
+STATE_TABLE_NAME = "StateTableName"
 
 # The tag that marks the demo instances, so the association can target them by tag: its key, and
 # the network stack's parameter for its value (the parent passes its own stack name).
@@ -62,3 +72,5 @@ FUNCTION_ROLE_ARN = "FunctionRoleArn"
 SWEEP_ROLE_ARN = "SweepRoleArn"
 HUB_EVENT_BUS_ARN = "HubEventBusArn"
 HUB_EVENT_BUS_NAME = "HubEventBusName"
+# The demo subnets' zones (the parent declares it under the same name; empty: the first two).
+DEMO_AVAILABILITY_ZONES = "DemoAvailabilityZones"

@@ -365,3 +365,48 @@ def target_tag_key() -> Parameter:
         ConstraintDescription="a tag key of 1-128 letters (any script), digits, spaces and "
         "_ . : / = @ - (no +: SSM targets do not take it)",
     )
+
+
+def parent_stack_name() -> Parameter:
+    # CloudFormation CreateStack StackName ("must start with an alphabetical character and can't
+    # be longer than 128 characters"; letters, digits and hyphens): the parent fills it.
+    return Parameter(
+        names.PARENT_STACK_NAME,
+        Type="String",
+        Description="Name of the parent stack; the functions' log groups are named after it",
+        AllowedPattern=r"^[A-Za-z][-A-Za-z0-9]*$",
+        MaxLength=128,
+    )
+
+
+# Zone names as the EC2 user guide ("Regions and Zones") forms them: the Region code and a letter
+# (us-east-1a), or for a Local Zone the Region code, a location and a letter (us-west-2-lax-1a);
+# empty: the default. Applied to each element of the list.
+AVAILABILITY_ZONE_PATTERN = r"^([a-z]{2}(-[a-z]+)+-[0-9]+([a-z]|-[a-z]+-[0-9]+[a-z]))?$"
+
+
+def demo_availability_zones() -> Parameter:
+    return Parameter(
+        names.DEMO_AVAILABILITY_ZONES,
+        Type="CommaDelimitedList",
+        Default="",
+        Description="demo mode: the two Availability Zones of the subnets and instances, e.g. "
+        "us-east-1a,us-east-1c (empty: the Region's first two; zone letters map to different "
+        "zones in each account, and the instance type may not be offered in all of them)",
+        AllowedPattern=AVAILABILITY_ZONE_PATTERN,
+        ConstraintDescription="two zone names such as us-east-1a,us-east-1c, or empty",
+    )
+
+
+def sweep_reminder_days(config: Config) -> Parameter:
+    # The product's own bound (the sweep's REMINDER_DAYS, settings.py): a whole number, so a
+    # String with a pattern, as OutputRetentionDays.
+    return Parameter(
+        names.SWEEP_REMINDER_DAYS,
+        Type="String",
+        Default=str(config.default_reminder_days),
+        AllowedPattern=whole(integer_range(1, 365)),
+        Description="Days before an instance already reported missed, and unchanged, is reported "
+        "again",
+        ConstraintDescription="a whole number of days from 1 to 365",
+    )

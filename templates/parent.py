@@ -103,6 +103,7 @@ class Inputs(NamedTuple):
 
     email: Parameter
     instance_type: Parameter
+    zones: Parameter
     vpc_cidr: Parameter
     image_parameter: Parameter
     output_retention: Parameter
@@ -114,6 +115,7 @@ class Inputs(NamedTuple):
     create_association: Parameter
     association: dict[str, Parameter]  # keyed by name: passed to the association stack as is
     sweep_schedule: Parameter
+    sweep_reminder_days: Parameter
 
 
 def declare_parameters(template: Template, config: Config) -> Inputs:
@@ -122,6 +124,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
     return Inputs(
         email=add(parameters.notification_email()),
         instance_type=add(parameters.instance_type(config)),
+        zones=add(parameters.demo_availability_zones()),
         vpc_cidr=add(parameters.vpc_cidr(config)),
         image_parameter=add(parameters.image_parameter_name(config)),
         output_retention=add(parameters.output_retention_days(config)),
@@ -161,6 +164,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
         ),
         association=_association_parameters(template, config),
         sweep_schedule=add(parameters.sweep_schedule(config)),
+        sweep_reminder_days=add(parameters.sweep_reminder_days(config)),
     )
 
 
@@ -181,6 +185,8 @@ def add_network(template: Template, inputs: Inputs) -> cloudformation.Stack:
         Condition=IS_DEMO,
         Parameters={
             "InstanceType": Ref(inputs.instance_type),
+            # Nested-stack parameters are strings: the list travels joined.
+            names.DEMO_AVAILABILITY_ZONES: Join(",", Ref(inputs.zones)),
             "VpcCidr": Ref(inputs.vpc_cidr),
             "ImageId": Ref(inputs.image_parameter),
             names.FLEET_TAG_VALUE: StackName,
@@ -216,7 +222,8 @@ def add_notifications(
         template,
         "Notifications",
         {
-            names.TOPIC_ARN: "Topic the digests and alarms are published to",
+            names.TOPIC_ARN: "Topic the digests are published to",
+            names.ALARM_TOPIC_ARN: "Topic the alarms are published to (a key of its own)",
             names.QUEUE_URL: "Queue of association events waiting for the notifier",
             names.DEAD_LETTER_QUEUE_URL: "Events that could not be notified; replay them from here",
             names.FUNCTION_NAME: "Notifier function",
@@ -229,6 +236,7 @@ def add_notifications(
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
             names.OUTPUT_BUCKET_ARN: child_output(logging, names.OUTPUT_BUCKET_ARN),
             names.SCOPE: Ref(names.SCOPE),  # add_hub declares it
+            names.PARENT_STACK_NAME: StackName,
         },
     )
 
@@ -244,8 +252,11 @@ def add_sweep(
         Parameters={
             names.TOPIC_ARN: child_output(notifications, names.TOPIC_ARN),
             names.KEY_ARN: child_output(notifications, names.KEY_ARN),
+            names.ALARM_TOPIC_ARN: child_output(notifications, names.ALARM_TOPIC_ARN),
+            names.PARENT_STACK_NAME: StackName,
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
+            names.SWEEP_REMINDER_DAYS: Ref(inputs.sweep_reminder_days),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
             names.SCOPE: Ref(names.SCOPE),  # add_hub declares it
         },

@@ -1,26 +1,34 @@
 """Sweep: the scheduled check for instances an association never ran on.
 
 Stopped or offline instances are not run and send no event at all, so the notification pipeline
-cannot see them. Once per schedule period this function compares, for every watched association,
-the instances it targets with the targets of its latest executions, and emails one digest of the
-instances that were skipped (nothing to report: no email).
+cannot see them. On its schedule the function plans a run: one message per watched association
+on the work queue. The same function consumes that queue (one message an invocation, each with
+its own deadline), records each association's result in the state table, and the last one to
+finish queues a "collect" that emails one digest of the instances that were skipped (nothing to
+report: no email). The state table is the notifier's (StateTableArn/StateTableName) when given;
+until then this stack makes one of the same layout.
 """
 
 from __future__ import annotations
 
+from awacs import dynamodb as dynamodb_actions
 from awacs import ec2 as ec2_actions
 from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
-from awacs.aws import Allow, Statement
+from awacs.aws import Allow, Condition, ForAllValuesStringLike, Statement
 from troposphere import (
+    Equals,
     GetAtt,
+    If,
     Join,
+    Not,
     Output,
     Parameter,
     Ref,
     Sub,
     Template,
     awslambda,
+    dynamodb,
     events,
     sqs,
 )
@@ -33,7 +41,10 @@ from templates.common import (
     retrying_rule_target,
 )
 from templates.config import Config
-from templates.functions import FUNCTION_CHECKOV_SKIPS
+from templates.functions import FUNCTION_CHECKOV_SKIPS, EventSourceMapping, EventSourceScalingConfig
+
+# The sweep's key prefixes in the shared state table (handler: sweep_runs, missed_memory).
+STATE_KEY_PREFIXES = ["sweep-*"]
 
 
 def build(config: Config) -> Template:
@@ -49,10 +60,63 @@ def build(config: Config) -> Template:
             Description="KMS key of the topic, the failure queue and the log group",
         )
     )
+    alarm_topic_arn = template.add_parameter(
+        Parameter(names.ALARM_TOPIC_ARN, Type="String", Description="Topic the alarms go to")
+    )
+    template.add_parameter(parameters.parent_stack_name())  # names the log group
     documents = template.add_parameter(parameters.watched_documents(config))
     schedule = template.add_parameter(parameters.sweep_schedule(config))
     log_retention = template.add_parameter(parameters.log_retention_days(config))
     scope = hub.add_scope(template)
+    reminder_days = template.add_parameter(parameters.sweep_reminder_days(config))
+    shared_table_arn = template.add_parameter(
+        Parameter(
+            names.STATE_TABLE_ARN,
+            Type="String",
+            Default="",
+            Description="The notifier's state table (ARN); empty: this stack makes its own",
+        )
+    )
+    shared_table_name = template.add_parameter(
+        Parameter(
+            names.STATE_TABLE_NAME,
+            Type="String",
+            Default="",
+            Description="The notifier's state table (name), with StateTableArn",
+        )
+    )
+    template.add_condition("OwnStateTable", Equals(Ref(shared_table_arn), ""))
+    template.add_condition("SharedStateTable", Not(Equals(Ref(shared_table_arn), "")))
+    own_table = template.add_resource(_state_table(key_arn))
+    table_arn = If("SharedStateTable", Ref(shared_table_arn), GetAtt(own_table, "Arn"))
+    table_name = If("SharedStateTable", Ref(shared_table_name), Ref(own_table))
+
+    # The units of work: one message per association (and one "collect" per run), consumed by
+    # the function itself; a message that fails three receives is kept, alarmed.
+    work_dead_letters = template.add_resource(
+        sqs.Queue(
+            "SweepWorkDeadLetterQueue",
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+            KmsMasterKeyId=Ref(key_arn),
+            MessageRetentionPeriod=config.dead_letter_retention_seconds,
+        )
+    )
+    work_queue = template.add_resource(
+        sqs.Queue(
+            "SweepWorkQueue",
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+            KmsMasterKeyId=Ref(key_arn),
+            MessageRetentionPeriod=config.sweep_work_retention_seconds,
+            # AWS's guidance for SQS event sources: at least six times the function timeout.
+            VisibilityTimeout=6 * config.sweep_timeout_seconds,
+            RedrivePolicy=sqs.RedrivePolicy(
+                deadLetterTargetArn=GetAtt(work_dead_letters, "Arn"),
+                maxReceiveCount=config.sweep_work_max_receive_count,
+            ),
+        )
+    )
 
     # Where a sweep that could not run ends up: an invocation EventBridge gave up on, or one
     # that failed all of Lambda's asynchronous retries. Alarmed, like the pipeline's.
@@ -66,14 +130,19 @@ def build(config: Config) -> Template:
         )
     )
     log_group = template.add_resource(
-        functions.log_group("SweepLogGroup", Ref(log_retention), Ref(key_arn))
+        functions.log_group(
+            "SweepLogGroup",
+            Ref(log_retention),
+            Ref(key_arn),
+            functions.SWEEP_LOG_GROUP,
+        )
     )
     role = template.add_resource(
         functions.role(
             "SweepRole",
             "Sweep function: read association targets and runs, publish a digest",
             "sweep",
-            _sweep_statements(topic_arn, key_arn, log_group, failures),
+            _sweep_statements(topic_arn, key_arn, log_group, failures, work_queue, table_arn),
         )
     )
     function = template.add_resource(
@@ -90,6 +159,9 @@ def build(config: Config) -> Template:
                 "SWEEP_SCHEDULE": Ref(schedule),
                 "SCOPE": Ref(scope),
                 "READER_ROLE_NAME_PREFIX": spoke.DEFAULT_READER_ROLE_NAME_PREFIX,
+                "WORK_QUEUE_URL": Ref(work_queue),
+                "STATE_TABLE_NAME": table_name,
+                "REMINDER_DAYS": Ref(reminder_days),
             },
             Description="Emails the instances a watched association did not run on",
             Metadata=checkov_skips(**FUNCTION_CHECKOV_SKIPS),
@@ -122,7 +194,22 @@ def build(config: Config) -> Template:
     template.add_resource(
         only_rule_may_send("SweepFailureQueuePolicy", "ScheduleDeadLetters", rule, [failures])
     )
-    template.add_resource(alarms.alarms(_alarms(failures, function), Ref(topic_arn)))
+    template.add_resource(
+        EventSourceMapping(
+            "SweepWorkEventSource",
+            EventSourceArn=GetAtt(work_queue, "Arn"),
+            FunctionName=Ref(function),
+            # One association an invocation: each check has the whole timeout to itself.
+            BatchSize=1,
+            ScalingConfig=EventSourceScalingConfig(
+                MaximumConcurrency=config.sweep_work_concurrency
+            ),
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+        )
+    )
+    template.add_resource(
+        alarms.alarms(_alarms(failures, function, rule, work_dead_letters), Ref(alarm_topic_arn))
+    )
 
     template.add_resource(
         hub.readers_policy("SweepReadersPolicy", role, *hub.list_coverage_statements())
@@ -132,7 +219,38 @@ def build(config: Config) -> Template:
     return template
 
 
-def _sweep_statements(topic_arn, key_arn, log_group, failures) -> list[Statement]:
+def _state_table(key_arn: Parameter) -> dynamodb.Table:
+    """The notifier's state table layout (string keys pk/sk, TTL expires_at), for a sweep stack
+    deployed before the notifier has one."""
+    return dynamodb.Table(
+        "SweepStateTable",
+        Condition="OwnStateTable",
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            dynamodb.AttributeDefinition(AttributeName="pk", AttributeType="S"),
+            dynamodb.AttributeDefinition(AttributeName="sk", AttributeType="S"),
+        ],
+        KeySchema=[
+            dynamodb.KeySchema(AttributeName="pk", KeyType="HASH"),
+            dynamodb.KeySchema(AttributeName="sk", KeyType="RANGE"),
+        ],
+        TimeToLiveSpecification=dynamodb.TimeToLiveSpecification(
+            AttributeName="expires_at", Enabled=True
+        ),
+        SSESpecification=dynamodb.SSESpecification(
+            SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=Ref(key_arn)
+        ),
+        PointInTimeRecoverySpecification=dynamodb.PointInTimeRecoverySpecification(
+            PointInTimeRecoveryEnabled=True
+        ),
+    )
+
+
+def _sweep_statements(
+    topic_arn, key_arn, log_group, failures, work_queue, table_arn
+) -> list[Statement]:
     associations = Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*")
     return [
         Statement(
@@ -164,12 +282,48 @@ def _sweep_statements(topic_arn, key_arn, log_group, failures) -> list[Statement
             Action=[sqs_actions.SendMessage],
             Resource=[GetAtt(failures, "Arn")],
         ),
+        Statement(
+            Sid="QueueAndConsumeWork",
+            Effect=Allow,
+            Action=[
+                sqs_actions.SendMessage,
+                sqs_actions.ReceiveMessage,
+                sqs_actions.DeleteMessage,
+                sqs_actions.GetQueueAttributes,
+                sqs_actions.ChangeMessageVisibility,
+            ],
+            Resource=[GetAtt(work_queue, "Arn")],
+        ),
+        Statement(
+            Sid="RecordRunsAndReminders",
+            Effect=Allow,
+            Action=[
+                dynamodb_actions.GetItem,
+                dynamodb_actions.PutItem,
+                dynamodb_actions.UpdateItem,
+                dynamodb_actions.Query,
+                dynamodb_actions.BatchWriteItem,
+            ],
+            Resource=[table_arn],
+            # Only the sweep's own items of a table it may share with the notifier.
+            Condition=Condition(ForAllValuesStringLike("dynamodb:LeadingKeys", STATE_KEY_PREFIXES)),
+        ),
     ]
 
 
-def _alarms(failures, function) -> list[alarms.Alarm]:
-    """A sweep that could not run, or failed."""
+def _alarms(failures, function, rule, work_dead_letters) -> list[alarms.Alarm]:
+    """A sweep that could not run, or failed, or whose failure could not be recorded, or a unit
+    of work that failed every receive."""
     return [
+        alarms.Alarm(
+            "SweepWorkDeadLetterAlarm",
+            "A unit of the missed-instance sweep (one association's check, or a run's digest) "
+            "failed every try. The next sweep names the association as not checked; read the "
+            "sweep function's logs.",
+            alarms.QUEUE_DEPTH,
+            alarms.MAXIMUM,
+            GetAtt(work_dead_letters, "QueueName"),
+        ),
         alarms.Alarm(
             "SweepFailureAlarm",
             "A missed-instance sweep could not run; instances that were never run may go "
@@ -184,5 +338,14 @@ def _alarms(failures, function) -> list[alarms.Alarm]:
             alarms.FUNCTION_ERRORS,
             alarms.SUM,
             Ref(function),
+        ),
+        alarms.Alarm(
+            "SweepRuleDeadLetterAlarm",
+            "EventBridge gave up starting a sweep and could not record it in the failure queue "
+            "either (is the pipeline key disabled?). Instances that were never run may go "
+            "unreported.",
+            alarms.RULE_DEAD_LETTER_FAILURES,
+            alarms.SUM,
+            Ref(rule),
         ),
     ]

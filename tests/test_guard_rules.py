@@ -107,6 +107,10 @@ def bucket_policy_without_tls_deny(t):
     statements["Statement"] = [s for s in statements["Statement"] if s["Effect"] != "Deny"]
 
 
+def tls_deny_turned_allow(t):
+    tls_statement(t)["Effect"] = "Allow"
+
+
 def tls_deny_on_secure_requests(t):
     tls_statement(t)["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
 
@@ -131,7 +135,80 @@ def unconstrained_sweep_schedule(t):
     del t["Parameters"]["SweepSchedule"]["AllowedPattern"]
 
 
+def key_statement(t: dict, sid: str, key: str = "Key") -> dict:
+    statements = t["Resources"][key]["Properties"]["KeyPolicy"]["Statement"]
+    return next(s for s in statements if s["Sid"] == sid)
+
+
+def logs_principal_with_literal_suffix(t):
+    statement = key_statement(t, "CloudWatchLogsEncryptsLogGroups")
+    statement["Principal"]["Service"] = {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}
+
+
+def logs_principal_with_literal_region(t):
+    statement = key_statement(t, "CloudWatchLogsEncryptsLogGroups")
+    statement["Principal"]["Service"] = "logs.us-east-1.amazonaws.com"
+
+
+def regional_principal_in_a_list_in_a_queue_policy(t):
+    statement = t["Resources"]["QueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    statement["Principal"]["Service"] = [
+        "events.amazonaws.com",
+        {"Fn::Sub": "sqs.${AWS::Region}.amazonaws.com"},
+    ]
+
+
+def regional_principal_in_a_trust_policy(t):
+    trust = t["Resources"]["SweepRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    trust["Principal"]["Service"] = {"Fn::Sub": "lambda.${AWS::Region}.amazonaws.com"}
+
+
+def regional_principal_in_a_lambda_permission(t):
+    permission = t["Resources"]["SweepSchedulePermission"]["Properties"]
+    permission["Principal"] = {"Fn::Sub": "events.${AWS::Region}.amazonaws.com"}
+
+
+def alarm_to_the_digest_topic(t):
+    t["Resources"]["DeadLetterQueueAlarm"]["Properties"]["AlarmActions"] = [{"Ref": "Topic"}]
+
+
+def sweep_alarm_to_the_digest_topic(t):
+    t["Resources"]["SweepErrorsAlarm"]["Properties"]["AlarmActions"] = [{"Ref": "TopicArn"}]
+
+
+def alarm_ok_action_to_the_digest_topic(t):
+    t["Resources"]["RuleDeadLetterAlarm"]["Properties"]["OKActions"] = [{"Ref": "Topic"}]
+
+
+def alarm_without_action(t):
+    del t["Resources"]["FunctionErrorsAlarm"]["Properties"]["AlarmActions"]
+
+
+def alarm_to_a_literal_topic_arn(t):
+    t["Resources"]["SweepFailureAlarm"]["Properties"]["AlarmActions"] = [
+        {"Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:ops"}
+    ]
+
+
 BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
+    ("notifications.yaml", logs_principal_with_literal_suffix, "service_principals_use_url_suffix"),
+    ("notifications.yaml", logs_principal_with_literal_region, "service_principals_use_url_suffix"),
+    (
+        "notifications.yaml",
+        regional_principal_in_a_list_in_a_queue_policy,
+        "service_principals_use_url_suffix",
+    ),
+    ("sweep.yaml", regional_principal_in_a_trust_policy, "service_principals_use_url_suffix"),
+    ("sweep.yaml", regional_principal_in_a_lambda_permission, "service_principals_use_url_suffix"),
+    ("notifications.yaml", alarm_to_the_digest_topic, "alarms_publish_to_the_alarm_topic"),
+    ("sweep.yaml", sweep_alarm_to_the_digest_topic, "alarms_publish_to_the_alarm_topic"),
+    (
+        "notifications.yaml",
+        alarm_ok_action_to_the_digest_topic,
+        "alarms_publish_to_the_alarm_topic",
+    ),
+    ("notifications.yaml", alarm_without_action, "alarms_publish_to_the_alarm_topic"),
+    ("sweep.yaml", alarm_to_a_literal_topic_arn, "alarms_publish_to_the_alarm_topic"),
     ("notifications.yaml", wildcard_action, "iam_no_wildcard_actions"),
     ("notifications.yaml", everything, "iam_no_wildcard_actions"),
     ("notifications.yaml", wildcard_resource, "iam_wildcard_resource_only_for_unscoped_apis"),
@@ -146,6 +223,15 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
     ("network.yaml", literal_partition_in_managed_policy, "no_literal_partition"),
     ("logging.yaml", literal_partition_in_bucket_policy, "no_literal_partition"),
     ("logging.yaml", bucket_policy_without_tls_deny, "bucket_policies_deny_insecure_transport"),
+    # An Allow for "*" is also a resource policy that admits anyone.
+    (
+        "logging.yaml",
+        tls_deny_turned_allow,
+        {
+            "bucket_policies_deny_insecure_transport",
+            "resource_policies_admit_only_services_for_a_source",
+        },
+    ),
     ("logging.yaml", tls_deny_on_secure_requests, "bucket_policies_deny_insecure_transport"),
     ("logging.yaml", tls_deny_for_one_account, "bucket_policies_deny_insecure_transport"),
     ("logging.yaml", tls_deny_for_reads_only, "bucket_policies_deny_insecure_transport"),
@@ -159,7 +245,7 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
 def test_rule_fails_on_a_template_that_breaks_it(name, break_it, rule):
     broken = copy.deepcopy(TEMPLATES[name])
     break_it(broken)
-    assert set(failed_rules(broken)) == {rule}
+    assert set(failed_rules(broken)) == (rule if isinstance(rule, set) else {rule})
 
 
 def second_role_with_wildcard(t):
@@ -379,6 +465,11 @@ def test_roles_outside_a_spoke_may_trust_other_services():
     """The spoke rule looks only at the template that takes the hub role parameters."""
     assert "HubNotifierRoleArn" not in TEMPLATES["network.yaml"].get("Parameters", {})
     assert trust(TEMPLATES["network.yaml"], "InstanceRole")["Principal"] == {
-        "Service": "ec2.amazonaws.com"
+        "Service": {"Fn::Sub": "ec2.${AWS::URLSuffix}"}
     }
     assert failed_rules(TEMPLATES["network.yaml"]) == {}
+
+
+def test_rules_cfn_guard_cannot_parse_are_an_error_not_a_pass():
+    with pytest.raises(RuntimeError, match="cfn-guard exit 5: Parsing error"):
+        failed_rules(TEMPLATES["notifications.yaml"], rules="rule broken {{{")

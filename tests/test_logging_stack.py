@@ -95,3 +95,14 @@ def test_no_role_names_means_no_policy(logging_stack):
 
 def test_outputs(logging_stack):
     assert set(logging_stack["Outputs"]) == {names.OUTPUT_BUCKET_NAME, names.OUTPUT_BUCKET_ARN}
+
+
+@pytest.mark.parametrize("title", BUCKETS)
+def test_each_bucket_policy_is_retained_with_its_retained_bucket(logging_stack, title):
+    """A retained bucket that lost its policy on stack deletion would accept plain HTTP, and the
+    access-log bucket would refuse the logging service."""
+    policies = resources_of_type(logging_stack, "AWS::S3::BucketPolicy")
+    (policy,) = [p for p in policies.values() if p["Properties"]["Bucket"] == {"Ref": title}]
+    assert logging_stack["Resources"][title]["DeletionPolicy"] == "Retain"
+    assert policy["DeletionPolicy"] == "Retain"
+    assert policy["UpdateReplacePolicy"] == "Retain"

@@ -176,37 +176,71 @@ def test_function_role_may_do_exactly_its_job(notifications):
 
 
 def test_topic_queues_and_logs_share_a_rotating_key_the_services_may_use(notifications):
-    topic = one_resource(notifications, "AWS::SNS::Topic")["Properties"]
+    topic = notifications["Resources"]["Topic"]["Properties"]
     assert topic["KmsMasterKeyId"] == {"Ref": "Key"}
     log_group = one_resource(notifications, "AWS::Logs::LogGroup")["Properties"]
     assert log_group["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
-    key = one_resource(notifications, "AWS::KMS::Key")["Properties"]
+    key = notifications["Resources"]["Key"]["Properties"]
     assert key["EnableKeyRotation"] is True
     services = {
         str(statement["Principal"].get("Service")): statement
         for statement in statements(key["KeyPolicy"])
         if "Service" in statement["Principal"]
     }
-    logs_service = str({"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"})
-    assert set(services) == {"cloudwatch.amazonaws.com", "events.amazonaws.com", logs_service}
-    for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
-        assert services[service]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
-        # As AWS documents them: a condition key absent from the KMS call SNS or SQS makes on
-        # the service's behalf would stop every alarm or event.
-        assert "Condition" not in services[service]
-    assert "ArnLike" in services[logs_service]["Condition"]
+    # The regional principal with the partition's suffix (amazonaws.com.cn in China).
+    logs_service = str({"Fn::Sub": "logs.${AWS::Region}.${AWS::URLSuffix}"})
+    # No CloudWatch: the alarms publish to the alarm topic, under its own key.
+    assert set(services) == {"events.amazonaws.com", logs_service}
+    assert services["events.amazonaws.com"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    # As AWS documents it: a condition key absent from the KMS call SQS makes on EventBridge's
+    # behalf would stop every event.
+    assert "Condition" not in services["events.amazonaws.com"]
+
+
+def test_logs_may_use_the_key_for_the_two_function_log_groups_only(rendered, notifications):
+    key = notifications["Resources"]["Key"]["Properties"]
+    (logs,) = [
+        s for s in statements(key["KeyPolicy"]) if "logs." in str(s["Principal"].get("Service"))
+    ]
+    arn = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+    named = [
+        {"Fn::Sub": f"{arn}/ssm-notifier/${{ParentStackName}}/notifier"},
+        {"Fn::Sub": f"{arn}/ssm-notifier/${{ParentStackName}}/sweep"},
+    ]
+    assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": named}}
+    # Each log group under the key has exactly one of those names, from the parent's stack name.
+    groups = {
+        (stack, title): resource["Properties"]
+        for stack in ("notifications.yaml", "sweep.yaml")
+        for title, resource in rendered[stack]["Resources"].items()
+        if resource["Type"] == "AWS::Logs::LogGroup"
+    }
+    assert {str(g["LogGroupName"]) for g in groups.values()} == {
+        str({"Fn::Sub": "/ssm-notifier/${ParentStackName}/notifier"}),
+        str({"Fn::Sub": "/ssm-notifier/${ParentStackName}/sweep"}),
+    }
+    assert groups["sweep.yaml", "SweepLogGroup"]["KmsKeyId"] == {"Ref": names.KEY_ARN}
+    for stack in ("Notifications", "Sweep"):
+        passed = rendered["parent.yaml"]["Resources"][stack]["Properties"]["Parameters"]
+        assert passed[names.PARENT_STACK_NAME] == {"Ref": "AWS::StackName"}
 
 
 def test_email_subscription_uses_the_validated_parameter(notifications):
-    subscription = one_resource(notifications, "AWS::SNS::Subscription")["Properties"]
-    assert subscription["Protocol"] == "email"
-    assert subscription["Endpoint"] == {"Ref": names.NOTIFICATION_EMAIL}
+    subscriptions = resources_of_type(notifications, "AWS::SNS::Subscription")
+    # The same address on the digest topic and on the alarm topic.
+    assert {s["Properties"]["TopicArn"]["Ref"] for s in subscriptions.values()} == {
+        "Topic",
+        "AlarmTopic",
+    }
+    for subscription in subscriptions.values():
+        assert subscription["Properties"]["Protocol"] == "email"
+        assert subscription["Properties"]["Endpoint"] == {"Ref": names.NOTIFICATION_EMAIL}
     assert notifications["Parameters"][names.NOTIFICATION_EMAIL]["AllowedPattern"] == (
         EMAIL_PATTERN
     )
 
 
-def test_every_loss_path_is_alarmed_on_the_topic(notifications):
+def test_every_loss_path_is_alarmed_on_the_alarm_topic(notifications):
     alarms = resources_of_type(notifications, "AWS::CloudWatch::Alarm")
     metrics = {
         (alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"])
@@ -216,9 +250,10 @@ def test_every_loss_path_is_alarmed_on_the_topic(notifications):
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
         ("AWS/Lambda", "Errors"),
         ("AWS/Events", "FailedInvocations"),
+        ("AWS/Events", "InvocationsFailedToBeSentToDlq"),
     }
     for alarm in alarms.values():
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "Topic"}]
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert alarm["Properties"]["Threshold"] == 0
         assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["Properties"]["Period"] == 300
@@ -228,4 +263,7 @@ def test_every_loss_path_is_alarmed_on_the_topic(notifications):
         "DeadLetterQueueAlarm": "Maximum",
         "FunctionErrorsAlarm": "Sum",
         "RuleDeliveryAlarm": "Sum",
+        "RuleDeadLetterAlarm": "Sum",
     }
+    dimensions = {t: a["Properties"]["Dimensions"] for t, a in alarms.items()}
+    assert dimensions["RuleDeadLetterAlarm"] == [{"Name": "RuleName", "Value": {"Ref": "Rule"}}]

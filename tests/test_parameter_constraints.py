@@ -123,6 +123,13 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["1", "90", "3650"],
         ["", "0", "3651", "-5", "ninety", "1.5", "1.5x", "090", "1e3"],
     ),
+    "SweepReminderDays": (
+        ["1", "7", "365"],
+        ["", "0", "366", "-1", "week", "1.5", "07", "1e2"],
+    ),
+    # Any ARN or name the parent passes from the notifications stack; empty: the sweep's own table.
+    "StateTableArn": (["", "arn:aws:dynamodb:eu-west-1:123456789012:table/state"], []),
+    "StateTableName": (["", "notifier-StateTable-1ABC"], []),
     "LogRetentionDays": (
         [str(days) for days in parameters.LOG_RETENTION_CHOICES],
         ["0", "2", "31", "3650", "3652", "forever"],
@@ -332,6 +339,24 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "HubSweepRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "arn:aws:iam::1:user/x"]),
     "SpokeCreatesAgentUpdateAssociation": (["true", "false"], ["", "yes"]),
     "ReaderRoleNamePrefix": (["ssm-notifier-reader", "r" * 48], ["", "r" * 49, "path/name"]),
+    # EC2 user guide, "Regions and Zones": Region code and letter; Local Zones add a location.
+    "DemoAvailabilityZones": (
+        ["", "us-east-1a,us-east-1c", "cn-north-1b", "us-gov-west-1a", "us-west-2-lax-1a"],
+        [
+            "us-east-1",
+            "use1-az1",
+            "US-EAST-1A",
+            "us-east-1a ",
+            "us-east-1a,us-east-1",
+            "us-east-1-",
+        ],
+    ),
+    "AlarmTopicArn": (["arn:aws-cn:sns:cn-north-1:123456789012:alarms"], []),
+    # CloudFormation stack names: a letter, then letters, digits and hyphens, 128 at most.
+    "ParentStackName": (
+        ["ssm-notifier", "A", "a" * 128, "Prod-2"],
+        ["", "1stack", "ssm_notifier", "a" * 129, "ssm notifier", "-x"],
+    ),
 }
 
 

@@ -31,13 +31,14 @@ def test_the_diagram_shows_the_event_flow_from_agent_to_inbox(rendered):
         assert f"  {edge}\n" in diagram, edge
 
 
-def test_every_alarm_is_drawn_publishing_to_the_topic(rendered):
+def test_every_alarm_is_drawn_publishing_to_the_alarm_topic(rendered):
     diagram = architecture(rendered)
     for file_name in ("notifications.yaml", "sweep.yaml"):
         stack = file_name.removesuffix(".yaml")
         for title, resource in rendered[file_name]["Resources"].items():
             if resource["Type"] == "AWS::CloudWatch::Alarm":
-                assert f"{stack}_{title} -- alarm --> notifications_Topic" in diagram
+                assert f"{stack}_{title} -- alarm --> notifications_AlarmTopic" in diagram
+    assert "-- alarm --> notifications_Topic\n" not in diagram
 
 
 def test_conditional_stacks_are_labelled_with_their_condition(rendered):

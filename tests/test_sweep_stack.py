@@ -1,4 +1,5 @@
-"""Sweep stack: the scheduled missed-instance check, its role, and where its failures go."""
+"""Sweep stack: the scheduled missed-instance check, its work queue and state table, its role, and
+where its failures go."""
 
 import pytest
 from template_helpers import one_resource, resources_of_type, statements
@@ -22,9 +23,20 @@ def test_function_runs_the_sweep_entry_with_the_watched_documents(sweep_stack):
         "SWEEP_SCHEDULE": {"Ref": names.SWEEP_SCHEDULE},
         "SCOPE": {"Ref": names.SCOPE},
         "READER_ROLE_NAME_PREFIX": "ssm-notifier-reader",
+        "WORK_QUEUE_URL": {"Ref": "SweepWorkQueue"},
+        "STATE_TABLE_NAME": {
+            "Fn::If": [
+                "SharedStateTable",
+                {"Ref": names.STATE_TABLE_NAME},
+                {"Ref": "SweepStateTable"},
+            ]
+        },
+        "REMINDER_DAYS": {"Ref": names.SWEEP_REMINDER_DAYS},
     }
+    assert sweep_stack["Parameters"][names.SWEEP_REMINDER_DAYS]["Default"] == "7"
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
-    assert function["Timeout"] == 300
+    # The Lambda maximum: each check has it to itself (one work message an invocation).
+    assert function["Timeout"] == 900
     assert function["MemorySize"] == 256
 
 
@@ -41,7 +53,7 @@ def test_runs_daily_by_default_and_may_only_be_invoked_by_its_rule(sweep_stack):
 
 
 def test_a_sweep_that_cannot_run_lands_in_an_alarmed_encrypted_queue(sweep_stack):
-    queue = one_resource(sweep_stack, "AWS::SQS::Queue")["Properties"]
+    queue = sweep_stack["Resources"]["SweepFailureQueue"]["Properties"]
     assert queue["KmsMasterKeyId"] == {"Ref": names.KEY_ARN}
     function = one_resource(sweep_stack, "AWS::Lambda::Function")["Properties"]
     assert function["DeadLetterConfig"] == {
@@ -50,18 +62,25 @@ def test_a_sweep_that_cannot_run_lands_in_an_alarmed_encrypted_queue(sweep_stack
     log_group = one_resource(sweep_stack, "AWS::Logs::LogGroup")["Properties"]
     assert log_group["KmsKeyId"] == {"Ref": names.KEY_ARN}
     alarms = resources_of_type(sweep_stack, "AWS::CloudWatch::Alarm")
-    assert {alarm["Properties"]["MetricName"] for alarm in alarms.values()} == {
+    assert {alarm["Properties"]["MetricName"] for alarm in alarms.values()} >= {
         "ApproximateNumberOfMessagesVisible",
         "Errors",
+        "InvocationsFailedToBeSentToDlq",
     }
     for alarm in alarms.values():
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": names.TOPIC_ARN}]
+        # The alarm topic (its own key), never the digest topic.
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": names.ALARM_TOPIC_ARN}]
         assert alarm["Properties"]["Threshold"] == 0
         assert alarm["Properties"]["Period"] == 300
     assert {title: alarm["Properties"]["Statistic"] for title, alarm in alarms.items()} == {
         "SweepFailureAlarm": "Maximum",
         "SweepErrorsAlarm": "Sum",
+        "SweepRuleDeadLetterAlarm": "Sum",
+        "SweepWorkDeadLetterAlarm": "Maximum",
     }
+    assert alarms["SweepRuleDeadLetterAlarm"]["Properties"]["Dimensions"] == [
+        {"Name": "RuleName", "Value": {"Ref": "SweepRule"}}
+    ]
     assert queue["MessageRetentionPeriod"] == 1_209_600
 
 
@@ -85,6 +104,15 @@ def test_role_reads_associations_and_instances_and_publishes_nothing_else(sweep_
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
     }
     wildcard = {action for action, resources in granted.items() if resources == ["*"]}
     # Only the list/describe calls without resource-level permissions are unscoped.
@@ -115,3 +143,62 @@ def test_under_organization_scope_the_sweep_may_assume_readers_and_list_coverage
     assert sweep_stack["Outputs"][names.SWEEP_ROLE_ARN]["Value"] == {
         "Fn::GetAtt": ["SweepRole", "Arn"]
     }
+
+
+def test_work_queue_feeds_the_function_one_association_at_a_time(sweep_stack):
+    queue = sweep_stack["Resources"]["SweepWorkQueue"]["Properties"]
+    assert queue["KmsMasterKeyId"] == {"Ref": names.KEY_ARN}
+    assert queue["VisibilityTimeout"] == 6 * 900
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["SweepWorkDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    dead_letters = sweep_stack["Resources"]["SweepWorkDeadLetterQueue"]["Properties"]
+    assert dead_letters["KmsMasterKeyId"] == {"Ref": names.KEY_ARN}
+    mapping = one_resource(sweep_stack, "AWS::Lambda::EventSourceMapping")["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["SweepWorkQueue", "Arn"]}
+    assert mapping["FunctionName"] == {"Ref": "SweepFunction"}
+    assert mapping["BatchSize"] == 1
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert 2 <= mapping["ScalingConfig"]["MaximumConcurrency"] <= 1000
+    alarm = sweep_stack["Resources"]["SweepWorkDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["SweepWorkDeadLetterQueue", "QueueName"]}}
+    ]
+
+
+def test_the_role_sends_and_consumes_only_its_work_queue_and_only_its_table_items(sweep_stack):
+    (policy,) = one_resource(sweep_stack, "AWS::IAM::Role")["Properties"]["Policies"]
+    by_sid = {statement["Sid"]: statement for statement in statements(policy["PolicyDocument"])}
+    assert by_sid["QueueAndConsumeWork"]["Resource"] == [{"Fn::GetAtt": ["SweepWorkQueue", "Arn"]}]
+    table = by_sid["RecordRunsAndReminders"]
+    assert table["Resource"] == [
+        {
+            "Fn::If": [
+                "SharedStateTable",
+                {"Ref": names.STATE_TABLE_ARN},
+                {"Fn::GetAtt": ["SweepStateTable", "Arn"]},
+            ]
+        }
+    ]
+    # The notifier's table is shared: the sweep reaches only its own key prefixes.
+    assert table["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["sweep-*"]}}
+
+
+def test_without_the_notifiers_table_the_stack_makes_one_of_the_same_layout(sweep_stack):
+    assert sweep_stack["Parameters"][names.STATE_TABLE_ARN]["Default"] == ""
+    table = sweep_stack["Resources"]["SweepStateTable"]
+    assert table["Condition"] == "OwnStateTable"
+    properties = table["Properties"]
+    assert properties["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert properties["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": {"Ref": names.KEY_ARN},
+    }
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}

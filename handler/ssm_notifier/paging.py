@@ -1,62 +1,74 @@
-"""Bounded listings: follow NextToken under a page cap, an item cap and the invocation's time.
+"""Listings without a cap: follow NextToken page by page, each call started only while it fits in
+the invocation's time.
 
-A listing that was cut by a cap says so (the caller reports what it could not see), and a call
-that would start with less time left than is kept back raises OutOfTimeError.
+Pages are streamed (`Pager.stream`), so a listing of 100,000 items never sits in memory as pages;
+the caller keeps what it needs (a set of ids). No page or item cap: what bounds a listing is the
+time left, and a listing cut by it raises OutOfTimeError so the caller reports it as not checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-# Page sizes asked of the APIs (their maximums are 50 for these SSM calls and 1000 for EC2's).
+# Page sizes asked of the APIs: the maximums in their botocore models (50 for ListAssociations,
+# DescribeAssociationExecutions(Targets) and DescribeInstanceInformation; 1000 for EC2's).
 SSM_PAGE_SIZE = 50
 EC2_PAGE_SIZE = 1000
-MAX_PAGES_PER_CALL = 100
-MAX_ITEMS_PER_CALL = 10_000
 
 
 class OutOfTimeError(Exception):
-    """Less time is left in the invocation than is kept back for publishing the digest."""
+    """A call would not fit in the time left of the invocation (its reserve kept back)."""
 
 
 class Pager:
-    """Follows NextToken under a page cap, an item cap and the invocation's time budget."""
+    """Starts a call only if its worst case (`call_seconds`) fits in the time left minus the
+    reserve; follows NextToken to the end."""
 
     def __init__(
         self,
         seconds_left: Callable[[], float],
         reserve_seconds: float,
-        max_pages: int | None = None,
-        max_items: int | None = None,
+        call_seconds: float = 0.0,
     ) -> None:
-        self._seconds_left = seconds_left
+        self.seconds_left = seconds_left
         self._reserve = reserve_seconds
-        self.max_pages = MAX_PAGES_PER_CALL if max_pages is None else max_pages
-        self.max_items = MAX_ITEMS_PER_CALL if max_items is None else max_items
+        self._call_seconds = call_seconds
+        self.calls = 0
 
     def check_time(self) -> None:
-        if self._seconds_left() < self._reserve:
-            raise OutOfTimeError("time budget of this invocation spent")
+        """Raise OutOfTimeError unless one more call, at its worst, still leaves the reserve."""
+        if self.seconds_left() < self._reserve + self._call_seconds:
+            raise OutOfTimeError(
+                f"out of time after {self.calls} calls: the invocation's time was spent"
+            )
+
+    def call(self, call: Callable[..., dict[str, Any]], **request: Any) -> dict[str, Any]:
+        """One call, started only in time."""
+        self.check_time()
+        self.calls += 1
+        return call(**request)
+
+    def stream(
+        self,
+        call: Callable[..., dict[str, Any]],
+        request: dict[str, Any],
+        extract: Callable[[dict[str, Any]], Iterable[Any]],
+    ) -> Iterator[Any]:
+        """Every item of every page, page by page."""
+        token = None
+        while True:
+            page = self.call(call, **request, **({"NextToken": token} if token else {}))
+            yield from extract(page)
+            token = page.get("NextToken")
+            if not token:
+                return
 
     def items(
         self,
         call: Callable[..., dict[str, Any]],
         request: dict[str, Any],
         extract: Callable[[dict[str, Any]], Iterable[Any]],
-        max_items: int | None = None,
-    ) -> tuple[list[Any], bool]:
-        """Every item of every page, and whether the listing was cut by a cap."""
-        max_items = self.max_items if max_items is None else max_items
-        found: list[Any] = []
-        token = None
-        for _ in range(self.max_pages):
-            self.check_time()
-            page = call(**request, **({"NextToken": token} if token else {}))
-            found.extend(extract(page))
-            token = page.get("NextToken")
-            if len(found) > max_items or (len(found) == max_items and token):
-                return found[:max_items], True
-            if not token:
-                return found, False
-        return found, True
+    ) -> list[Any]:
+        """Every item of every page, as a list (for short listings)."""
+        return list(self.stream(call, request, extract))

@@ -12,8 +12,6 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import NamedTuple
 
-from .periods import CRON, DEFAULT_PERIOD, RATE, parse_rate
-
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TOPIC_ARN_PATTERN = re.compile(
     r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?"
@@ -80,11 +78,22 @@ def _organization_settings(environ: Mapping[str, str]) -> dict[str, str]:
     return {"scope": scope, "reader_role_name_prefix": prefix}
 
 
+DEFAULT_SWEEP_PERIOD = timedelta(days=1)
+DEFAULT_REMINDER_DAYS = 7
+QUEUE_URL = re.compile(r"https://[A-Za-z0-9.-]+/\d{12}/[A-Za-z0-9_-]{1,80}")
+TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+
+
 class SweepSettings(NamedTuple):
     topic_arn: str
     documents: tuple[str, ...]
-    sweep_period: timedelta = DEFAULT_PERIOD
+    # How far apart the sweep's own runs are: a one-time schedule is checked once, in the sweep
+    # period after it was due.
+    sweep_period: timedelta = DEFAULT_SWEEP_PERIOD
     log_level: str = "INFO"
+    work_queue_url: str = ""
+    state_table: str = ""
+    reminder: timedelta = timedelta(days=DEFAULT_REMINDER_DAYS)
 
 
 def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
@@ -102,18 +111,42 @@ def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
     for name in documents:
         if not DOCUMENT_NAME.fullmatch(name):
             raise SettingsError(f"WATCHED_DOCUMENTS holds an invalid document name: {name[:200]!r}")
-    schedule = environ.get("SWEEP_SCHEDULE", "").strip()
-    if schedule and not (RATE.fullmatch(schedule) or CRON.fullmatch(schedule)):
-        raise SettingsError(
-            "SWEEP_SCHEDULE must be rate(N minutes|hours|days) or cron(...), "
-            f"not {schedule[:200]!r}"
-        )
+    work_queue_url = environ.get("WORK_QUEUE_URL", "").strip()
+    if not QUEUE_URL.fullmatch(work_queue_url):
+        raise SettingsError(f"WORK_QUEUE_URL is not an SQS queue URL: {work_queue_url[:200]!r}")
+    state_table = environ.get("STATE_TABLE_NAME", "").strip()
+    if not TABLE_NAME.fullmatch(state_table):
+        raise SettingsError(f"STATE_TABLE_NAME is not a DynamoDB table name: {state_table[:200]!r}")
     return SweepSettings(
         topic_arn=base.topic_arn,
         documents=documents,
-        sweep_period=parse_rate(schedule) or DEFAULT_PERIOD,
+        sweep_period=sweep_period(environ.get("SWEEP_SCHEDULE", "")),
         log_level=base.log_level,
+        work_queue_url=work_queue_url,
+        state_table=state_table,
+        reminder=timedelta(
+            days=_number(environ, "REMINDER_DAYS", int, DEFAULT_REMINDER_DAYS, 1, 365)
+        ),
     )
+
+
+def sweep_period(expression: str) -> timedelta:
+    """The gap between the sweep's own runs, read from SWEEP_SCHEDULE (1 day when not set)."""
+    if not expression.strip():
+        return DEFAULT_SWEEP_PERIOD
+    from .schedule import ScheduleError, period_at, read_schedule
+    from .times import utc_now
+
+    try:
+        schedule = read_schedule(expression)
+    except ScheduleError as error:
+        raise SettingsError(f"SWEEP_SCHEDULE is not a schedule: {error}") from None
+    period = period_at(schedule, utc_now()) if schedule.kind in ("rate", "cron") else None
+    if period is None:
+        raise SettingsError(
+            f"SWEEP_SCHEDULE must be a recurring rate(...) or cron(...), not {expression[:200]!r}"
+        )
+    return period
 
 
 def _number(

@@ -1,15 +1,25 @@
-"""Lambda entry point of the missed-instance sweep: check, then publish one digest if needed.
+"""Lambda entry point of the missed-instance sweep: plan a run, check one association, or collect
+a run's results into one digest, by the event it is given.
 
 SSM sends no event at all for stopped or offline instances: they are simply not run (they run late
-when they come back). Run on a schedule, this checks every association of the watched documents
-(`sweep_check`) and publishes ONE digest (`sweep_digest`) of the instances that were missed and of
-what could not be checked. Nothing missed and nothing that could not be checked: no message, one
-log line. A digest that cannot be published raises, so Lambda retries the invocation and then the
-failure queue and its alarm take over.
+when they come back). The sweep finds them in units of work, so no slow call or large association
+can lose the others' results:
+1. plan (the scheduled event, or any direct invocation: "sweep now"): list the associations of
+   the watched documents and put one "check" message per association on the work queue. Runs
+   left unpublished by an earlier sweep are collected first.
+2. check (an SQS record, one per invocation): check one association (`sweep_check`) within the
+   invocation's time and record its result in the state table (`sweep_runs`). The unit that
+   completes the run's count puts a "collect" message on the queue.
+3. collect (an SQS record): merge the run's results into ONE digest (`sweep_digest`) and publish
+   it if anything was missed or could not be checked.
+A record that cannot be handled is returned as a batch item failure: the queue retries it, then
+keeps it in its dead-letter queue (alarmed); the next scheduled run still closes that run, naming
+the association as not checked.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Callable
@@ -17,19 +27,33 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from . import log, sweep_digest
-from .clients import SWEEP_CLIENT_OPTIONS, ClientCache, make_client
-from .periods import duration_text
+from . import log
+from .clients import (
+    PUBLISH_CALL_SECONDS,
+    SWEEP_CALL_SECONDS,
+    SWEEP_CLIENT_OPTIONS,
+    ClientCache,
+    make_client,
+)
+from .paging import OutOfTimeError, Pager
 from .publish import Pacer, publish_digest
 from .settings import SweepSettings, load_sweep_settings
-from .sweep_check import sweep
-from .times import utc_now
+from .times import api_time, parse_time, utc_now
 
 logger = log.get_logger()
 
+# Kept back in a check for recording its result: a few timed calls at their worst.
+RECORD_RESERVE_SECONDS = 5 * SWEEP_CALL_SECONDS
+# SendMessageBatch takes at most 10 messages.
+SEND_BATCH = 10
+NO_RESULT = (
+    "no result recorded: its check never finished (its message is in the sweep's work "
+    "dead-letter queue, or the run was closed by the next sweep)"
+)
+
 
 class Runtime:
-    """What lambda_handler takes from outside; tests replace parts of it."""
+    """What lambda_handler takes from outside; tests and the bench replace parts of it."""
 
     def __init__(
         self, clients: ClientCache | None = None, now: Callable[[], datetime] = utc_now
@@ -49,59 +73,242 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     settings = load_sweep_settings(os.environ)
     log.configure(settings.log_level)
     remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
-    return run_sweep(
+    return handle(
+        event,
         settings,
-        ssm=RUNTIME.clients.get("ssm"),
-        ec2=RUNTIME.clients.get("ec2"),
-        sns=RUNTIME.clients.get("sns"),
+        RUNTIME.clients,
         now=RUNTIME.now(),
         seconds_left=(lambda: remaining_ms() / 1000) if remaining_ms else (lambda: math.inf),
     )
 
 
-def run_sweep(
+def handle(
+    event: Any,
     settings: SweepSettings,
+    clients: ClientCache,
     *,
-    ssm: Any,
-    ec2: Any,
-    sns: Any,
     now: datetime,
     seconds_left: Callable[[], float] = lambda: math.inf,
 ) -> dict[str, Any]:
-    """Sweep, and publish a digest if there is anything to say; raise if it cannot be published."""
-    logger.info(
-        "sweep started",
-        extra=log.fields(
-            documents=list(settings.documents),
-            sweep_period=duration_text(settings.sweep_period),
-        ),
-    )
-    report = sweep(settings, ssm=ssm, ec2=ec2, now=now, seconds_left=seconds_left)
-    summary = {
-        "associations": sum(1 for result in report.results if result.association_id),
-        "missed": report.missed_count,
-        "not_checked": len(report.not_checked),
-        "targets_not_checked": len(report.unresolved),
-        "published": False,
-    }
-    if not report.worth_sending:
-        logger.info("sweep done: nothing missed, no digest published", extra=log.fields(**summary))
+    """SQS records: checks and collects; anything else: plan a run."""
+    sweep = Sweep(settings, clients, now, seconds_left)
+    if isinstance(event, dict) and isinstance(event.get("Records"), list):
+        return sweep.records(event["Records"])
+    when = parse_time(event.get("time", "")) if isinstance(event, dict) else None
+    return sweep.plan(when or now)
+
+
+class Sweep:
+    def __init__(
+        self,
+        settings: SweepSettings,
+        clients: ClientCache,
+        now: datetime,
+        seconds_left: Callable[[], float],
+    ) -> None:
+        from .sweep_runs import RunStore  # the sweep's own modules, loaded when it runs
+
+        self.settings = settings
+        self.clients = clients
+        self.now = now
+        self.seconds_left = seconds_left
+        # Records and messages: each call only in time, nothing kept back.
+        self.recorder = Pager(seconds_left, 0.0, SWEEP_CALL_SECONDS)
+        self.store = RunStore(clients.get("dynamodb"), settings.state_table, self.recorder)
+        self.collected: list[dict[str, Any]] = []  # each collect's summary, for the logs' reader
+
+    # 1. plan
+
+    def plan(self, run_at: datetime) -> dict[str, Any]:
+        from .sweep_check import list_association_ids
+
+        run_id = api_time(run_at)
+        closed = [old for old in self.store.unpublished_before(run_id) if self._close(old)]
+        if not self.store.start(run_id, run_at):
+            logger.info("sweep run already planned", extra=log.fields(run=run_id))
+            return {"run": run_id, "planned": 0, "closed": closed}
+        ssm = self.clients.get("ssm")
+        lister = Pager(self.seconds_left, RECORD_RESERVE_SECONDS, SWEEP_CALL_SECONDS)
+        units: list[tuple[str, str]] = []
+        for document in self.settings.documents:
+            try:
+                units.extend((a, document) for a in list_association_ids(ssm, lister, document))
+            except Exception as error:
+                # The associations listed are still checked; the document is named as not checked.
+                self._record_listing_failure(run_id, run_at, document, error)
+                units.append((f"document:{document}", document))
+        self.store.plan(run_id, units, run_at)
+        self._send(
+            [
+                {"kind": "check", "run": run_id, "unit": unit, "document": document}
+                for unit, document in units
+                if not unit.startswith("document:")
+            ]
+        )
+        counted = self.store.expect(run_id, len(units))
+        if counted.done >= len(units):
+            self._send([{"kind": "collect", "run": run_id}])
+        summary = {"run": run_id, "planned": len(units), "closed": closed}
+        logger.info("sweep run planned", extra=log.fields(**summary))
         return summary
-    try:
-        sns_message_id = publish_digest(
-            sns,
-            settings.topic_arn,
-            sweep_digest.subject(report),
-            sweep_digest.message(report),
-            Pacer(),
+
+    def _close(self, run_id: str) -> bool:
+        """Collect an earlier run that never published; a failure is logged, never blocks the new
+        run (the next sweep tries that run again)."""
+        try:
+            self.collect(run_id, late=True)
+        except Exception as error:
+            logger.error(
+                "an earlier sweep run could not be closed",
+                exc_info=not log.is_aws_error(error),
+                extra=log.fields(run=run_id, error=log.describe_error(error)),
+            )
+            return False
+        return True
+
+    def _record_listing_failure(
+        self, run_id: str, run_at: datetime, document: str, error: Exception
+    ) -> None:
+        from .sweep_check import AssociationResult, not_checked
+
+        result = not_checked(AssociationResult(document), error, "ListAssociations")
+        if isinstance(error, OutOfTimeError):
+            result.error = f"not all associations listed: {error}"
+        if self.store.record(run_id, f"document:{document}", result, run_at):
+            self.store.count_done(run_id)
+
+    # 2. check, 3. collect
+
+    def records(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """Each record alone: one that fails is handed back, the others are done."""
+        failures = []
+        for record in records:
+            message_id = record.get("messageId", "")
+            try:
+                message = json.loads(record.get("body") or "")
+                if not isinstance(message, dict):
+                    raise ValueError("the message is not a JSON object")
+                if message.get("kind") == "check":
+                    self.check(str(message["run"]), str(message["unit"]), str(message["document"]))
+                elif message.get("kind") == "collect":
+                    self.collect(str(message["run"]))
+                else:
+                    raise ValueError(f"unknown message kind {message.get('kind')!r}")
+            except Exception as error:
+                logger.error(
+                    "work message failed",
+                    exc_info=not log.is_aws_error(error),
+                    extra=log.fields(message_id=message_id, error=log.describe_error(error)),
+                )
+                failures.append({"itemIdentifier": message_id})
+        return {"batchItemFailures": failures}
+
+    def check(self, run_id: str, association_id: str, document: str) -> None:
+        from .missed_memory import MissedMemory
+        from .sweep_check import check_association
+        from .targets import Fleet
+
+        run_at = parse_time(run_id) or self.now
+        if self.store.has_result(run_id, association_id):
+            logger.info("association already checked in this run", extra=log.fields(run=run_id))
+            return
+        checker = Pager(self.seconds_left, RECORD_RESERVE_SECONDS, SWEEP_CALL_SECONDS)
+        ssm = self.clients.get("ssm")
+        memory = MissedMemory(
+            self.clients.get("dynamodb"), self.settings.state_table, checker, self.settings.reminder
         )
-    except Exception as error:
-        logger.error(
-            "publish failed",
-            exc_info=not log.is_aws_error(error),
-            extra=log.fields(error=log.describe_error(error), **summary),
+        result = check_association(
+            document,
+            association_id,
+            self.settings,
+            ssm=ssm,
+            fleet=Fleet(ssm, self.clients.get("ec2"), checker),
+            pager=checker,
+            now=run_at,
+            memory=memory,
         )
-        raise
-    summary["published"] = True
-    logger.info("digest published", extra=log.fields(sns_message_id=sns_message_id, **summary))
-    return summary
+        if not self.store.record(run_id, association_id, result, run_at):
+            return
+        counted = self.store.count_done(run_id)
+        if counted.expected is not None and counted.done == counted.expected:
+            self._send([{"kind": "collect", "run": run_id}])
+
+    def collect(self, run_id: str, late: bool = False) -> dict[str, Any]:
+        from . import sweep_digest
+        from .sweep_check import AssociationResult
+        from .sweep_report import SweepReport
+
+        summary: dict[str, Any] = {"run": run_id, "published": False}
+        run = self.store.run(run_id)
+        if "published_at" in run:
+            logger.info("sweep run already collected", extra=log.fields(run=run_id))
+            return summary
+        planned, results = self.store.results(run_id)
+        recorded = {result.association_id or f"document:{result.document}" for result in results}
+        for unit, document in planned.items():
+            if unit not in recorded:
+                results.append(AssociationResult(document, unit, error=NO_RESULT))
+        ssm = self.clients.get("ssm")
+        report = SweepReport(
+            results,
+            parse_time(run_id) or self.now,
+            region=str(getattr(getattr(ssm, "meta", None), "region_name", "") or ""),
+            partition=_partition_of(self.settings.topic_arn),
+        )
+        summary.update(
+            associations=sum(1 for result in results if result.association_id),
+            missed=report.missed_count,
+            held_back=report.held_back_count,
+            not_checked=len(report.not_checked),
+            targets_not_checked=len(report.unresolved),
+            late=late,
+        )
+        if report.worth_sending:
+            if self.seconds_left() < PUBLISH_CALL_SECONDS:
+                raise OutOfTimeError("not enough time left to publish the digest")
+            try:
+                summary["sns_message_id"] = publish_digest(
+                    self.clients.get("sns"),
+                    self.settings.topic_arn,
+                    sweep_digest.subject(report),
+                    sweep_digest.message(report),
+                    Pacer(),
+                )
+            except Exception as error:
+                logger.error(
+                    "publish failed",
+                    exc_info=not log.is_aws_error(error),
+                    extra=log.fields(error=log.describe_error(error), **summary),
+                )
+                raise
+            summary["published"] = True
+        self.store.mark_published(run_id, self.now)
+        self.collected.append(summary)
+        logger.info(
+            "digest published" if summary["published"] else "sweep done: nothing to report",
+            extra=log.fields(**summary),
+        )
+        return summary
+
+    def _send(self, messages: list[dict[str, Any]]) -> None:
+        sqs = self.clients.get("sqs")
+        for start in range(0, len(messages), SEND_BATCH):
+            entries = [
+                {"Id": str(index), "MessageBody": json.dumps(message)}
+                for index, message in enumerate(messages[start : start + SEND_BATCH])
+            ]
+            for _ in range(3):
+                answer = self.recorder.call(
+                    sqs.send_message_batch, QueueUrl=self.settings.work_queue_url, Entries=entries
+                )
+                failed = {entry["Id"] for entry in answer.get("Failed") or []}
+                entries = [entry for entry in entries if entry["Id"] in failed]
+                if not entries:
+                    break
+            else:
+                raise RuntimeError(f"{len(entries)} work messages could not be sent")
+
+
+def _partition_of(topic_arn: str) -> str:
+    parts = topic_arn.split(":")
+    return parts[1] if len(parts) > 1 and parts[1] else "aws"

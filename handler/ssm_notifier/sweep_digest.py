@@ -5,8 +5,8 @@ could not be checked). Pure; built from the same `text` helpers as the notifier'
 from __future__ import annotations
 
 from . import text
-from .periods import duration_text
-from .sweep_check import AssociationResult, SweepReport
+from .sweep_check import AssociationResult
+from .sweep_report import SweepReport
 from .targets import InstanceState
 
 # Room in the message for the "could not check" and "targets not checked" sections.
@@ -75,9 +75,11 @@ def _header(report: SweepReport) -> str:
         f"SSM missed-instance sweep: {text.counted(report.missed_count, 'instance')} missed by "
         f"{text.counted(len(report.missed), 'association')}",
         "",
-        "Instances a watched association targets but that did not run in its last schedule",
-        "period. SSM sends no event for them: stopped or offline instances are not run (they run",
-        "late when they come back).",
+        "Instances a watched association targets but that did not run since its last scheduled",
+        "run was due (its schedule read exactly, plus a grace). SSM sends no event for them:",
+        "stopped or offline instances are not run (they run late when they come back).",
+        "Instances already reported are reported again only when something changed or after",
+        "the reminder period.",
         "",
         text.header_field("Swept at", report.swept_at.isoformat(timespec="seconds")),
         text.header_field("Region", report.region),
@@ -88,26 +90,24 @@ def _header(report: SweepReport) -> str:
             f"{len(report.not_checked)} could not be checked, "
             f"{len(report.unresolved)} with targets not checked",
         ),
+        text.header_field(
+            "Held back",
+            f"{text.counted(report.held_back_count, 'instance')} still missed, already reported",
+        ),
     ]
     return "\n".join(lines)
 
 
 def _section(result: AssociationResult, report: SweepReport) -> str:
-    period = result.period
     lines = ["", f"== {result.label} =="]
-    if period is not None and result.since is not None:
-        lines.append(
-            text.field(
-                "Schedule",
-                f"{period.rule}; period {duration_text(period.length)}, runs looked for since "
-                f"{result.since.isoformat(timespec='seconds')} (with grace)",
-            )
-        )
+    if result.window:
+        lines.append(text.field("Schedule", f"{result.schedule or '(none)'}: {result.window}"))
     lines.append(text.field("Targets", result.targets or "-"))
     lines.append(
         text.field(
             "Instances",
-            f"{result.targeted} targeted, {result.ran} ran, {len(result.missed)} missed",
+            f"{result.targeted} targeted, {result.ran} ran, {result.missed_total} missed"
+            + (f" ({result.held_back} reported before)" if result.held_back else ""),
         )
     )
     link = _association_link(report, result.association_id)
@@ -138,7 +138,7 @@ def _problems(report: SweepReport, budget_bytes: int) -> str:
             lambda r: ", ".join(r.unresolved),
         ),
         (
-            "Checked with limits (nothing missed, or not all instances listed)",
+            "Checked with notes (nothing to report)",
             [r for r in report.results if r.notes and not r.missed and not r.error],
             lambda r: "; ".join(r.notes),
         ),

@@ -11,8 +11,9 @@ so an uncertain combination under-reports rather than names instances that were 
 Any other kind (resource groups, ...) is not resolved: the association is reported as "targets
 not checked", never guessed at.
 
-Every listing goes through `paging.Pager` (page cap, item cap, the invocation's time budget); a
-listing that was cut says so (`Listing.cut`).
+Every listing goes through `paging.Pager`: streamed to its end, each call started only in time
+(a listing the time cuts raises OutOfTimeError). Only ids are kept; the states of the missed
+instances are looked up by id afterwards.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from .paging import EC2_PAGE_SIZE, SSM_PAGE_SIZE, Pager
 
 # DescribeInstances takes at most 200 values per filter; fewer keeps requests small.
 EC2_IDS_PER_CALL = 100
+# DescribeInstanceInformation's InstanceIds filter: one page (50) of ids per call.
+SSM_IDS_PER_CALL = 50
 # Stopped and stopping instances are still targets: they run late when they come back.
 TARGETED_EC2_STATES = ("pending", "running", "stopping", "stopped")
 # SSM describes a node only while its instance runs: for these, absence from SSM proves nothing.
@@ -35,20 +38,11 @@ NOT_FOUND_IN_EC2 = "not found"
 SSM_DESCRIBES = ("running", NOT_FOUND_IN_EC2)
 
 
-class Listing(NamedTuple):
-    ids: frozenset[str]
-    cut: bool = False
-
-
 class Resolution(NamedTuple):
     """The instances an association targets, or why (some of) its targets were not resolved."""
 
     ids: frozenset[str] = frozenset()
-    cut: bool = False
     unresolved: tuple[str, ...] = ()
-    # True when every SSM listing behind `ids` was complete: a running instance absent from it is
-    # then not a managed node. False for explicit ids, whose SSM state is looked up separately.
-    ssm_listed: bool = False
 
 
 class InstanceState(NamedTuple):
@@ -95,17 +89,16 @@ def describe_target(target: dict[str, Any]) -> str:
 
 
 class Fleet:
-    """The instances of one sweep, looked up lazily and remembered across its associations."""
+    """The instances of one invocation, as sets of ids: listings are streamed page by page and only
+    the ids kept (about 100 bytes an id), so memory grows with the fleet's ids, never with its
+    pages or records. States are looked up for the missed instances only."""
 
     def __init__(self, ssm: Any, ec2: Any, pager: Pager) -> None:
         self._ssm = ssm
         self._ec2 = ec2
         self._pager = pager
-        self._nodes: dict[str, dict[str, Any]] = {}
-        self._ec2_states: dict[str, str] = {}
-        self._all_nodes: Listing | None = None
-        self._stopped: Listing | None = None
-        self._tagged_listings: dict[tuple[str, tuple[str, ...]], Listing] = {}
+        self._all_nodes: frozenset[str] | None = None
+        self._stopped: frozenset[str] | None = None
 
     # Targets -> instance ids
 
@@ -119,127 +112,120 @@ class Fleet:
         if unresolved:
             return Resolution(unresolved=unresolved)
         selected: frozenset[str] | None = None
-        cut = False
-        ssm_listed = True
         for target in targets:
-            listing, listed = self._resolve_one(target["Key"], list(target.get("Values") or []))
-            selected = listing.ids if selected is None else selected & listing.ids
-            cut = cut or listing.cut
-            ssm_listed = ssm_listed and listed and not listing.cut
-        return Resolution(ids=selected or frozenset(), cut=cut, ssm_listed=ssm_listed)
+            ids = self._resolve_one(target["Key"], list(target.get("Values") or []))
+            selected = ids if selected is None else selected & ids
+        return Resolution(ids=selected or frozenset())
 
-    def _resolve_one(self, key: str, values: list[str]) -> tuple[Listing, bool]:
+    def _resolve_one(self, key: str, values: list[str]) -> frozenset[str]:
         if key.lower() == "instanceids":
             if "*" in values:
-                nodes, stopped = self.all_nodes(), self.stopped_instances()
-                return Listing(nodes.ids | stopped.ids, nodes.cut or stopped.cut), True
-            return Listing(frozenset(values)), False
+                return self.all_nodes() | self.stopped_instances()
+            return frozenset(values)
         # "tag:KEY" and "tag-key" are filter names in both EC2 and SSM.
-        return self._tagged(key, values), True
+        return self._tagged(key, values)
 
-    def _tagged(self, key: str, values: list[str]) -> Listing:
+    def _tagged(self, key: str, values: list[str]) -> frozenset[str]:
         """EC2 instances with the tag (stopped ones included) and managed nodes carrying it."""
-        cache_key = (key, tuple(values))
-        if cache_key not in self._tagged_listings:
-            instances = self._ec2_listing(
-                [
-                    {"Name": key, "Values": values},
-                    {"Name": "instance-state-name", "Values": list(TARGETED_EC2_STATES)},
-                ]
-            )
-            nodes = self._ssm_listing([{"Key": key, "Values": values}])
-            self._tagged_listings[cache_key] = Listing(
-                instances.ids | nodes.ids, instances.cut or nodes.cut
-            )
-        return self._tagged_listings[cache_key]
+        instances = self._ec2_ids(
+            [
+                {"Name": key, "Values": values},
+                {"Name": "instance-state-name", "Values": list(TARGETED_EC2_STATES)},
+            ]
+        )
+        return instances | self._ssm_ids([{"Key": key, "Values": values}])
 
-    def all_nodes(self) -> Listing:
+    def all_nodes(self) -> frozenset[str]:
         """Every managed node SSM describes (running ones: it does not describe stopped nodes)."""
         if self._all_nodes is None:
-            self._all_nodes = self._ssm_listing([])
+            self._all_nodes = self._ssm_ids([])
         return self._all_nodes
 
-    def stopped_instances(self) -> Listing:
+    def stopped_instances(self) -> frozenset[str]:
         if self._stopped is None:
-            self._stopped = self._ec2_listing(
+            self._stopped = self._ec2_ids(
                 [{"Name": "instance-state-name", "Values": ["stopping", "stopped"]}]
             )
         return self._stopped
 
-    def _ssm_listing(self, filters: list[dict[str, Any]]) -> Listing:
+    def _ssm_ids(self, filters: list[dict[str, Any]]) -> frozenset[str]:
+        return frozenset(
+            node["InstanceId"] for node in self._ssm_nodes(filters) if node.get("InstanceId")
+        )
+
+    def _ssm_nodes(self, filters: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {"MaxResults": SSM_PAGE_SIZE}
         if filters:
             request["Filters"] = filters
-        nodes, cut = self._pager.items(
+        return self._pager.stream(
             self._ssm.describe_instance_information,
             request,
             lambda page: page.get("InstanceInformationList") or [],
         )
-        for node in nodes:
-            if node.get("InstanceId"):
-                self._nodes[node["InstanceId"]] = node
-        return Listing(
-            frozenset(node["InstanceId"] for node in nodes if node.get("InstanceId")), cut
-        )
 
-    def _ec2_listing(
-        self, filters: list[dict[str, Any]], page_size: int = EC2_PAGE_SIZE
-    ) -> Listing:
-        instances, cut = self._pager.items(
+    def _ec2_ids(self, filters: list[dict[str, Any]]) -> frozenset[str]:
+        return frozenset(instance["InstanceId"] for instance in self._ec2_instances(filters))
+
+    def _ec2_instances(self, filters: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        return self._pager.stream(
             self._ec2.describe_instances,
-            {"Filters": filters, "MaxResults": page_size},
+            {"Filters": filters, "MaxResults": EC2_PAGE_SIZE},
             _reservation_instances,
         )
-        for instance in instances:
-            self._ec2_states[instance["InstanceId"]] = (instance.get("State") or {}).get("Name", "")
-        return Listing(frozenset(instance["InstanceId"] for instance in instances), cut)
 
     # Instance ids -> states
 
-    def states(
-        self, instance_ids: Iterable[str], ssm_listed: bool
-    ) -> tuple[list[InstanceState], str]:
-        """The state of each instance, looking up what earlier listings did not cover.
+    def states(self, instance_ids: Iterable[str]) -> tuple[list[InstanceState], str]:
+        """The state of each instance, looked up by id (EC2 and SSM, in chunks).
 
-        A failed lookup (API error, time budget) leaves those states unknown and is returned as a
-        short reason, never raised: the instances were missed either way.
+        A failed lookup (API error, time) leaves the remaining states unknown and is returned as
+        a short reason, never raised: the instances were missed either way.
         """
         ids = sorted(instance_ids)
-        complete = ssm_listed
+        ec2_states: dict[str, str] = {}
+        nodes: dict[str, dict[str, Any]] = {}
+        looked_up: set[str] = set()  # ids whose SSM lookup completed
         problem = ""
         try:
-            self._look_up_ec2([i for i in ids if i.startswith("i-") and i not in self._ec2_states])
-            if not ssm_listed and any(i not in self._nodes for i in ids):
-                complete = not self.all_nodes().cut
+            ec2_ids = [i for i in ids if i.startswith("i-")]
+            for start in range(0, len(ec2_ids), EC2_IDS_PER_CALL):
+                chunk = ec2_ids[start : start + EC2_IDS_PER_CALL]
+                for instance in self._ec2_instances([{"Name": "instance-id", "Values": chunk}]):
+                    ec2_states[instance["InstanceId"]] = (instance.get("State") or {}).get(
+                        "Name", ""
+                    )
+                for instance_id in chunk:
+                    ec2_states.setdefault(instance_id, NOT_FOUND_IN_EC2)
+            for start in range(0, len(ids), SSM_IDS_PER_CALL):
+                chunk = ids[start : start + SSM_IDS_PER_CALL]
+                for node in self._ssm_nodes([{"Key": "InstanceIds", "Values": chunk}]):
+                    if node.get("InstanceId"):
+                        nodes[node["InstanceId"]] = node
+                looked_up.update(chunk)
         except Exception as error:
-            complete = False
             problem = describe_error(error)
-        return [self._state(instance_id, complete) for instance_id in ids], problem
+        return [
+            _state(i, ec2_states.get(i, ""), nodes.get(i), i in looked_up) for i in ids
+        ], problem
 
-    def _look_up_ec2(self, ids: list[str]) -> None:
-        for start in range(0, len(ids), EC2_IDS_PER_CALL):
-            chunk = ids[start : start + EC2_IDS_PER_CALL]
-            self._ec2_listing([{"Name": "instance-id", "Values": chunk}])
-            for instance_id in chunk:
-                self._ec2_states.setdefault(instance_id, NOT_FOUND_IN_EC2)
 
-    def _state(self, instance_id: str, ssm_complete: bool) -> InstanceState:
-        ec2_state = self._ec2_states.get(instance_id, "")
-        node = self._nodes.get(instance_id)
-        if node is not None:
-            last = node.get("LastSuccessfulAssociationExecutionDate")
-            return InstanceState(
-                instance_id,
-                ec2_state,
-                node.get("PingStatus") or "unknown",
-                last if isinstance(last, datetime) else None,
-                managed=True,
-            )
-        # Absent from a complete listing means "not managed" only where SSM would have described
-        # it: a running instance, or one that is no EC2 instance at all.
-        described_if_managed = ec2_state in SSM_DESCRIBES or not instance_id.startswith("i-")
-        absent_proves = ssm_complete and described_if_managed
-        return InstanceState(instance_id, ec2_state, managed=False if absent_proves else None)
+def _state(
+    instance_id: str, ec2_state: str, node: dict[str, Any] | None, ssm_looked_up: bool
+) -> InstanceState:
+    if node is not None:
+        last = node.get("LastSuccessfulAssociationExecutionDate")
+        return InstanceState(
+            instance_id,
+            ec2_state,
+            node.get("PingStatus") or "unknown",
+            last if isinstance(last, datetime) else None,
+            managed=True,
+        )
+    # Not described by SSM means "not managed" only where SSM would have described it: a running
+    # instance, or one that is no EC2 instance at all.
+    described_if_managed = ec2_state in SSM_DESCRIBES or not instance_id.startswith("i-")
+    absent_proves = ssm_looked_up and described_if_managed
+    return InstanceState(instance_id, ec2_state, managed=False if absent_proves else None)
 
 
 def _resolvable(target: dict[str, Any]) -> bool:

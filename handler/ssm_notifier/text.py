@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import timedelta
 
 # SNS allows 262,144 bytes; the margin covers the SNS envelope and anything we mis-estimate.
 MESSAGE_BUDGET_BYTES = 240_000
@@ -98,3 +99,14 @@ def console_link(partition: str, region: str, page: str, *resource_ids: str) -> 
     if not all(URL_SAFE_ID.fullmatch(resource_id) for resource_id in resource_ids):
         return ""
     return f"https://{host}/{page}?region={region}"
+
+
+def duration_text(length: timedelta) -> str:
+    """E.g. "1 day", "6 hours", "1 hour 30 minutes", "45 minutes" (whole minutes)."""
+    minutes = int(length.total_seconds() // 60)
+    for unit, size in (("day", 1440), ("hour", 60)):
+        if minutes >= size and minutes % size == 0:
+            return counted(minutes // size, unit)
+    if minutes >= 60:
+        return f"{counted(minutes // 60, 'hour')} {counted(minutes % 60, 'minute')}"
+    return counted(minutes, "minute")

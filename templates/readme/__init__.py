@@ -4,14 +4,15 @@
 `<!-- /generated:NAME -->` section rewritten from the rendered template dicts: the architecture
 picture (`diagram`), the parameter, output and security tables (`tables`), the settings that
 keep notifications safe and the Fleet scale paragraph quoting them (`settings`), and the sample
-digest (`sample_email`, the notifier's own code run offline). Pure: no file I/O.
+digest (`sample_email`, the notifier's own code run offline, again only when its inputs changed:
+the one part that reads files, to hash them).
 """
 
 from __future__ import annotations
 
 from templates.parent import PARENT_FILE
 from templates.readme.diagram import architecture
-from templates.readme.sample_email import sample_email
+from templates.readme.sample_email import sample_email, sample_email_section
 from templates.readme.settings import fleet_scale, settings_table
 from templates.readme.tables import outputs_table, parameters_table, security_table
 
@@ -21,14 +22,18 @@ __all__ = [
     "parameters_table",
     "render_readme",
     "sample_email",
+    "sample_email_section",
     "sections",
     "security_table",
     "settings_table",
 ]
 
 
-def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str, str]:
-    """Marker name -> Markdown. `diagram` is `architecture(rendered)` if already drawn."""
+def sections(
+    rendered: dict[str, dict], diagram: str | None = None, readme: str | None = None
+) -> dict[str, str]:
+    """Marker name -> Markdown. `diagram` is `architecture(rendered)` if already drawn; `readme`
+    is the README as it is, whose sample-email section is kept if its inputs did not change."""
     parent = rendered[PARENT_FILE]
     return {
         "architecture": "```mermaid\n" + (diagram or architecture(rendered)) + "```\n",
@@ -37,8 +42,16 @@ def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str,
         "security": security_table(rendered),
         "settings": settings_table(rendered),
         "fleet-scale": fleet_scale(rendered),
-        "sample-email": sample_email(),
+        "sample-email": sample_email_section(section(readme or "", "sample-email")),
     }
+
+
+def section(readme: str, name: str) -> str | None:
+    """The text of the `name` section of `readme`, None if it has none."""
+    opening, closing = f"<!-- generated:{name} -->\n", f"<!-- /generated:{name} -->"
+    start = readme.find(opening)
+    end = readme.find(closing, start + len(opening)) if start >= 0 else -1
+    return readme[start + len(opening) : end] if end >= 0 else None
 
 
 def render_readme(readme: str, generated: dict[str, str]) -> str:

@@ -499,15 +499,22 @@ def run(moto: MotoServer, workdir: Path) -> str:
 def sweep_each_place(
     deployment: Deployment, places: list[tuple[str, str]], hub_account: str
 ) -> tuple[list[tuple[str, str, str]], set[tuple[str, str]]]:
-    """Today's sweep check, once per (account, region), with accounts.py's clients and the
-    deployed sweep function's settings; a digest published for each place with something missed.
+    """The sweep's units of work, with accounts.py's clients: per (account, region), list the
+    watched documents' associations and check each one (`check_association`, as a "check" unit
+    does), then publish one digest per place with something missed. The deployed sweep's
+    planning, state table and work queue are not driven here (they address one place today).
     Returns the missed (account, region, instance) and the places that answered."""
+    import math
+
     from ssm_notifier import sweep_digest
     from ssm_notifier.accounts import account_clients
-    from ssm_notifier.clients import SWEEP_CLIENT_OPTIONS, make_client
+    from ssm_notifier.clients import SWEEP_CALL_SECONDS, SWEEP_CLIENT_OPTIONS, make_client
+    from ssm_notifier.paging import Pager
     from ssm_notifier.publish import Pacer, publish_digest
     from ssm_notifier.settings import load_sweep_settings
-    from ssm_notifier.sweep_check import sweep
+    from ssm_notifier.sweep_check import check_association, list_association_ids
+    from ssm_notifier.sweep_report import SweepReport
+    from ssm_notifier.targets import Fleet
     from ssm_notifier.times import utc_now
 
     name = deployment.children["Sweep"].outputs["SweepFunctionName"]
@@ -526,12 +533,18 @@ def sweep_each_place(
     missed: list[tuple[str, str, str]] = []
     answered: set[tuple[str, str]] = set()
     for account, region in places:
-        report = sweep(
-            settings,
-            ssm=accounts.client("ssm", account, region),
-            ec2=accounts.client("ec2", account, region),
-            now=utc_now(),
-        )
+        ssm = accounts.client("ssm", account, region)
+        pager = Pager(lambda: math.inf, 0, SWEEP_CALL_SECONDS)
+        fleet = Fleet(ssm, accounts.client("ec2", account, region), pager)
+        now = utc_now()
+        results = [
+            check_association(
+                document, association, settings, ssm=ssm, fleet=fleet, pager=pager, now=now
+            )
+            for document in settings.documents
+            for association in list_association_ids(ssm, pager, document)
+        ]
+        report = SweepReport(results, now, region=region, partition="aws")
         if not report.not_checked:
             answered.add((account, region))
         for result in report.missed:
@@ -545,8 +558,7 @@ def sweep_each_place(
                 Pacer(),
             )
         say(
-            f"  {account} {region}: {sum(1 for r in report.results if r.association_id)} "
-            f"associations, {report.missed_count} missed"
+            f"  {account} {region}: {len(results)} associations, {report.missed_count} missed"
             + ("" if account == hub_account and region == HUB_REGION else " (reader role)")
         )
     return missed, answered

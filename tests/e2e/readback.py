@@ -39,6 +39,8 @@ def inspect(deployment: Deployment) -> dict[str, Any]:
         d.one("Notifications", "AWS::Logs::LogGroup")
     )
     topic_attributes = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+    alarm_topic_arn = d.outputs["AlarmTopicArn"]
+    alarm_topic_attributes = sns.get_topic_attributes(TopicArn=alarm_topic_arn)["Attributes"]
     reservations = ec2.describe_instances(InstanceIds=instance_ids)["Reservations"]
     vpc_id = d.children["Network"].outputs["VpcId"]
     return {
@@ -109,6 +111,14 @@ def inspect(deployment: Deployment) -> dict[str, Any]:
                 "KeyRotationEnabled"
             ],
         },
+        "alarm_topic": {
+            "arn": alarm_topic_arn,
+            "attributes": alarm_topic_attributes,
+            "key_rotation": kms.get_key_rotation_status(
+                KeyId=alarm_topic_attributes["KmsMasterKeyId"]
+            )["KeyRotationEnabled"],
+        },
+        "key_ids": {key["KeyId"]: key["KeyArn"] for key in kms.list_keys()["Keys"]},
     }
 
 

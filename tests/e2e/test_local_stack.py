@@ -12,7 +12,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from deploy import ARTIFACT_BUCKET, NOTIFICATION_EMAIL, ROOT, deploy_parent_as_is, source_root
+from deploy import (
+    ARTIFACT_BUCKET,
+    NOTIFICATION_EMAIL,
+    ROOT,
+    STACK_NAME,
+    deploy_parent_as_is,
+    source_root,
+)
 from emulator import MotoServer
 from moto_workarounds import SKIPPED_BY_MOTO, SKIPPED_TYPES
 from pipeline import FAILED_ERROR, FAILED_OUTPUT, live_event, readme_replay_commands
@@ -167,6 +174,30 @@ def test_topic_is_encrypted_with_a_rotating_key(local_aws):
     assert topic["attributes"]["DisplayName"]
     assert topic["attributes"]["KmsMasterKeyId"]
     assert topic["key_rotation"] is True
+
+
+def test_alarm_topic_is_deployed_under_a_rotating_key_of_its_own(local_aws):
+    """Deployed as the templates say (the independence itself: tests/test_alarm_path.py; moto's
+    SNS and SQS never consult KMS, so a publish here cannot show it)."""
+    facts = local_aws.facts
+    alarm_key = facts["alarm_topic"]["attributes"]["KmsMasterKeyId"]
+    pipeline_keys = {
+        facts["topic"]["attributes"]["KmsMasterKeyId"],
+        facts["queue"]["KmsMasterKeyId"],
+        facts["dead_letter_queue"]["KmsMasterKeyId"],
+    }
+    assert len(pipeline_keys) == 1
+    assert alarm_key in facts["key_ids"] and pipeline_keys <= set(facts["key_ids"])
+    assert alarm_key not in pipeline_keys
+    assert facts["alarm_topic"]["arn"] != facts["topic"]["arn"]
+    assert facts["alarm_topic"]["key_rotation"] is True
+
+
+def test_function_log_group_is_named_after_the_parent_stack(local_aws):
+    """The pipeline key's policy names the log groups; the deployed names must be those."""
+    assert local_aws.facts["log_group"]["logGroupName"] == f"/ssm-notifier/{STACK_NAME}/notifier"
+    sweep = local_aws.deployment.one("Sweep", "AWS::Logs::LogGroup")
+    assert sweep == f"/ssm-notifier/{STACK_NAME}/sweep"
 
 
 def test_sweep_runs_on_its_schedule_and_reports_to_the_same_topic(local_aws):

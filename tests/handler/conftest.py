@@ -12,7 +12,23 @@ from moto import mock_aws
 from notifier_testkit import REGION, FakeClock, Topic
 from ssm_notifier import log
 from ssm_notifier.settings import Settings
-from sweep_testkit import Aws
+from sweep_testkit import TABLE, Aws
+
+
+def create_state_table(dynamodb) -> None:
+    """The notifier's state table layout: string keys pk and sk (TTL on expires_at)."""
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -63,9 +79,19 @@ def settings(topic: Topic) -> Settings:
 
 @pytest.fixture
 def aws() -> Iterator[Aws]:
-    """Stubbed SSM, EC2 and SNS clients for the sweep (see sweep_testkit)."""
+    """Stubbed SSM, EC2 and SNS clients for the sweep, moto's state table and work queue (see
+    sweep_testkit)."""
+    with mock_aws():
+        yield from _sweep_aws()
+
+
+def _sweep_aws() -> Iterator[Aws]:
     clients = {name: boto3.client(name, region_name=REGION) for name in ("ssm", "ec2", "sns")}
     stubs = {name: Stubber(client) for name, client in clients.items()}
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    create_state_table(dynamodb)
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="sweep-work")["QueueUrl"]
     state = Aws(
         clients["ssm"],
         clients["ec2"],
@@ -73,6 +99,9 @@ def aws() -> Iterator[Aws]:
         stubs["ssm"],
         stubs["ec2"],
         stubs["sns"],
+        dynamodb,
+        sqs,
+        queue_url,
     )
     clients["sns"].meta.events.register(
         "provide-client-params.sns.Publish", lambda params, **_: state.published.append(params)

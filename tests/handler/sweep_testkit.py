@@ -1,12 +1,16 @@
-"""Helpers for the sweep's tests: botocore Stubbers for SSM, EC2 and SNS, and the responses the
-sweep's calls get, each stubbed with the request parameters the sweep must send.
+"""Helpers for the sweep's tests: botocore Stubbers for SSM, EC2 and SNS, moto's DynamoDB and SQS
+for the state table and the work queue, and the responses the sweep's calls get, each stubbed with
+the request parameters the sweep must send.
 
-Every call the sweep makes must be stubbed, in order, so an unexpected call (or one with other
-parameters where they are asserted) fails the test. The `aws` fixture is in conftest.py.
+Every SSM, EC2 and SNS call the sweep makes must be stubbed, in order, so an unexpected call (or
+one with other parameters where they are asserted) fails the test. `run` plays the scheduled
+event and then the work queue's event source mapping (one record an invocation) until the queue
+is empty. The `aws` fixture is in conftest.py.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -14,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from botocore.stub import ANY, Stubber
 from notifier_testkit import TOPIC_ARN
 from ssm_notifier import sweep
+from ssm_notifier.clients import ClientCache
 from ssm_notifier.settings import SweepSettings
 
 DOCUMENT = "AWS-UpdateSSMAgent"
@@ -22,8 +27,9 @@ ASSOC_B = "22222222-2222-4222-8222-222222222222"
 EXEC_1 = "aaaaaaaa-0000-4000-8000-000000000001"
 EXEC_2 = "aaaaaaaa-0000-4000-8000-000000000002"
 NOW = datetime(2026, 5, 4, 6, 0, 0, tzinfo=UTC)
-# rate(1 day) and its grace of 1 hour.
-SINCE_DAILY = "2026-05-03T05:00:00.000Z"
+# rate(1 day): one day and its grace of 1 hour back, and a minute for clock skew.
+SINCE_DAILY = "2026-05-03T04:59:00.000Z"
+TABLE = "state"
 RAN_AT = NOW - timedelta(minutes=10)
 LAST_SUCCESS = datetime(2026, 5, 4, 3, 1, 0, tzinfo=UTC)
 TAG_TARGET = [{"Key": "tag:Patch", "Values": ["yes"]}]
@@ -40,28 +46,61 @@ class Aws:
     ssm_stub: Stubber
     ec2_stub: Stubber
     sns_stub: Stubber
+    dynamodb: object = None  # moto's
+    sqs: object = None  # moto's
+    queue_url: str = ""
     published: list[dict] = field(default_factory=list)
+    failed_records: list[dict] = field(default_factory=list)
 
     def assert_done(self) -> None:
         for stub in (self.ssm_stub, self.ec2_stub, self.sns_stub):
             stub.assert_no_pending_responses()
 
 
-def settings(*documents: str, sweep_period: timedelta = timedelta(days=1)) -> SweepSettings:
+def settings(
+    *documents: str, sweep_period: timedelta = timedelta(days=1), queue_url: str = ""
+) -> SweepSettings:
     return SweepSettings(
-        topic_arn=TOPIC_ARN, documents=documents or (DOCUMENT,), sweep_period=sweep_period
+        topic_arn=TOPIC_ARN,
+        documents=documents or (DOCUMENT,),
+        sweep_period=sweep_period,
+        work_queue_url=queue_url,
+        state_table=TABLE,
     )
 
 
-def run(aws: Aws, sweep_settings=None, seconds_left=lambda: math.inf) -> dict:
-    return sweep.run_sweep(
-        sweep_settings or settings(),
-        ssm=aws.ssm,
-        ec2=aws.ec2,
-        sns=aws.sns,
-        now=NOW,
-        seconds_left=seconds_left,
-    )
+def clients(aws: Aws) -> ClientCache:
+    cache = ClientCache(lambda service: None)
+    for service in ("ssm", "ec2", "sns", "dynamodb", "sqs"):
+        cache.set(service, getattr(aws, service))
+    return cache
+
+
+def run(aws: Aws, sweep_settings=None, seconds_left=lambda: math.inf, now=NOW) -> dict:
+    """One sweep run to its end: plan, every work message (checks get `seconds_left`), collect.
+    Returns the collect's summary ({} if none); records handed back are in aws.failed_records."""
+    chosen = (sweep_settings or settings())._replace(work_queue_url=aws.queue_url)
+    cache = clients(aws)
+    sweep.Sweep(chosen, cache, now, lambda: math.inf).plan(now)
+    collected: list[dict] = []
+    for _ in range(1000):
+        messages = aws.sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=1).get(
+            "Messages"
+        )
+        if not messages:
+            break
+        [message] = messages
+        record = {"messageId": message["MessageId"], "body": message["Body"]}
+        kind = json.loads(message["Body"])["kind"]
+        invocation = sweep.Sweep(
+            chosen, cache, now, seconds_left if kind == "check" else (lambda: math.inf)
+        )
+        answer = invocation.records([record])
+        collected.extend(invocation.collected)
+        if answer["batchItemFailures"]:
+            aws.failed_records.append(record)
+        aws.sqs.delete_message(QueueUrl=aws.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return collected[-1] if collected else {}
 
 
 # Stubbed responses, each with the request parameters the sweep must send
@@ -94,12 +133,14 @@ def stub_describe(aws: Aws, association_id: str, targets, schedule="rate(1 day)"
     )
 
 
-def stub_executions(aws: Aws, association_id: str, *execution_ids: str, since=SINCE_DAILY):
+def stub_executions(
+    aws: Aws, association_id: str, *execution_ids: str, since=SINCE_DAILY, created=RAN_AT
+):
     aws.ssm_stub.add_response(
         "describe_association_executions",
         {
             "AssociationExecutions": [
-                {"AssociationId": association_id, "ExecutionId": e, "CreatedTime": RAN_AT}
+                {"AssociationId": association_id, "ExecutionId": e, "CreatedTime": created}
                 for e in execution_ids
             ]
         },
@@ -190,6 +231,16 @@ def stub_tagged(aws: Aws, ec2_instances: dict[str, str], nodes: dict[str, str]):
         ec2_instances,
     )
     stub_nodes(aws, [{"Key": "tag:Patch", "Values": ["yes"]}], nodes)
+
+
+def stub_states(aws: Aws, ec2_states: dict[str, str], nodes: dict[str, str], ids=None):
+    """The missed instances' states, looked up by id: EC2 (the `i-` ids) then SSM (every id).
+    `ec2_states` answers {id: state} (ids it leaves out are unknown to EC2), `nodes` {id: ping}."""
+    ids = sorted(ids if ids is not None else set(ec2_states) | set(nodes))
+    ec2_ids = [i for i in ids if i.startswith("i-")]
+    if ec2_ids:
+        stub_ec2(aws, [{"Name": "instance-id", "Values": ec2_ids}], ec2_states)
+    stub_nodes(aws, [{"Key": "InstanceIds", "Values": ids}], nodes)
 
 
 def stub_publish(aws: Aws):

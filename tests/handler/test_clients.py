@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from ssm_notifier.clients import (
     NOTIFIER_CLIENT_OPTIONS,
+    SWEEP_CALL_SECONDS,
     SWEEP_CLIENT_OPTIONS,
     ClientCache,
     make_client,
+    worst_call_seconds,
 )
 
 # (connect timeout s, read timeout s, requests in all): the deadlines the functions' timeouts and
@@ -20,8 +22,10 @@ NOTIFIER = {
     "organizations": (2, 5, 4),  # account names, optional
 }
 SWEEP = {
-    "ssm": (3, 10, 6),
-    "ec2": (3, 10, 6),
+    "ssm": (2, 5, 3),
+    "ec2": (2, 5, 3),
+    "dynamodb": (2, 5, 3),
+    "sqs": (2, 5, 3),
     "sns": (3, 10, 6),
     "sts": (3, 10, 6),
     "cloudformation": (3, 10, 6),  # coverage: the spokes' stack instances
@@ -74,3 +78,9 @@ def test_the_cache_makes_one_client_per_service() -> None:
         "client-sns",
     ]
     assert made == ["ssm", "sns"]
+
+
+def test_the_worst_case_of_a_call_counts_every_try_and_the_backoffs() -> None:
+    """The sweep checks this much time is left before each call: 3 tries x (2 + 5) s + 1 + 2 s."""
+    assert SWEEP_CALL_SECONDS == 24
+    assert worst_call_seconds(SWEEP_CLIENT_OPTIONS["sns"]) == 6 * 13 + 1 + 2 + 4 + 8 + 16

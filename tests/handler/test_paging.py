@@ -1,4 +1,4 @@
-"""paging.Pager: NextToken followed under a page cap, an item cap and the time budget."""
+"""paging.Pager: NextToken followed to the end (no cap), each call started only in time."""
 
 from __future__ import annotations
 
@@ -20,26 +20,38 @@ def pages(count: int):
 def test_pager_follows_next_token_to_the_end() -> None:
     call, calls = pages(3)
 
-    items, cut = Pager(lambda: 100, 10).items(call, {"A": 1}, lambda page: page["Items"])
+    items = Pager(lambda: 100, 10).items(call, {"A": 1}, lambda page: page["Items"])
 
-    assert (items, cut) == ([1, 2, 3], False)
+    assert items == [1, 2, 3]
     assert calls == [{"A": 1}, {"A": 1, "NextToken": "t1"}, {"A": 1, "NextToken": "t2"}]
 
 
-def test_pager_stops_at_its_page_cap_and_says_so() -> None:
+def test_pager_has_no_page_or_item_cap() -> None:
+    """(Was test_pager_stops_at_its_page_cap / _item_cap: the caps are gone, issue 14.)"""
+    call, calls = pages(1_000)
+
+    items = Pager(lambda: 100, 10).items(call, {}, lambda page: page["Items"])
+
+    assert items == list(range(1, 1_001))
+    assert len(calls) == 1_000
+
+
+def test_pager_streams_page_by_page() -> None:
     call, calls = pages(5)
 
-    items, cut = Pager(lambda: 100, 10, max_pages=2).items(call, {}, lambda page: page["Items"])
+    stream = Pager(lambda: 100, 10).stream(call, {}, lambda page: page["Items"])
 
-    assert (items, cut, len(calls)) == ([1, 2], True, 2)
+    assert next(stream) == 1
+    assert len(calls) == 1
 
 
-def test_pager_stops_at_its_item_cap_and_says_so() -> None:
-    call, _ = pages(5)
+def test_a_call_starts_only_if_its_worst_case_fits_before_the_reserve() -> None:
+    call, calls = pages(3)
+    left = iter([100.0, 35.0, 33.9])
 
-    items, cut = Pager(lambda: 100, 10).items(call, {}, lambda p: p["Items"] * 2, max_items=3)
-
-    assert (items, cut) == ([1, 1, 2], True)
+    with pytest.raises(OutOfTimeError, match="after 2 calls"):
+        Pager(lambda: next(left), 10, call_seconds=24).items(call, {}, lambda page: page["Items"])
+    assert len(calls) == 2
 
 
 def test_pager_makes_no_call_once_the_time_budget_is_spent() -> None:

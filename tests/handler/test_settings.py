@@ -72,6 +72,8 @@ SWEEP_ENV = {
     "TOPIC_ARN": TOPIC_ARN,
     "WATCHED_DOCUMENTS": "AWS-UpdateSSMAgent",
     "SWEEP_SCHEDULE": "rate(1 day)",
+    "WORK_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/123456789012/sweep-work",
+    "STATE_TABLE_NAME": "notifier-StateTable-1ABC",
 }
 
 
@@ -83,6 +85,10 @@ def test_sweep_settings_from_the_environment() -> None:
     assert settings.documents == ("AWS-UpdateSSMAgent", "My-Doc")
     assert settings.sweep_period == timedelta(days=1)
     assert settings.log_level == "INFO"
+    assert settings.work_queue_url == SWEEP_ENV["WORK_QUEUE_URL"]
+    assert settings.state_table == "notifier-StateTable-1ABC"
+    assert settings.reminder == timedelta(days=7)
+    assert load_sweep_settings({**SWEEP_ENV, "REMINDER_DAYS": "3"}).reminder == timedelta(days=3)
 
 
 @pytest.mark.parametrize(
@@ -92,8 +98,12 @@ def test_sweep_settings_from_the_environment() -> None:
         ({"TOPIC_ARN": "arn:aws:sqs:us-east-1:123456789012:q"}, "TOPIC_ARN is not an SNS topic"),
         ({"WATCHED_DOCUMENTS": " , "}, "WATCHED_DOCUMENTS is not set"),
         ({"WATCHED_DOCUMENTS": "AWS-UpdateSSMAgent,bad name"}, "invalid document name: 'bad name'"),
-        ({"SWEEP_SCHEDULE": "daily"}, "SWEEP_SCHEDULE must be rate"),
-        ({"SWEEP_SCHEDULE": "rate(0 days)"}, "SWEEP_SCHEDULE must be rate"),
+        ({"SWEEP_SCHEDULE": "daily"}, "SWEEP_SCHEDULE is not a schedule"),
+        ({"SWEEP_SCHEDULE": "rate(0 days)"}, "SWEEP_SCHEDULE is not a schedule"),
+        ({"SWEEP_SCHEDULE": "at(2026-01-01T00:00:00)"}, "SWEEP_SCHEDULE must be a recurring"),
+        ({"WORK_QUEUE_URL": ""}, "WORK_QUEUE_URL is not an SQS queue URL"),
+        ({"STATE_TABLE_NAME": "a b"}, "STATE_TABLE_NAME is not a DynamoDB table name"),
+        ({"REMINDER_DAYS": "0"}, "REMINDER_DAYS must be from 1 to 365"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
     ],
 )
@@ -107,8 +117,9 @@ def test_a_missing_or_bad_sweep_variable_is_named(changes, error) -> None:
     [
         ("rate(6 hours)", timedelta(hours=6)),
         ("cron(0 2 * * ? *)", timedelta(days=1)),
+        ("cron(0 2 ? * SUN *)", timedelta(days=7)),
         ("", timedelta(days=1)),
     ],
 )
-def test_the_sweep_period_is_its_rate_else_one_day(schedule, period) -> None:
+def test_the_sweep_period_is_read_from_its_schedule_else_one_day(schedule, period) -> None:
     assert load_sweep_settings({**SWEEP_ENV, "SWEEP_SCHEDULE": schedule}).sweep_period == period

@@ -1,5 +1,6 @@
-"""sweep_check: every association's targets against what its executions ran on, driven through
-`run_sweep` over Stubbers (sweep_testkit), so the published digest shows what the check found.
+"""sweep_check: each association's targets against what its executions ran on, driven through a
+whole sweep run (plan, one check per work message, collect) over Stubbers and moto's state table
+and work queue (sweep_testkit), so the published digest shows what the check found.
 """
 
 from __future__ import annotations
@@ -8,15 +9,17 @@ from datetime import timedelta
 
 import pytest
 from notifier_testkit import log_lines
-from ssm_notifier import paging, sweep_check
+from ssm_notifier import sweep
+from ssm_notifier.times import api_time
 from sweep_testkit import (
     ASSOC_A,
     ASSOC_B,
     EXEC_1,
     EXEC_2,
-    SINCE_DAILY,
+    NOW,
     TAG_TARGET,
     TAGGED_STATES,
+    clients,
     run,
     settings,
     stub_describe,
@@ -26,6 +29,7 @@ from sweep_testkit import (
     stub_nodes,
     stub_publish,
     stub_ran,
+    stub_states,
     stub_tagged,
 )
 
@@ -42,6 +46,7 @@ def test_a_stopped_and_an_unmanaged_instance_make_one_digest_naming_both(aws, ca
     )
     stub_executions(aws, ASSOC_A, EXEC_1)
     stub_ran(aws, ASSOC_A, EXEC_1, "i-0ran")
+    stub_states(aws, {"i-0stopped": "stopped", "i-0unmanaged": "running"}, {})
     stub_publish(aws)
 
     summary = run(aws)
@@ -55,7 +60,11 @@ def test_a_stopped_and_an_unmanaged_instance_make_one_digest_naming_both(aws, ca
     assert f"== AWS-UpdateSSMAgent: update-agent ({ASSOC_A}) ==" in body
     assert "Targets:           tag:Patch=yes" in body
     assert "3 targeted, 1 ran, 2 missed" in body
-    assert "rate(1 day); period 1 day, runs looked for since 2026-05-03T05:00:00+00:00" in body
+    assert (
+        "Schedule:          rate(1 day): rate: every 1 day, no anchor: the previous run is at "
+        "most one period back, the next at most one period ahead; last due "
+        "2026-05-03T05:00:00Z, grace 1 hour: runs looked for since 2026-05-03T04:59:00Z" in body
+    )
     assert "  i-0stopped: stopped (EC2), SSM does not describe stopped instances\n" in body
     assert "  i-0unmanaged: running (EC2), not managed\n" in body
     assert "i-0ran:" not in body
@@ -89,18 +98,21 @@ def test_a_fleet_where_every_target_ran_publishes_nothing(aws, caplog) -> None:
 
     aws.assert_done()
     assert summary == {
+        "run": "2026-05-04T06:00:00.000Z",
+        "published": False,
         "associations": 1,
         "missed": 0,
+        "held_back": 0,
         "not_checked": 0,
         "targets_not_checked": 0,
-        "published": False,
+        "late": False,
     }
     assert aws.published == []
     messages = [line["message"] for line in log_lines(caplog.records)]
-    assert "sweep done: nothing missed, no digest published" in messages
+    assert "sweep done: nothing to report" in messages
 
 
-def test_explicit_instance_ids_are_looked_up_in_ec2_and_the_full_managed_list(aws) -> None:
+def test_explicit_instance_ids_are_looked_up_in_ec2_and_ssm_by_id(aws) -> None:
     stub_list(aws, ASSOC_A)
     stub_describe(
         aws,
@@ -109,13 +121,17 @@ def test_explicit_instance_ids_are_looked_up_in_ec2_and_the_full_managed_list(aw
     )
     stub_executions(aws, ASSOC_A, EXEC_1)
     stub_ran(aws, ASSOC_A, EXEC_1, "i-0on")
-    # Only the missed EC2 ids are looked up, in one call that an unknown id cannot fail.
+    # Only the missed ids are looked up, in calls that an unknown id cannot fail.
     stub_ec2(
         aws,
         [{"Name": "instance-id", "Values": ["i-0lost", "i-0off"]}],
         {"i-0lost": "running", "i-0off": "stopped"},
     )
-    stub_nodes(aws, None, {"i-0on": "Online", "i-0lost": "ConnectionLost"})
+    stub_nodes(
+        aws,
+        [{"Key": "InstanceIds", "Values": ["i-0lost", "i-0off", "mi-0123456789abcdef0"]}],
+        {"i-0lost": "ConnectionLost"},
+    )
     stub_publish(aws)
 
     run(aws)
@@ -136,8 +152,7 @@ def test_an_instance_ec2_does_not_know_is_not_managed_and_a_pending_one_not_know
     stub_list(aws, ASSOC_A)
     stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-0gone", "i-0new"]}])
     stub_executions(aws, ASSOC_A)
-    stub_ec2(aws, [{"Name": "instance-id", "Values": ["i-0gone", "i-0new"]}], {"i-0new": "pending"})
-    stub_nodes(aws, None, {})
+    stub_states(aws, {"i-0new": "pending"}, {}, ids=["i-0gone", "i-0new"])
     stub_publish(aws)
 
     run(aws)
@@ -177,6 +192,7 @@ def test_star_targets_every_managed_node_and_every_stopped_instance(aws) -> None
     )
     stub_executions(aws, ASSOC_A, EXEC_1)
     stub_ran(aws, ASSOC_A, EXEC_1, "i-01")
+    stub_states(aws, {"i-03": "stopped"}, {"mi-01": "ConnectionLost"})
     stub_publish(aws)
 
     run(aws)
@@ -214,9 +230,7 @@ def test_a_throttled_association_is_named_and_the_other_still_reported(aws) -> N
     stub_describe(aws, ASSOC_B, [{"Key": "InstanceIds", "Values": ["i-01", "i-02"]}], name="other")
     stub_executions(aws, ASSOC_B, EXEC_1)
     stub_ran(aws, ASSOC_B, EXEC_1, "i-01")
-    # i-01 is known from the first association's listing; only i-02 is looked up.
-    stub_ec2(aws, [{"Name": "instance-id", "Values": ["i-02"]}], {"i-02": "stopped"})
-    stub_nodes(aws, None, {"i-01": "Online"})
+    stub_states(aws, {"i-02": "stopped"}, {}, ids=["i-02"])
     stub_publish(aws)
 
     summary = run(aws)
@@ -266,16 +280,15 @@ def test_unresolvable_targets_are_named_in_a_digest_that_goes_out(aws) -> None:
     stub_list(aws, ASSOC_A, ASSOC_B)
     stub_describe(aws, ASSOC_A, [{"Key": "resource-groups:Name", "Values": ["web"]}], name="rg")
     stub_describe(aws, ASSOC_B, [{"Key": "InstanceIds", "Values": ["i-01"]}], name="ids")
-    stub_executions(aws, ASSOC_B)  # no execution in the period at all
-    stub_ec2(aws, [{"Name": "instance-id", "Values": ["i-01"]}], {"i-01": "running"})
-    stub_nodes(aws, None, {"i-01": "Online"})
+    stub_executions(aws, ASSOC_B)  # no execution in the window at all
+    stub_states(aws, {"i-01": "running"}, {"i-01": "Online"})
     stub_publish(aws)
 
     run(aws)
 
     aws.assert_done()
     body = aws.published[0]["Message"]
-    assert "Note:              no execution in the period: every target counts as missed" in body
+    assert "Note:              no execution in the window: every target counts as missed" in body
     assert "Targets not checked (the sweep resolves InstanceIds and tag targets only):" in body
     assert f"  AWS-UpdateSSMAgent: rg ({ASSOC_A}): resource-groups:Name=web" in body
 
@@ -299,6 +312,7 @@ def test_several_tag_targets_must_all_match(aws) -> None:
     stub_nodes(aws, [{"Key": "tag-key", "Values": ["Team"]}], {})
     stub_executions(aws, ASSOC_A, EXEC_1)
     stub_ran(aws, ASSOC_A, EXEC_1)
+    stub_states(aws, {"i-02": "stopped"}, {})
     stub_publish(aws)
 
     run(aws)
@@ -308,21 +322,26 @@ def test_several_tag_targets_must_all_match(aws) -> None:
     assert "  i-02: stopped (EC2)" in aws.published[0]["Message"]
 
 
-# Periods as the sweep asks for them
+# Windows as the sweep asks for them (each schedule's reading: test_sweep_window)
 
 
 @pytest.mark.parametrize(
     ("schedule", "sweep_period", "since"),
     [
-        ("rate(30 minutes)", timedelta(days=1), "2026-05-04T05:27:00.000Z"),
-        ("rate(12 hours)", timedelta(days=1), "2026-05-03T17:00:00.000Z"),
-        ("rate(7 days)", timedelta(days=1), "2026-04-27T05:00:00.000Z"),
-        ("cron(0 2 ? * SUN *)", timedelta(hours=6), "2026-04-27T05:00:00.000Z"),  # 7 days + 1 h
-        ("at(2026-05-04T06:00:00)", timedelta(hours=6), "2026-05-03T23:24:00.000Z"),
-        ("", timedelta(days=1), SINCE_DAILY),
+        ("rate(30 minutes)", timedelta(days=1), "2026-05-04T05:26:00.000Z"),
+        ("rate(12 hours)", timedelta(days=1), "2026-05-03T16:59:00.000Z"),
+        ("rate(7 days)", timedelta(days=1), "2026-04-27T04:59:00.000Z"),
+        # Weekly on Sundays: 2026-05-03 was the Sunday before the sweep (Monday 06:00).
+        ("cron(0 2 ? * SUN *)", timedelta(hours=6), "2026-05-03T01:59:00.000Z"),
+        ("cron(0 0 2 ? * SUN *)", timedelta(days=1), "2026-05-03T01:59:00.000Z"),
+        # The issue's monthly rows: the second Thursday of April, the last Friday of April.
+        ("cron(0 0 ? * THU#2 *)", timedelta(days=1), "2026-04-08T23:59:00.000Z"),
+        ("cron(15 10 ? * 6L *)", timedelta(days=1), "2026-04-24T10:14:00.000Z"),
+        ("cron(0 15 10 ? * * *)", timedelta(days=1), "2026-05-03T10:14:00.000Z"),
+        ("at(2026-05-04T03:00:00)", timedelta(hours=6), "2026-05-04T02:59:00.000Z"),
     ],
 )
-def test_executions_are_looked_for_over_the_association_period_and_its_grace(
+def test_executions_are_looked_for_since_the_last_due_run_and_its_grace(
     aws, schedule, sweep_period, since
 ) -> None:
     stub_list(aws, ASSOC_A)
@@ -330,86 +349,220 @@ def test_executions_are_looked_for_over_the_association_period_and_its_grace(
     stub_executions(aws, ASSOC_A, EXEC_1, since=since)
     stub_ran(aws, ASSOC_A, EXEC_1, "i-01")
 
-    run(aws, settings(sweep_period=sweep_period))
+    assert run(aws, settings(sweep_period=sweep_period))["published"] is False
 
     aws.assert_done()
+
+
+@pytest.mark.parametrize(
+    "schedule", ["", "at(2026-04-01T00:00:00)", "at(2026-06-01T00:00:00)", "cron(0 2 * * ? 2027)"]
+)
+def test_nothing_due_is_never_reported_as_missed(aws, schedule) -> None:
+    """The issue's rows: no schedule or a one-time run long past were reported every day."""
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule=schedule)
+
+    summary = run(aws)
+
+    aws.assert_done()
+    assert (summary["missed"], summary["not_checked"], summary["published"]) == (0, 0, False)
+
+
+def test_a_schedule_aws_rejects_is_reported_once_never_as_missed(aws) -> None:
+    """cron(0 15 10 ? * *): the Quartz seconds-first example in 6 fields, which AWS rejects
+    (6 fields end with the year; seconds first takes 7). Reported as not understood, then
+    held back on the next run."""
+    for _ in range(2):
+        stub_list(aws, ASSOC_A)
+        stub_describe(
+            aws,
+            ASSOC_A,
+            [{"Key": "InstanceIds", "Values": ["i-01"]}],
+            schedule="cron(0 15 10 ? * *)",
+        )
+    stub_publish(aws)
+
+    first = run(aws)
+    second = run(aws, now=NOW + timedelta(days=1))
+
+    aws.assert_done()
+    assert (first["not_checked"], first["missed"], first["published"]) == (1, 0, True)
+    body = aws.published[0]["Message"]
+    assert "schedule not understood, not checked: 'cron(0 15 10 ? * *)'" in body
+    assert (second["not_checked"], second["published"]) == (0, False)
+
+
+# Reminders
+
+
+def test_an_instance_reported_missed_is_held_back_until_it_changes_or_the_reminder_is_due(aws):
+    def day(now, ping, publish):
+        stub_list(aws, ASSOC_A)
+        stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01", "i-02"]}])
+        stub_executions(
+            aws,
+            ASSOC_A,
+            EXEC_1,
+            since=api_time(now - timedelta(days=1, hours=1, minutes=1)),
+            created=now - timedelta(minutes=10),
+        )
+        stub_ran(aws, ASSOC_A, EXEC_1)
+        stub_states(aws, {"i-01": "running", "i-02": "stopped"}, {"i-01": ping})
+        if publish:
+            stub_publish(aws)
+        return run(aws, now=now)
+
+    first = day(NOW, "ConnectionLost", True)
+    same = day(NOW + timedelta(days=1), "ConnectionLost", False)
+    changed = day(NOW + timedelta(days=2), "Inactive", True)  # i-01's state changed
+    reminder = day(NOW + timedelta(days=7), "Inactive", True)  # i-02 reported 7 days ago
+
+    aws.assert_done()
+    assert (first["missed"], first["held_back"]) == (2, 0)
+    assert (same["missed"], same["held_back"], same["published"]) == (0, 2, False)
+    assert (changed["missed"], changed["held_back"]) == (1, 1)
+    assert "  i-01: running (EC2), Inactive (SSM)" in aws.published[1]["Message"]
+    assert (reminder["missed"], reminder["held_back"]) == (1, 1)
+    assert "  i-02: stopped (EC2)" in aws.published[2]["Message"]
 
 
 # Bounds
 
 
-def test_too_many_executions_in_a_period_make_the_association_not_checked(aws, monkeypatch):
-    monkeypatch.setattr(sweep_check, "MAX_EXECUTIONS", 1)
+def test_every_execution_in_the_window_is_compared(aws) -> None:
+    """(Was: too many executions made the association not checked; there is no cap now.)"""
+    executions = [f"aaaaaaaa-0000-4000-8000-{n:012d}" for n in range(30)]
     stub_list(aws, ASSOC_A)
-    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
-    stub_executions(aws, ASSOC_A, EXEC_1, EXEC_2)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01", "i-02"]}])
+    stub_executions(aws, ASSOC_A, *executions)
+    for n, execution in enumerate(executions):
+        stub_ran(aws, ASSOC_A, execution, *(["i-02"] if n == 29 else []))
+    stub_states(aws, {"i-01": "stopped"}, {})
     stub_publish(aws)
 
     summary = run(aws)
 
     aws.assert_done()
-    assert summary["missed"] == 0
-    assert "more than 1 executions in the period" in aws.published[0]["Message"]
+    assert summary["missed"] == 1
+    assert "2 targeted, 1 ran, 1 missed" in aws.published[0]["Message"]
 
 
-def test_a_page_cap_cuts_the_target_listing_and_says_so(aws, monkeypatch) -> None:
-    monkeypatch.setattr(paging, "MAX_PAGES_PER_CALL", 1)
+def test_target_listings_are_followed_to_the_end(aws) -> None:
+    """(Was: a page cap cut the target listing; 150 pages of 50 nodes are now all read.)"""
     stub_list(aws, ASSOC_A)
     stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["*"]}])
-    stub_nodes(aws, None, {"i-01": "Online"}, next_token="more")
+    for page in range(150):
+        nodes = {f"i-{page * 50 + n:017x}": "Online" for n in range(50)}
+        stub_nodes(
+            aws,
+            None,
+            nodes,
+            token=f"p{page}" if page else None,
+            next_token=f"p{page + 1}" if page < 149 else None,
+        )
     stub_ec2(aws, [{"Name": "instance-state-name", "Values": ["stopping", "stopped"]}], {})
     stub_executions(aws, ASSOC_A, EXEC_1)
-    stub_ran(aws, ASSOC_A, EXEC_1, "i-01")
+    ran = [f"i-{n:017x}" for n in range(7_499)]
+    for page in range(150):
+        stub_ran(
+            aws,
+            ASSOC_A,
+            EXEC_1,
+            *ran[page * 50 : page * 50 + 50],
+            token=f"t{page}" if page else None,
+            next_token=f"t{page + 1}" if page < 149 else None,
+        )
+    last = f"i-{7_499:017x}"
+    stub_states(aws, {last: "running"}, {last: "ConnectionLost"})
+    stub_publish(aws)
 
     summary = run(aws)
 
     aws.assert_done()
-    # Nothing missed among what was listed; the cut is logged, and would be in a digest.
-    assert summary["missed"] == 0
+    assert summary["missed"] == 1
+    assert "7500 targeted, 7499 ran, 1 missed" in aws.published[0]["Message"]
 
 
-def test_out_of_time_stops_checking_and_still_publishes_what_was_not_checked(aws) -> None:
-    times = iter([100.0, 100.0, 5.0])
+def test_a_check_the_time_cuts_is_not_checked_and_the_others_still_reported(aws) -> None:
+    """Each association is its own invocation: one running out of time loses nothing else."""
+    times = iter([1000.0, 1000.0, 1000.0, 100.0])
     stub_list(aws, ASSOC_A, ASSOC_B)
-    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], name="slow")
+    stub_executions(aws, ASSOC_A, EXEC_1)
+    # 100 s left: a call needs 24 s at worst, and 120 s are kept for recording the result.
+    stub_describe(aws, ASSOC_B, [{"Key": "InstanceIds", "Values": ["i-02"]}], name="other")
+    stub_executions(aws, ASSOC_B, EXEC_1)
+    stub_ran(aws, ASSOC_B, EXEC_1)
+    stub_states(aws, {"i-02": "stopped"}, {})
     stub_publish(aws)
 
-    summary = run(aws, seconds_left=lambda: next(times, 5.0))
+    summary = run(aws, seconds_left=lambda: next(times, 1000.0))
 
     aws.assert_done()
-    assert summary["not_checked"] == 2
+    assert (summary["not_checked"], summary["missed"]) == (1, 1)
     body = aws.published[0]["Message"]
-    assert body.count("time budget of this invocation spent") == 2
-    assert aws.published[0]["Subject"] == "[SSM] Sweep of AWS-UpdateSSMAgent: 2 checks failed"
+    assert f"slow ({ASSOC_A}): out of time after 2 calls" in body
+    assert "  i-02: stopped (EC2)" in body
+    assert aws.published[0]["Subject"] == (
+        "[SSM] 1 instance missed by AWS-UpdateSSMAgent (1 check failed)"
+    )
 
 
-@pytest.mark.parametrize(("seconds_left", "checked"), [(19.9, False), (20.0, True)])
-def test_no_check_starts_with_less_than_the_publish_reserve_left(
+@pytest.mark.parametrize(("seconds_left", "checked"), [(143.9, False), (144.0, True)])
+def test_no_call_starts_unless_its_worst_case_fits_before_the_record_reserve(
     aws, seconds_left, checked
 ) -> None:
-    # 20 s are kept for publishing the digest with the SNS client's retries.
+    # 24 s for the call at its worst (3 tries of 2 + 5 s, 3 s of backoff), 120 s kept back.
+    stub_list(aws, ASSOC_A)
     if checked:
-        stub_list(aws)  # no association: nothing to publish
+        stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule="")
     else:
-        stub_publish(aws)  # only the digest that says the document was not checked
+        stub_publish(aws)  # the digest that says the association was not checked
 
     summary = run(aws, seconds_left=lambda: seconds_left)
 
     aws.assert_done()
     assert summary["not_checked"] == (0 if checked else 1)
     if not checked:
-        assert "time budget of this invocation spent" in aws.published[0]["Message"]
+        assert "out of time after 0 calls" in aws.published[0]["Message"]
 
 
-def test_associations_over_the_cap_are_counted_as_not_checked(aws, monkeypatch) -> None:
-    monkeypatch.setattr(sweep_check, "MAX_ASSOCIATIONS", 1)
-    stub_list(aws, ASSOC_A, ASSOC_B)
-    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}])
-    stub_executions(aws, ASSOC_A, EXEC_1)
-    stub_ran(aws, ASSOC_A, EXEC_1, "i-01")
-    stub_publish(aws)
+def test_every_association_is_planned_as_its_own_work_message(aws) -> None:
+    """(Was: at most 200 associations per sweep; now each is a message on the work queue.)"""
+    ids = [f"{n:08x}-1111-4111-8111-111111111111" for n in range(120)]
+    for page in range(3):
+        stub_list(
+            aws,
+            *ids[page * 50 : page * 50 + 50],
+            token=f"a{page}" if page else None,
+            next_token=f"a{page + 1}" if page < 2 else None,
+        )
+    for association_id in ids:
+        stub_describe(
+            aws, association_id, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule=""
+        )
 
-    run(aws)
+    summary = run(aws)
 
     aws.assert_done()
-    assert "1 associations not checked: at most 1 per sweep" in aws.published[0]["Message"]
+    assert (summary["associations"], summary["not_checked"]) == (120, 0)
+
+
+def test_a_redelivered_check_is_not_counted_twice(aws) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule="")
+    chosen = settings()._replace(work_queue_url=aws.queue_url)
+    cache = clients(aws)
+    sweep.Sweep(chosen, cache, NOW, lambda: 1000.0).plan(NOW)
+    [message] = aws.sqs.receive_message(QueueUrl=aws.queue_url)["Messages"]
+    record = {"messageId": message["MessageId"], "body": message["Body"]}
+
+    first = sweep.Sweep(chosen, cache, NOW, lambda: 1000.0).records([record])
+    again = sweep.Sweep(chosen, cache, NOW, lambda: 1000.0).records([record])
+
+    aws.assert_done()  # the second delivery made no SSM call
+    assert first == again == {"batchItemFailures": []}
+    run_item = aws.dynamodb.get_item(
+        TableName="state", Key={"pk": {"S": "sweep-runs"}, "sk": {"S": "2026-05-04T06:00:00.000Z"}}
+    )["Item"]
+    assert (run_item["done"]["N"], run_item["expected"]["N"]) == ("1", "1")

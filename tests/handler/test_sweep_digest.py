@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from ssm_notifier import sweep_digest
-from ssm_notifier.sweep_check import AssociationResult, SweepReport
+from ssm_notifier.sweep_check import AssociationResult
+from ssm_notifier.sweep_report import SweepReport
 from ssm_notifier.targets import InstanceState
 
 NOW = datetime(2026, 5, 4, 6, 0, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""The sweep against moto's EC2 and SNS, with SSM still stubbed.
+"""The sweep against moto's EC2, SNS, DynamoDB (the state table) and SQS (the work queue), with SSM
+still stubbed.
 
 moto (5.2.5) implements none of the SSM calls the sweep depends on: CreateAssociation,
 ListAssociations, DescribeAssociationExecutions, DescribeAssociationExecutionTargets and
@@ -15,9 +16,12 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from botocore.stub import Stubber
+from conftest import create_state_table
 from notifier_testkit import REGION
 from ssm_notifier import sweep
+from ssm_notifier.clients import ClientCache
 from ssm_notifier.settings import SweepSettings
+from sweep_testkit import TABLE
 
 DOCUMENT = "AWS-UpdateSSMAgent"
 ASSOCIATION_ID = "11111111-1111-4111-8111-111111111111"
@@ -81,6 +85,7 @@ def test_stopped_and_unmanaged_tagged_instances_reach_the_topic(topic, ec2) -> N
             {"InstanceInformationList": [{"InstanceId": ran, "PingStatus": "Online"}]},
             {"Filters": [{"Key": "tag:Patch", "Values": ["yes"]}], "MaxResults": 50},
         )
+
         stub.add_response(
             "describe_association_executions",
             {
@@ -106,16 +111,43 @@ def test_stopped_and_unmanaged_tagged_instances_reach_the_topic(topic, ec2) -> N
             },
         )
 
-        summary = sweep.run_sweep(
-            SweepSettings(topic_arn=topic.arn, documents=(DOCUMENT,)),
-            ssm=ssm,
-            ec2=ec2,
-            sns=topic.sns,
-            now=NOW,
+        # The missed instances' states, by id: neither is described by SSM.
+        stub.add_response(
+            "describe_instance_information",
+            {"InstanceInformationList": []},
+            {
+                "Filters": [{"Key": "InstanceIds", "Values": sorted([stopped, unmanaged])}],
+                "MaxResults": 50,
+            },
         )
-        stub.assert_no_pending_responses()
 
-    assert summary["missed"] == 2
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        create_state_table(dynamodb)
+        queue_url = topic.sqs.create_queue(QueueName="sweep-work")["QueueUrl"]
+        clients = ClientCache(lambda service: None)
+        for name, client in {
+            "ssm": ssm,
+            "ec2": ec2,
+            "sns": topic.sns,
+            "dynamodb": dynamodb,
+            "sqs": topic.sqs,
+        }.items():
+            clients.set(name, client)
+        settings = SweepSettings(
+            topic_arn=topic.arn, documents=(DOCUMENT,), work_queue_url=queue_url, state_table=TABLE
+        )
+        sweep.handle({"time": "2026-05-04T06:00:00Z"}, settings, clients, now=NOW)
+        while messages := topic.sqs.receive_message(QueueUrl=queue_url).get("Messages"):
+            for message in messages:
+                answer = sweep.handle(
+                    {"Records": [{"messageId": message["MessageId"], "body": message["Body"]}]},
+                    settings,
+                    clients,
+                    now=NOW,
+                )
+                assert answer == {"batchItemFailures": []}
+                topic.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        stub.assert_no_pending_responses()
     [note] = topic.published()
     assert note["Subject"] == "[SSM] 2 instances missed by AWS-UpdateSSMAgent"
     body = note["Message"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from notifier_testkit import groups_of
 from ssm_notifier import notify_digest, sweep_digest, text
-from ssm_notifier.sweep_check import AssociationResult, SweepReport
+from ssm_notifier.sweep_check import AssociationResult
+from ssm_notifier.sweep_report import SweepReport
 from ssm_notifier.targets import InstanceState
 
 from templates.sample_events import association_event
@@ -67,3 +69,19 @@ def test_counted_and_plural() -> None:
         "2 instances",
     ]
     assert text.more_instances(1) == "... and 1 more instance (message size limit)"
+
+
+@pytest.mark.parametrize(
+    ("length", "expected"),
+    [
+        (timedelta(days=7), "7 days"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(hours=6), "6 hours"),
+        (timedelta(minutes=90), "1 hour 30 minutes"),
+        (timedelta(minutes=30), "30 minutes"),
+        (timedelta(minutes=1), "1 minute"),
+    ],
+)
+def test_duration_text(length, expected) -> None:
+    """(Was test_periods.test_duration_text: the helper moved to text.)"""
+    assert text.duration_text(length) == expected
