@@ -1,6 +1,6 @@
 """Small pieces the stack modules share: a new template, the one IAM role builder, awacs policy
-helpers, checkov skips, and the rule pieces (a retrying target, a queue policy only the rule may
-use)."""
+helpers, checkov skips, and the rule pieces (the association event pattern, a retrying target, a
+queue policy only the rules may use)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from templates import names, parameters
 from templates.config import VERSION, Config
 
 POLICY_VERSION = "2012-10-17"
+DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
 
 
 HAS_PERMISSIONS_BOUNDARY = "HasPermissionsBoundary"
@@ -139,6 +140,17 @@ def aws_managed_policy_arn(name: str) -> Sub:
     return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")
 
 
+def association_event_pattern(documents, statuses) -> dict:
+    """The association runs worth reporting, for every rule that watches them (the hub's, a
+    spoke's): by document name, since AWS-owned document ARNs have an empty account field, so a
+    match on `resources` with the account id misses them."""
+    return {
+        "source": ["aws.ssm"],
+        "detail-type": [DETAIL_TYPE],
+        "detail": {"status": statuses, "document-name": documents},
+    }
+
+
 def retrying_rule_target(target_id: str, arn, dead_letter_arn, config: Config) -> events.Target:
     """A rule target that EventBridge retries for up to a day, then sends to `dead_letter_arn`
     instead of dropping the event."""
@@ -154,9 +166,11 @@ def retrying_rule_target(target_id: str, arn, dead_letter_arn, config: Config) -
 
 
 def only_rule_may_send(
-    title: str, sid: str, rule: events.Rule, queues: list[sqs.Queue]
+    title: str, sid: str, rules: events.Rule | list, queues: list[sqs.Queue]
 ) -> sqs.QueuePolicy:
-    """A queue policy that lets EventBridge send to `queues` for `rule` alone."""
+    """A queue policy that lets EventBridge send to `queues` for `rules` alone (a rule, or a list
+    of rule ARNs, e.g. with an `If` for a rule that only some deployments have)."""
+    rule_arns = [GetAtt(rules, "Arn")] if isinstance(rules, events.Rule) else rules
     return sqs.QueuePolicy(
         title,
         Queues=[Ref(queue) for queue in queues],
@@ -170,7 +184,11 @@ def only_rule_may_send(
                     Principal=Principal("Service", "events.amazonaws.com"),
                     Action=[sqs_actions.SendMessage],
                     Resource=[GetAtt(queue, "Arn") for queue in queues],
-                    Condition=Condition(ArnEquals("aws:SourceArn", GetAtt(rule, "Arn"))),
+                    Condition=Condition(
+                        ArnEquals(
+                            "aws:SourceArn", rule_arns[0] if len(rule_arns) == 1 else rule_arns
+                        )
+                    ),
                 )
             ]
         ),

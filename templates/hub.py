@@ -1,13 +1,17 @@
-"""Hub: the pieces a hub-mode (Scope=organization) stack adds to take in a whole organization.
+"""Hub: the pieces a hub-mode (Scope=organization) deploy adds to take in a whole organization.
 
-    member spokes --PutEvents (organization only)--> hub bus -> the notifications rule on it
+    member spokes --PutEvents (organization only)--> hub bus -> HubRule -> the notifier's queue
     StackSet (service-managed, auto-deploys to the target OUs' accounts and regions) -> spoke.yaml
 
-Each function adds to a template it is given, so the parent or the notifications stack can call
-them; `add_hub` adds all of them. The spoke travels as the StackSet's TemplateBody: the AWS CLI's
-`cloudformation package` rewrites the TemplateURL of AWS::CloudFormation::Stack but not of
-AWS::CloudFormation::StackSet (awscli artifact_exporter.RESOURCES_EXPORT_LIST), and the spoke has
-no local code to upload, so the rendered template is inlined (TemplateBody: at most 51,200 bytes).
+Where they live: the bus and its rule in the notifications stack (`add_hub_intake`: the queue's
+policy must name the rule), the bus policy and the StackSet in the hub stack (`build`, hub.yaml,
+nested by the parent under Scope=organization: it needs the notifier's and the sweep's role
+ARNs). `add_hub` puts all of them in one template (the stand-in tests use it).
+
+The spoke travels as the StackSet's TemplateBody: the AWS CLI's `cloudformation package` rewrites
+the TemplateURL of AWS::CloudFormation::Stack but not of AWS::CloudFormation::StackSet (awscli
+artifact_exporter.RESOURCES_EXPORT_LIST), and the spoke has no local code to upload, so the
+rendered template is inlined (TemplateBody: at most 51,200 bytes).
 """
 
 from __future__ import annotations
@@ -15,13 +19,18 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
+from awacs import cloudformation as cloudformation_actions
 from awacs import events as events_actions
+from awacs import organizations as organizations_actions
 from awacs import sts as sts_actions
 from awacs.aws import Allow, Condition, Statement, StringEquals
 from troposphere import (
     AWSHelperFn,
+    Equals,
     GetAtt,
+    If,
     Join,
+    NoValue,
     Output,
     Parameter,
     Ref,
@@ -29,10 +38,24 @@ from troposphere import (
     Template,
     cloudformation,
     events,
+    iam,
 )
 
-from templates import spoke
+from templates import names, parameters, spoke
+from templates.common import (
+    association_event_pattern,
+    new_template,
+    policy_document,
+    retrying_rule_target,
+)
 from templates.config import Config
+
+HUB_FILE = "hub.yaml"
+
+# Scope, a parameter of the parent, the notifications and the sweep stacks.
+SCOPE_ACCOUNT = "account"
+SCOPE_ORGANIZATION = "organization"
+IS_ORGANIZATION = "IsOrganization"
 
 # Deploy-time parameters of hub mode.
 ORGANIZATION_ID = spoke.ORGANIZATION_ID
@@ -42,6 +65,7 @@ RETAIN_STACKS = "RetainStacksOnAccountRemoval"
 CALL_AS = "CallAs"
 FAILURE_TOLERANCE = "SpokeFailureTolerancePercentage"
 MAX_CONCURRENT = "SpokeMaxConcurrentPercentage"
+SPOKE_ASSOCIATION = "SpokeCreatesAgentUpdateAssociation"
 
 # Outputs a hub-mode stack gives.
 HUB_EVENT_BUS_ARN = spoke.HUB_EVENT_BUS_ARN
@@ -50,8 +74,10 @@ SPOKE_STACK_SET_ID = "SpokeStackSetId"
 
 # AWS's own shapes: botocore's cloudformation model (OrganizationalUnitId, which admits the root
 # id "r-..." too, to target the whole organization; Region).
-OU_ID_PATTERN = r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$"
-REGION_PATTERN = r"^[a-zA-Z0-9-]{1,128}$"
+# Empty admitted for the parent's Scope=account (see spoke.ORGANIZATION_ID_PATTERN); refused by
+# the Rules of the templates that need a value.
+OU_ID_PATTERN = r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})?$"
+REGION_PATTERN = r"^[a-zA-Z0-9-]{0,128}$"
 # CreateStackSet's TemplateBody limit (CloudFormation quotas).
 TEMPLATE_BODY_LIMIT_BYTES = 51_200
 
@@ -76,12 +102,34 @@ class Hub(NamedTuple):
     stack_set: cloudformation.StackSet
 
 
-def add_parameters(template: Template) -> HubParameters:
-    """The hub's deploy-time inputs, each constrained as AWS's own APIs are."""
+def scope_parameter() -> Parameter:
+    return Parameter(
+        names.SCOPE,
+        Type="String",
+        Default=SCOPE_ACCOUNT,
+        AllowedValues=[SCOPE_ACCOUNT, SCOPE_ORGANIZATION],
+        Description="account: watch this account and region; organization: also every account "
+        "and region of the target OUs, through a hub bus and spokes deployed by a StackSet",
+    )
+
+
+def add_scope(template: Template) -> Parameter:
+    """The Scope parameter and the IsOrganization condition."""
+    scope = template.add_parameter(scope_parameter())
+    template.add_condition(IS_ORGANIZATION, Equals(Ref(scope), SCOPE_ORGANIZATION))
+    return scope
+
+
+def add_parameters(template: Template, *, optional: bool = False) -> HubParameters:
+    """The hub's deploy-time inputs, each constrained as AWS's own APIs are. `optional` (the
+    parent's, where Scope=account needs none of them): the three without a default get an empty
+    one, which the parent's Rules refuse under Scope=organization."""
+    empty = {"Default": ""} if optional else {}
     return HubParameters(
         organization_id=template.add_parameter(
             Parameter(
                 ORGANIZATION_ID,
+                **empty,
                 Type="String",
                 Description="Organization (o-...) whose accounts may send events to the hub bus",
                 AllowedPattern=spoke.ORGANIZATION_ID_PATTERN,
@@ -92,6 +140,7 @@ def add_parameters(template: Template) -> HubParameters:
         target_ous=template.add_parameter(
             Parameter(
                 TARGET_OUS,
+                **empty,
                 Type="CommaDelimitedList",
                 Description="Organizational units (ou-...) whose accounts get the spoke, "
                 "today's and those that join later; the root id (r-...) for all of them",
@@ -103,6 +152,7 @@ def add_parameters(template: Template) -> HubParameters:
         regions=template.add_parameter(
             Parameter(
                 SPOKE_REGIONS,
+                **empty,
                 Type="CommaDelimitedList",
                 Description="Regions of every member account that get the spoke, e.g. "
                 "us-east-1,eu-west-1",
@@ -156,35 +206,105 @@ def add_parameters(template: Template) -> HubParameters:
     )
 
 
+def required_inputs_rule(params: HubParameters) -> dict:
+    """Rules assertions: the organization, its target OUs and the spoke regions are given (their
+    patterns admit "" for the parent's Scope=account)."""
+    lists = [
+        {
+            "Assert": {"Fn::Not": [{"Fn::Contains": [Ref(parameter), ""]}]},
+            "AssertDescription": f"{parameter.title} must name at least one, with no empty item",
+        }
+        for parameter in (params.target_ous, params.regions)
+    ]
+    single = spoke.required_rule(params.organization_id)["Assertions"]
+    return {"Assertions": single + lists}
+
+
+def hub_bus(**properties) -> events.EventBus:
+    return events.EventBus(
+        "HubEventBus",
+        # Name is required by AWS::Events::EventBus; the stack's name keeps it unique.
+        Name=Sub("${AWS::StackName}-hub"),
+        Description="Association events forwarded by the spokes of the organization",
+        **properties,
+    )
+
+
+def bus_policy(bus_name: AWSHelperFn, bus_arn: AWSHelperFn, organization_id: AWSHelperFn):
+    """`events:PutEvents` on the hub bus from principals of the organization only (a spoke's
+    forward role is such a principal)."""
+    return events.EventBusPolicy(
+        "HubEventBusPolicy",
+        EventBusName=bus_name,
+        StatementId="OrganizationPutsEvents",
+        Statement={
+            "Sid": "OrganizationPutsEvents",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": events_actions.PutEvents.JSONrepr(),
+            "Resource": bus_arn,
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organization_id}},
+        },
+    )
+
+
 def add_hub_bus(
     template: Template, organization_id: Parameter
 ) -> tuple[events.EventBus, events.EventBusPolicy]:
-    """The bus the spokes forward to, and its policy: `events:PutEvents` from principals of the
-    organization only (a spoke's forward role is such a principal)."""
-    bus = template.add_resource(
-        events.EventBus(
-            "HubEventBus",
-            # Name is required by AWS::Events::EventBus; the stack's name keeps it unique.
-            Name=Sub("${AWS::StackName}-hub"),
-            Description="Association events forwarded by the spokes of the organization",
-        )
-    )
-    policy = template.add_resource(
-        events.EventBusPolicy(
-            "HubEventBusPolicy",
-            EventBusName=Ref(bus),
-            StatementId="OrganizationPutsEvents",
-            Statement={
-                "Sid": "OrganizationPutsEvents",
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": events_actions.PutEvents.JSONrepr(),
-                "Resource": GetAtt(bus, "Arn"),
-                "Condition": {"StringEquals": {"aws:PrincipalOrgID": Ref(organization_id)}},
-            },
-        )
-    )
+    """The bus the spokes forward to, and its policy (organization only)."""
+    bus = template.add_resource(hub_bus())
+    policy = template.add_resource(bus_policy(Ref(bus), GetAtt(bus, "Arn"), Ref(organization_id)))
     return bus, policy
+
+
+def add_hub_intake(
+    template: Template, config: Config, *, documents, statuses, queue, dead_letter_queue
+) -> tuple[events.EventBus, events.Rule]:
+    """For the notifications stack, under IsOrganization: the hub bus and a rule on it that sends
+    the watched association events to the notifier's queue, as the default-bus rule does (the hub
+    account's own events still arrive on the default bus). Its policy is the hub stack's."""
+    bus = template.add_resource(hub_bus(Condition=IS_ORGANIZATION))
+    rule = template.add_resource(
+        events.Rule(
+            "HubRule",
+            Condition=IS_ORGANIZATION,
+            Description="State Manager association runs of the watched documents and statuses "
+            "forwarded by the spokes of the organization",
+            EventBusName=Ref(bus),
+            EventPattern=association_event_pattern(documents, statuses),
+            State="ENABLED",
+            Targets=[
+                retrying_rule_target(
+                    "NotificationQueue",
+                    GetAtt(queue, "Arn"),
+                    GetAtt(dead_letter_queue, "Arn"),
+                    config,
+                )
+            ],
+        )
+    )
+    template.add_output(
+        [
+            Output(
+                HUB_EVENT_BUS_ARN,
+                Condition=IS_ORGANIZATION,
+                Value=GetAtt(bus, "Arn"),
+                Description="Event bus the spokes forward association events to",
+            ),
+            Output(
+                HUB_EVENT_BUS_NAME,
+                Condition=IS_ORGANIZATION,
+                Value=Ref(bus),
+                Description="Name of that bus",
+            ),
+        ]
+    )
+    return bus, rule
+
+
+def hub_rule_arn() -> If:
+    """The hub rule's ARN where the notifications stack has it, for a list of rule ARNs."""
+    return If(IS_ORGANIZATION, GetAtt("HubRule", "Arn"), NoValue)
 
 
 def spoke_template_body(config: Config) -> str:
@@ -321,3 +441,170 @@ def assume_readers_statement(
         Resource=[Sub("arn:${AWS::Partition}:iam::*:role/${Prefix}-*", Prefix=reader_prefix)],
         Condition=Condition(StringEquals("aws:ResourceOrgID", organization_id)),
     )
+
+
+# The organization of the function's own role, as an IAM policy variable: the hub's notifier and
+# sweep need no OrganizationId parameter to keep their reach inside their own organization.
+OWN_ORGANIZATION = "${aws:PrincipalOrgID}"
+
+
+def readers_policy(title: str, role: iam.Role, *statements: Statement) -> iam.PolicyType:
+    """Under IsOrganization: `role` may assume the spokes' reader roles of its own organization
+    (and whatever else `statements` add); a policy of its own, so the role stays as it is in
+    Scope=account."""
+    return iam.PolicyType(
+        title,
+        Condition=IS_ORGANIZATION,
+        PolicyName="assume-spoke-readers",
+        Roles=[Ref(role)],
+        PolicyDocument=policy_document([assume_readers_statement(OWN_ORGANIZATION), *statements]),
+    )
+
+
+def describe_accounts_statement() -> Statement:
+    """The notifier labels a digest with the account's name: DescribeAccount on the accounts of
+    its own organization (answered only where the hub is the management account or an
+    Organizations delegated administrator; elsewhere the digest shows the id alone)."""
+    return Statement(
+        Sid="NameAccounts",
+        Effect=Allow,
+        Action=[organizations_actions.DescribeAccount],
+        Resource=[Sub("arn:${AWS::Partition}:organizations::*:account/${!aws:PrincipalOrgID}/*")],
+    )
+
+
+def list_coverage_statements() -> list[Statement]:
+    """The sweep learns which accounts and regions should report: the spokes' StackSet instances
+    (StackSets of this account) and the organization's accounts."""
+    return [
+        Statement(
+            Sid="ListSpokeInstances",
+            Effect=Allow,
+            Action=[cloudformation_actions.ListStackInstances],
+            Resource=[
+                Sub(
+                    "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stackset/*"
+                )
+            ],
+        ),
+        Statement(
+            Sid="ListAccounts",
+            Effect=Allow,
+            Action=[organizations_actions.ListAccounts],
+            # ListAccounts supports no resource-level permissions.
+            Resource=["*"],
+        ),
+    ]
+
+
+def spoke_association_parameter() -> Parameter:
+    return Parameter(
+        SPOKE_ASSOCIATION,
+        Type="String",
+        Default="false",
+        AllowedValues=["true", "false"],
+        Description="Scope=organization: also create the AWS-UpdateSSMAgent association and its "
+        "output bucket in every member account and region (with the association parameters "
+        "above; an empty TargetTagValue there means any value of the tag key)",
+    )
+
+
+def spoke_association_names() -> list[str]:
+    """The association's parameters the hub passes on to the spokes, as both declare them."""
+    return [
+        names.ASSOCIATION_SCHEDULE,
+        names.ASSOCIATION_MAX_CONCURRENCY,
+        names.ASSOCIATION_MAX_ERRORS,
+        names.ASSOCIATION_TARGETS,
+        names.TARGET_TAG_KEY,
+        names.TARGET_TAG_VALUE,
+        spoke.OUTPUT_RETENTION_DAYS,
+    ]
+
+
+def add_spoke_association_parameters(template: Template, config: Config) -> dict[str, Parameter]:
+    """The hub stack's copies of the spoke's association parameters (declared as the spoke
+    declares them), and whether the spokes create the association."""
+    declared = spoke.build(config).parameters
+    found = {name: template.add_parameter(declared[name]) for name in spoke_association_names()}
+    found[SPOKE_ASSOCIATION] = template.add_parameter(spoke_association_parameter())
+    return found
+
+
+def build(config: Config) -> Template:
+    """hub.yaml: the hub bus's organization-only policy and the StackSet of the spokes, nested by
+    the parent under Scope=organization (the bus itself is the notifications stack's)."""
+    template = new_template(
+        "SSM association notifier hub: the organization-only policy of the hub bus and the "
+        "StackSet that deploys the spokes"
+    )
+    params = add_parameters(template)
+    template.add_rule("OrganizationGiven", required_inputs_rule(params))
+    bus_name = template.add_parameter(
+        Parameter(
+            HUB_EVENT_BUS_NAME,
+            Type="String",
+            Description="Name of the hub bus (the notifications stack's)",
+            AllowedPattern=r"^[/\.\-_A-Za-z0-9]{1,256}$",
+            ConstraintDescription="an event bus name",
+        )
+    )
+    passed = {
+        name: template.add_parameter(
+            Parameter(
+                name,
+                Type="String",
+                Description=description,
+                AllowedPattern=pattern,
+                ConstraintDescription=constraint,
+            )
+        )
+        for name, description, pattern, constraint in (
+            (
+                HUB_EVENT_BUS_ARN,
+                "ARN of the hub bus the spokes forward to",
+                spoke.EVENT_BUS_ARN_PATTERN,
+                "an event bus ARN",
+            ),
+            (
+                names.FUNCTION_ROLE_ARN,
+                "The notifier's role (assumes the spokes' reader roles)",
+                spoke.ROLE_ARN_PATTERN,
+                "an IAM role ARN",
+            ),
+            (
+                names.SWEEP_ROLE_ARN,
+                "The sweep's role (assumes the spokes' reader roles)",
+                spoke.ROLE_ARN_PATTERN,
+                "an IAM role ARN",
+            ),
+        )
+    }
+    documents = template.add_parameter(parameters.watched_documents(config))
+    statuses = template.add_parameter(parameters.watched_statuses(config))
+    association = add_spoke_association_parameters(template, config)
+    template.add_resource(
+        bus_policy(Ref(bus_name), Ref(passed[HUB_EVENT_BUS_ARN]), Ref(params.organization_id))
+    )
+    stack_set = add_spoke_stack_set(
+        template,
+        config,
+        params,
+        hub_bus_arn=Ref(passed[HUB_EVENT_BUS_ARN]),
+        notifier_role_arn=Ref(passed[names.FUNCTION_ROLE_ARN]),
+        sweep_role_arn=Ref(passed[names.SWEEP_ROLE_ARN]),
+        spoke_parameters={
+            names.WATCHED_DOCUMENTS: joined(documents),
+            names.WATCHED_STATUSES: joined(statuses),
+            spoke.CREATE_AGENT_UPDATE_ASSOCIATION: Ref(association.pop(SPOKE_ASSOCIATION)),
+            **{name: Ref(parameter) for name, parameter in association.items()},
+        },
+    )
+    template.add_output(
+        Output(
+            SPOKE_STACK_SET_ID,
+            Value=Ref(stack_set),
+            Description="StackSet of the spokes (list its instances to see where they are)",
+        )
+    )
+    return template

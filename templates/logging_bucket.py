@@ -68,6 +68,9 @@ def build(config: Config) -> Template:
             names.INSTANCE_ROLE_NAMES,
             Type="CommaDelimitedList",
             Default="",
+            # As the spoke declares it (a parameter is declared alike wherever it is declared).
+            AllowedPattern=r"^[\w+=,.@-]{0,64}$",
+            ConstraintDescription="IAM role names (not ARNs), comma-separated",
             Description="Names of the instance roles that may write association output "
             "(empty: none)",
         )
@@ -81,7 +84,7 @@ def build(config: Config) -> Template:
     )
 
     access_logs = template.add_resource(
-        _private_bucket(
+        private_bucket(
             "AccessLogBucket",
             Ref(retention_days),
             Metadata=checkov_skips(
@@ -90,7 +93,7 @@ def build(config: Config) -> Template:
         )
     )
     bucket = template.add_resource(
-        _private_bucket(
+        private_bucket(
             "OutputBucket",
             Ref(retention_days),
             # Your key when one is given; S3 server access logs need SSE-S3, so the access-log
@@ -101,9 +104,9 @@ def build(config: Config) -> Template:
             ),
         )
     )
-    template.add_resource(_tls_only_policy("OutputBucketPolicy", bucket))
+    template.add_resource(tls_only_policy("OutputBucketPolicy", bucket))
     template.add_resource(
-        _tls_only_policy(
+        tls_only_policy(
             "AccessLogBucketPolicy",
             access_logs,
             # S3 user guide, "Enabling Amazon S3 server access logging" (permissions for the
@@ -196,7 +199,7 @@ def _sse_kms(key_arn: Ref) -> s3.ServerSideEncryptionRule:
     )
 
 
-def _private_bucket(title: str, retention_days: Ref, encryption=_SSE_S3, **extra) -> s3.Bucket:
+def private_bucket(title: str, retention_days: Ref, encryption=_SSE_S3, **extra) -> s3.Bucket:
     """Encrypted, private, versioned, kept on stack deletion, objects expiring after
     `retention_days`. SSE-S3 unless `encryption` says otherwise: S3 server access logs can only
     be delivered to SSE-S3 buckets, and the agent writes SSE-S3 output without a KMS grant."""
@@ -232,7 +235,7 @@ def _private_bucket(title: str, retention_days: Ref, encryption=_SSE_S3, **extra
     )
 
 
-def _tls_only_policy(title: str, bucket: s3.Bucket, *allow: Statement) -> s3.BucketPolicy:
+def tls_only_policy(title: str, bucket: s3.Bucket, *allow: Statement) -> s3.BucketPolicy:
     arn = GetAtt(bucket, "Arn")
     return s3.BucketPolicy(
         title,

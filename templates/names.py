@@ -82,5 +82,14 @@ STATE_TABLE_NAME = "StateTableName"
 # the network stack's parameter for its value (the parent passes its own stack name).
 FLEET_TAG_KEY = "ssm-notifier:fleet"
 FLEET_TAG_VALUE = "FleetTagValue"
+
+# Scope=organization (templates/hub.py): the parent's, the notifications' and the sweep's Scope;
+# the roles the hub stack lets assume the spokes' reader roles; the hub bus, the notifications
+# stack's output and the hub stack's parameter.
+SCOPE = "Scope"
+FUNCTION_ROLE_ARN = "FunctionRoleArn"
+SWEEP_ROLE_ARN = "SweepRoleArn"
+HUB_EVENT_BUS_ARN = "HubEventBusArn"
+HUB_EVENT_BUS_NAME = "HubEventBusName"
 # The demo subnets' zones (the parent declares it under the same name; empty: the first two).
 DEMO_AVAILABILITY_ZONES = "DemoAvailabilityZones"

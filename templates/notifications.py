@@ -35,8 +35,9 @@ from troposphere import (
     sqs,
 )
 
-from templates import alarm_topic, alarms, functions, names, parameters
+from templates import alarm_topic, alarms, functions, hub, names, parameters, spoke
 from templates.common import (
+    DETAIL_TYPE,
     checkov_skips,
     new_template,
     only_rule_may_send,
@@ -50,7 +51,7 @@ from templates.functions import (
     EventSourceScalingConfig,
 )
 
-DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
+__all__ = ["DETAIL_TYPE", "build", "notifier_key"]
 
 # SQS keeps a message 4 days by default; the dead-letter queue keeps it longer so a replay
 # never races expiry (a standard queue keeps the original enqueue time across a redrive).
@@ -144,9 +145,23 @@ def build(config: Config) -> Template:
             ],
         )
     )
-    # Only this rule may send, to the queue and (for deliveries it gave up on) the DLQ.
+    # Scope=organization: the hub bus, and its rule to the same queue.
+    hub.add_hub_intake(
+        template,
+        config,
+        documents=Ref(params.documents),
+        statuses=Ref(params.statuses),
+        queue=queue,
+        dead_letter_queue=dead_letter_queue,
+    )
+    # Only these rules may send, to the queue and (for deliveries they gave up on) the DLQ.
     template.add_resource(
-        only_rule_may_send("QueuePolicy", "RuleSendsEvents", rule, [queue, dead_letter_queue])
+        only_rule_may_send(
+            "QueuePolicy",
+            "RuleSendsEvents",
+            [GetAtt(rule, "Arn"), hub.hub_rule_arn()],
+            [queue, dead_letter_queue],
+        )
     )
 
     log_group = template.add_resource(
@@ -194,7 +209,11 @@ def build(config: Config) -> Template:
             timeout=config.timeout_seconds,
             role=role,
             logs_to=log_group,
-            variables={"TOPIC_ARN": Ref(topic)},
+            variables={
+                "TOPIC_ARN": Ref(topic),
+                "SCOPE": Ref(params.scope),
+                "READER_ROLE_NAME_PREFIX": spoke.DEFAULT_READER_ROLE_NAME_PREFIX,
+            },
             Description="Turns a batch of association state changes into one digest each",
             Metadata=checkov_skips(
                 **FUNCTION_CHECKOV_SKIPS,
@@ -202,6 +221,9 @@ def build(config: Config) -> Template:
                 "function DLQ never applies; the queue's redrive policy is the dead-letter path",
             ),
         )
+    )
+    template.add_resource(
+        hub.readers_policy("FunctionReadersPolicy", role, hub.describe_accounts_statement())
     )
     template.add_resource(
         EventSourceMapping(
@@ -228,6 +250,7 @@ def build(config: Config) -> Template:
             Output(names.FUNCTION_NAME, Value=Ref(function)),
             Output(names.RULE_NAME, Value=Ref(rule)),
             Output(names.KEY_ARN, Value=key_arn),
+            Output(names.FUNCTION_ROLE_ARN, Value=GetAtt(role, "Arn")),
             Output(names.ALARM_TOPIC_ARN, Value=Ref(alarm_topic_)),
         ]
     )
@@ -240,6 +263,7 @@ class _Parameters(NamedTuple):
     statuses: Parameter
     log_retention: Parameter
     output_bucket_arn: Parameter
+    scope: Parameter
     parent_stack_name: Parameter
     pipeline_key: Parameter
     output_key: Parameter
@@ -261,6 +285,7 @@ def _parameters(template: Template, config: Config) -> _Parameters:
             "end of a run's output there when the API returns only its first 24,000 characters",
         )
     )
+    scope = hub.add_scope(template)
     parent_stack_name = template.add_parameter(parameters.parent_stack_name())
     pipeline_key = template.add_parameter(parameters.pipeline_kms_key_arn())
     template.add_condition(CREATES_PIPELINE_KEY, Equals(Ref(pipeline_key), ""))
@@ -272,6 +297,7 @@ def _parameters(template: Template, config: Config) -> _Parameters:
         statuses,
         log_retention,
         output_bucket_arn,
+        scope,
         parent_stack_name,
         pipeline_key,
         output_key,

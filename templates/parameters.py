@@ -479,6 +479,7 @@ def association_schedule_offset() -> Parameter:
         Type="String",
         Default="",
         AllowedValues=SCHEDULE_OFFSET_CHOICES,
+        ConstraintDescription="empty, or a whole number of days from 1 to 6",
         Description="Days after the cron day the agent update runs, e.g. 3 with THU#2: the "
         "Sunday after the second Thursday (cron schedules only; empty: none)",
     )

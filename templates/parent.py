@@ -25,7 +25,17 @@ from troposphere import (
     cloudformation,
 )
 
-from templates import association, logging_bucket, names, network, notifications, parameters, sweep
+from templates import (
+    association,
+    hub,
+    logging_bucket,
+    names,
+    network,
+    notifications,
+    parameters,
+    spoke,
+    sweep,
+)
 from templates.common import new_template
 from templates.config import Config
 
@@ -36,6 +46,7 @@ CHILDREN = {
     "Notifications": (notifications, "notifications.yaml"),
     "Association": (association, "association.yaml"),
     "Sweep": (sweep, "sweep.yaml"),
+    "Hub": (hub, hub.HUB_FILE),
 }
 
 FLEET_DEMO = "demo"
@@ -85,8 +96,9 @@ def build(config: Config) -> Template:
     network = add_network(template, inputs)
     logging = add_logging(template, inputs, network)
     notifications = add_notifications(template, inputs, logging)
-    add_sweep(template, inputs, notifications)
+    sweep = add_sweep(template, inputs, notifications)
     add_association(template, inputs, logging, notifications)
+    add_hub(template, config, notifications, sweep)
     return template
 
 
@@ -287,6 +299,7 @@ def add_notifications(
             names.OUTPUT_BUCKET_ARN: child_output(logging, names.OUTPUT_BUCKET_ARN),
             names.OUTPUT_BUCKET_KMS_KEY_ARN: Ref(inputs.output_key),
             names.PIPELINE_KMS_KEY_ARN: Ref(inputs.pipeline_key),
+            names.SCOPE: Ref(names.SCOPE),  # add_hub declares it
             names.PARENT_STACK_NAME: StackName,
             **inputs.role_inputs(),
             **inputs.function_inputs(),
@@ -311,6 +324,7 @@ def add_sweep(
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
             names.SWEEP_REMINDER_DAYS: Ref(inputs.sweep_reminder_days),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+            names.SCOPE: Ref(names.SCOPE),  # add_hub declares it
             **inputs.role_inputs(),
             **inputs.function_inputs(),
         },
@@ -350,6 +364,72 @@ def add_association(
     )
 
 
+def add_hub(
+    template: Template,
+    config: Config,
+    notifications: cloudformation.Stack,
+    sweep: cloudformation.Stack,
+) -> cloudformation.Stack:
+    """Scope=organization: the hub stack (the hub bus's policy, the spokes' StackSet), given the
+    bus and the two roles the spokes' reader roles trust. Its parameters are the parent's last."""
+    scope = template.add_parameter(hub.scope_parameter())
+    template.add_condition(hub.IS_ORGANIZATION, Equals(Ref(scope), hub.SCOPE_ORGANIZATION))
+    inputs = hub.add_parameters(template, optional=True)
+    spoke_association = template.add_parameter(hub.spoke_association_parameter())
+    template.add_rule(
+        "OrganizationScopeNeedsItsInputs",
+        {
+            "RuleCondition": {"Fn::Equals": [Ref(scope), hub.SCOPE_ORGANIZATION]},
+            **hub.required_inputs_rule(inputs),
+        },
+    )
+    organization_inputs = {
+        parameter.title: Ref(parameter)
+        for parameter in (
+            inputs.organization_id,
+            inputs.retain_stacks,
+            inputs.call_as,
+            inputs.failure_tolerance,
+            inputs.max_concurrent,
+        )
+    }
+    # What a plain spoke stack needs (the hub account's other regions: README).
+    for name, child, description in (
+        (names.HUB_EVENT_BUS_ARN, notifications, "Hub bus the spokes forward to"),
+        (names.FUNCTION_ROLE_ARN, notifications, "Notifier role (a spoke's HubNotifierRoleArn)"),
+        (names.SWEEP_ROLE_ARN, sweep, "Sweep role (a spoke's HubSweepRoleArn)"),
+    ):
+        template.add_output(
+            Output(
+                name,
+                Condition=hub.IS_ORGANIZATION,
+                Value=child_output(child, name),
+                Description=description,
+            )
+        )
+    return add_child(
+        template,
+        "Hub",
+        {hub.SPOKE_STACK_SET_ID: "StackSet of the spokes (Scope=organization)"},
+        Condition=hub.IS_ORGANIZATION,
+        Parameters={
+            **organization_inputs,
+            # Nested-stack parameters are strings: lists travel joined.
+            hub.TARGET_OUS: Join(",", Ref(inputs.target_ous)),
+            hub.SPOKE_REGIONS: Join(",", Ref(inputs.regions)),
+            names.HUB_EVENT_BUS_NAME: child_output(notifications, names.HUB_EVENT_BUS_NAME),
+            names.HUB_EVENT_BUS_ARN: child_output(notifications, names.HUB_EVENT_BUS_ARN),
+            names.FUNCTION_ROLE_ARN: child_output(notifications, names.FUNCTION_ROLE_ARN),
+            names.SWEEP_ROLE_ARN: child_output(sweep, names.SWEEP_ROLE_ARN),
+            names.WATCHED_DOCUMENTS: Join(",", Ref(names.WATCHED_DOCUMENTS)),
+            names.WATCHED_STATUSES: Join(",", Ref(names.WATCHED_STATUSES)),
+            # The parent's association parameters, for the spokes' own association.
+            **{name: Ref(name) for name in hub.spoke_association_names()},
+            hub.SPOKE_ASSOCIATION: Ref(spoke_association),
+        },
+    )
+
+
 def _association_parameters(template: Template, config: Config) -> dict[str, Parameter]:
     """The association's deploy-time inputs, keyed by name."""
     declared = [
@@ -381,4 +461,5 @@ def build_all(config: Config) -> dict[str, Template]:
     templates = {PARENT_FILE: build(config)}
     for module, file_name in CHILDREN.values():
         templates[file_name] = module.build(config)
-    return templates
+    # Not nested: the StackSet carries it (and it is deployed as is where no StackSet reaches).
+    return templates | spoke.spoke_template(config)

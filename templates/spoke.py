@@ -55,6 +55,7 @@ from troposphere import Condition as TroposphereCondition
 from templates import common, names, parameters
 from templates.association import DOCUMENT, TARGET_ALL, TARGET_TAGGED
 from templates.common import (
+    association_event_pattern,
     checkov_skips,
     new_template,
     only_rule_may_send,
@@ -64,11 +65,10 @@ from templates.common import (
 from templates.config import Config
 from templates.logging_bucket import (
     ACCESS_LOG_PREFIX,
-    _private_bucket,
-    _tls_only_policy,
     output_policy_name,
+    private_bucket,
+    tls_only_policy,
 )
-from templates.notifications import DETAIL_TYPE
 
 SPOKE_FILE = "spoke.yaml"
 
@@ -98,7 +98,10 @@ DEFAULT_READER_ROLE_NAME_PREFIX = "ssm-notifier-reader"
 # AWS's own shapes, in any partition: the organization id as botocore's organizations model
 # has it; role names and paths as IAM's (roleNameType, paths up to 512); bus names as
 # EventBridge documents them ([/.-_A-Za-z0-9], up to 256).
-ORGANIZATION_ID_PATTERN = r"^o-[a-z0-9]{10,32}$"
+# The organization id may be empty in the pattern only because the hub's parent declares the same
+# parameter for Scope=account too (a parameter is declared alike wherever it is declared); the
+# templates that need it refuse an empty one with a Rules assertion (required_rule).
+ORGANIZATION_ID_PATTERN = r"^(o-[a-z0-9]{10,32})?$"
 ROLE_ARN_PATTERN = r"^arn:[a-z-]+:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$"
 EVENT_BUS_ARN_PATTERN = (
     r"^arn:[a-z-]+:events:[a-z0-9-]+:[0-9]{12}:event-bus/[/.\-_A-Za-z0-9]{1,256}$"
@@ -106,6 +109,20 @@ EVENT_BUS_ARN_PATTERN = (
 # The reader role's name is the prefix, "-" and the region (at most 64 characters: the longest
 # region name today is 14), so the prefix is kept to 48.
 ROLE_NAME_PREFIX_PATTERN = r"^[\w+=,.@-]{1,48}$"
+
+
+def required_rule(*parameters: Parameter) -> dict:
+    """A template Rules entry that refuses an empty value for each of `parameters` before any
+    resource is created, naming the parameter (for parameters whose pattern must admit "")."""
+    return {
+        "Assertions": [
+            {
+                "Assert": {"Fn::Not": [{"Fn::Equals": [Ref(parameter), ""]}]},
+                "AssertDescription": f"{parameter.title} must not be empty",
+            }
+            for parameter in parameters
+        ]
+    }
 
 
 def spoke_template(config: Config) -> dict[str, Template]:
@@ -123,22 +140,13 @@ def reader_role_name(prefix) -> Sub:
     return Sub("${Prefix}-${AWS::Region}", Prefix=prefix)
 
 
-def association_event_pattern(documents, statuses) -> dict:
-    """The association runs worth reporting: the same pattern as the notifications rule (by
-    document name: AWS-owned document ARNs have an empty account field)."""
-    return {
-        "source": ["aws.ssm"],
-        "detail-type": [DETAIL_TYPE],
-        "detail": {"status": statuses, "document-name": documents},
-    }
-
-
 def build(config: Config) -> Template:
     template = new_template(
         "SSM association notifier spoke: forwards association events of this account and region "
         "to the hub, and lets the hub read runs and output"
     )
     params = _parameters(template, config)
+    template.add_rule("OrganizationIdGiven", required_rule(params[ORGANIZATION_ID]))
     template.add_condition(
         CREATE_ASSOCIATION, Equals(Ref(params[CREATE_AGENT_UPDATE_ASSOCIATION]), "true")
     )
@@ -360,7 +368,7 @@ def _add_output_bucket(template: Template, params: dict) -> s3.Bucket:
     """The association output bucket, as the logging stack makes it (only with the association)."""
     retention = Ref(params[OUTPUT_RETENTION_DAYS])
     access_logs = template.add_resource(
-        _private_bucket(
+        private_bucket(
             "AccessLogBucket",
             retention,
             Condition=CREATE_ASSOCIATION,
@@ -370,7 +378,7 @@ def _add_output_bucket(template: Template, params: dict) -> s3.Bucket:
         )
     )
     bucket = template.add_resource(
-        _private_bucket(
+        private_bucket(
             "OutputBucket",
             retention,
             Condition=CREATE_ASSOCIATION,
@@ -379,9 +387,9 @@ def _add_output_bucket(template: Template, params: dict) -> s3.Bucket:
             ),
         )
     )
-    output_policy = template.add_resource(_tls_only_policy("OutputBucketPolicy", bucket))
+    output_policy = template.add_resource(tls_only_policy("OutputBucketPolicy", bucket))
     access_log_policy = template.add_resource(
-        _tls_only_policy(
+        tls_only_policy(
             "AccessLogBucketPolicy",
             access_logs,
             Statement(
@@ -544,8 +552,11 @@ def _reader_role(params: dict) -> iam.Role:
                         Statement(
                             Sid="ReadCommandOutput",
                             Effect=Allow,
-                            Action=[ssm_actions.GetCommandInvocation],
-                            # GetCommandInvocation supports no resource-level permissions.
+                            Action=[
+                                ssm_actions.ListCommandInvocations,
+                                ssm_actions.GetCommandInvocation,
+                            ],
+                            # Neither supports resource-level permissions.
                             Resource=["*"],
                         ),
                     ]

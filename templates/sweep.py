@@ -33,7 +33,7 @@ from troposphere import (
     sqs,
 )
 
-from templates import alarms, functions, names, parameters
+from templates import alarms, functions, hub, names, parameters, spoke
 from templates.common import (
     checkov_skips,
     new_template,
@@ -67,6 +67,7 @@ def build(config: Config) -> Template:
     documents = template.add_parameter(parameters.watched_documents(config))
     schedule = template.add_parameter(parameters.sweep_schedule(config))
     log_retention = template.add_parameter(parameters.log_retention_days(config))
+    scope = hub.add_scope(template)
     reminder_days = template.add_parameter(parameters.sweep_reminder_days(config))
     shared_table_arn = template.add_parameter(
         Parameter(
@@ -156,6 +157,8 @@ def build(config: Config) -> Template:
                 "TOPIC_ARN": Ref(topic_arn),
                 "WATCHED_DOCUMENTS": Join(",", Ref(documents)),
                 "SWEEP_SCHEDULE": Ref(schedule),
+                "SCOPE": Ref(scope),
+                "READER_ROLE_NAME_PREFIX": spoke.DEFAULT_READER_ROLE_NAME_PREFIX,
                 "WORK_QUEUE_URL": Ref(work_queue),
                 "STATE_TABLE_NAME": table_name,
                 "REMINDER_DAYS": Ref(reminder_days),
@@ -208,7 +211,11 @@ def build(config: Config) -> Template:
         alarms.alarms(_alarms(failures, function, rule, work_dead_letters), Ref(alarm_topic_arn))
     )
 
+    template.add_resource(
+        hub.readers_policy("SweepReadersPolicy", role, *hub.list_coverage_statements())
+    )
     template.add_output(Output(names.SWEEP_FUNCTION_NAME, Value=Ref(function)))
+    template.add_output(Output(names.SWEEP_ROLE_ARN, Value=GetAtt(role, "Arn")))
     return template
 
 

@@ -111,7 +111,7 @@ def rule_holds(expression, values: dict) -> bool:
 def test_the_parent_rejects_subnets_without_groups_and_groups_without_subnets(
     parent, values, accepted
 ):
-    (rule,) = parent["Rules"].values()
+    rule = parent["Rules"]["FunctionVpcIsComplete"]
     applies = rule_holds(rule["RuleCondition"], values)
     holds = all(rule_holds(a["Assert"], values) for a in rule["Assertions"])
     assert (not applies or holds) == accepted

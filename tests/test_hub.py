@@ -16,14 +16,15 @@ from templates.config import Config
 CONFIG = Config()
 
 HUB_CASES: dict[str, tuple[list[str], list[str]]] = {
-    hub.ORGANIZATION_ID: (["o-a1b2c3d4e5"], ["", "o-abc", "O-A1B2C3D4E5"]),
+    # "" passes the patterns (declared alike with the parent's); the Rules refuse it.
+    hub.ORGANIZATION_ID: (["o-a1b2c3d4e5", ""], ["o-abc", "O-A1B2C3D4E5"]),
     hub.TARGET_OUS: (
-        ["ou-ab12-abcdefgh", "ou-ab12-abcdefgh,ou-zz99-12345678ab", "r-ab12"],
-        ["", "ou-ab1-abcdefgh", "ou-ab12-abcdefg", "OU-AB12-ABCDEFGH", "o-a1b2c3d4e5", "r-a"],
+        ["ou-ab12-abcdefgh", "ou-ab12-abcdefgh,ou-zz99-12345678ab", "r-ab12", ""],
+        ["ou-ab1-abcdefgh", "ou-ab12-abcdefg", "OU-AB12-ABCDEFGH", "o-a1b2c3d4e5", "r-a"],
     ),
     hub.SPOKE_REGIONS: (
-        ["us-east-1", "us-east-1,eu-west-1,ap-southeast-5"],
-        ["", "us east 1", "us-east-1,", "r" * 129],
+        ["us-east-1", "us-east-1,eu-west-1,ap-southeast-5", ""],
+        ["us east 1", "r" * 129],
     ),
     hub.RETAIN_STACKS: (["true", "false"], ["", "True", "yes"]),
     hub.CALL_AS: (["SELF", "DELEGATED_ADMIN"], ["", "self", "ADMIN"]),
@@ -77,6 +78,7 @@ def test_hub_bus_admits_put_events_only_from_the_organization(hub_stack):
 
 
 def test_stack_set_deploys_the_spoke_to_the_target_ous_and_regions(hub_stack):
+    assert hub_stack["Resources"]["SpokeStackSet"]["Type"] == "AWS::CloudFormation::StackSet"
     properties = dict(hub_stack["Resources"]["SpokeStackSet"]["Properties"])
     body = properties.pop("TemplateBody")
     parameters = properties.pop("Parameters")
@@ -178,3 +180,51 @@ def test_outputs_name_the_bus_and_the_stack_set(hub_stack):
         "HubEventBusName": {"Ref": "HubEventBus"},
         "SpokeStackSetId": {"Ref": "SpokeStackSet"},
     }
+
+
+# -- hub.yaml: the hub stack the parent nests under Scope=organization --------------------------
+
+
+@pytest.fixture(scope="module")
+def hub_child(rendered) -> dict:
+    return rendered[hub.HUB_FILE]
+
+
+def test_the_hub_stack_puts_the_policy_on_the_notifications_bus(hub_child):
+    policy = hub_child["Resources"]["HubEventBusPolicy"]["Properties"]
+    assert policy["EventBusName"] == {"Ref": "HubEventBusName"}
+    assert policy["Statement"]["Resource"] == {"Ref": "HubEventBusArn"}
+    assert policy["Statement"]["Action"] == "events:PutEvents"
+    assert policy["Statement"]["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}
+    }
+
+
+def test_the_hub_stack_passes_the_notifier_and_sweep_roles_to_the_spokes(hub_child):
+    passed = {
+        p["ParameterKey"]: p["ParameterValue"]
+        for p in hub_child["Resources"]["SpokeStackSet"]["Properties"]["Parameters"]
+    }
+    assert passed["HubEventBusArn"] == {"Ref": "HubEventBusArn"}
+    assert passed["HubNotifierRoleArn"] == {"Ref": "FunctionRoleArn"}
+    assert passed["HubSweepRoleArn"] == {"Ref": "SweepRoleArn"}
+    assert passed["OrganizationId"] == {"Ref": "OrganizationId"}
+    assert passed["WatchedDocuments"] == {"Fn::Join": [",", {"Ref": "WatchedDocuments"}]}
+    assert set(hub_child["Outputs"]) == {"SpokeStackSetId"}
+    # The spokes' own agent-update association: off unless asked for, with the parent's settings.
+    assert passed["CreateAgentUpdateAssociation"] == {"Ref": "SpokeCreatesAgentUpdateAssociation"}
+    assert hub_child["Parameters"]["SpokeCreatesAgentUpdateAssociation"]["Default"] == "false"
+    for name in ("AssociationSchedule", "AssociationTargets", "TargetTagValue"):
+        assert passed[name] == {"Ref": name}
+
+
+def test_the_hub_stack_refuses_an_empty_organization_ou_list_or_region_list(hub_child):
+    (rule,) = hub_child["Rules"].values()
+    asserted = [a["Assert"] for a in rule["Assertions"]]
+    assert asserted == [
+        {"Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]},
+        {"Fn::Not": [{"Fn::Contains": [{"Ref": "TargetOrganizationalUnitIds"}, ""]}]},
+        {"Fn::Not": [{"Fn::Contains": [{"Ref": "SpokeRegions"}, ""]}]},
+    ]
+    for name in ("OrganizationId", "TargetOrganizationalUnitIds", "SpokeRegions"):
+        assert "Default" not in hub_child["Parameters"][name]

@@ -16,6 +16,9 @@ PIPELINE_KEY_ARN = {
 PIPELINE_KEY_ID = {"Fn::If": ["CreatesPipelineKey", {"Ref": "Key"}, {"Ref": "PipelineKmsKeyArn"}]}
 
 
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
 def test_rule_matches_document_by_name_and_watched_statuses(notifications):
     rule = notifications["Resources"]["Rule"]["Properties"]
     assert rule["EventPattern"] == {
@@ -67,7 +70,48 @@ def test_only_this_rule_may_send_to_the_queues(notifications):
     (allow,) = statements(policy["PolicyDocument"])
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}
     assert allow["Action"] == ["sqs:SendMessage"]
-    assert allow["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["Rule", "Arn"]}}}
+    # The default-bus rule, and under Scope=organization the hub bus's rule too.
+    assert allow["Condition"] == {
+        "ArnEquals": {
+            "aws:SourceArn": [
+                {"Fn::GetAtt": ["Rule", "Arn"]},
+                {"Fn::If": ["IsOrganization", {"Fn::GetAtt": ["HubRule", "Arn"]}, NO_VALUE]},
+            ]
+        }
+    }
+
+
+def test_under_organization_scope_a_rule_on_the_hub_bus_feeds_the_same_queue(notifications):
+    resources = notifications["Resources"]
+    assert notifications["Conditions"]["IsOrganization"] == {
+        "Fn::Equals": [{"Ref": "Scope"}, "organization"]
+    }
+    assert notifications["Parameters"]["Scope"]["Default"] == "account"
+    hub_rule = resources["HubRule"]
+    assert hub_rule["Condition"] == resources["HubEventBus"]["Condition"] == "IsOrganization"
+    rule = resources["Rule"]["Properties"]
+    assert hub_rule["Properties"]["EventBusName"] == {"Ref": "HubEventBus"}
+    assert hub_rule["Properties"]["EventPattern"] == rule["EventPattern"]
+    assert hub_rule["Properties"]["Targets"] == rule["Targets"]
+    assert "EventBusName" not in rule  # the default bus: the hub account's own events
+    outputs = notifications["Outputs"]
+    assert outputs["HubEventBusArn"]["Condition"] == "IsOrganization"
+    assert outputs["FunctionRoleArn"]["Value"] == {"Fn::GetAtt": ["FunctionRole", "Arn"]}
+
+
+def test_under_organization_scope_the_notifier_may_assume_readers_and_name_accounts(
+    notifications,
+):
+    policy = notifications["Resources"]["FunctionReadersPolicy"]
+    assert policy["Condition"] == "IsOrganization"
+    assert policy["Properties"]["Roles"] == [{"Ref": "FunctionRole"}]
+    assume, describe = statements(policy["Properties"]["PolicyDocument"])
+    assert assume["Action"] == ["sts:AssumeRole"]
+    assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}}
+    assert describe["Action"] == ["organizations:DescribeAccount"]
+    assert describe["Resource"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:organizations::*:account/${!aws:PrincipalOrgID}/*"}
+    ]
 
 
 def test_function_runs_the_handler_package_on_arm64_with_json_logs(notifications):
@@ -78,7 +122,11 @@ def test_function_runs_the_handler_package_on_arm64_with_json_logs(notifications
     assert function["Handler"] == "ssm_notifier.notify.lambda_handler"
     assert function["MemorySize"] == 256
     assert function["Timeout"] == 60
-    assert function["Environment"]["Variables"] == {"TOPIC_ARN": {"Ref": "Topic"}}
+    assert function["Environment"]["Variables"] == {
+        "TOPIC_ARN": {"Ref": "Topic"},
+        "SCOPE": {"Ref": "Scope"},
+        "READER_ROLE_NAME_PREFIX": "ssm-notifier-reader",
+    }
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
     assert "FunctionName" not in function

@@ -383,6 +383,31 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["", "/", "/app/", "/org/team-a/ssm/", "/~!@#$%^&*()_+{}|:<>?/", "/" + "p" * 510 + "/"],
         ["app", "/app", "app/", "//", "/a b/", "/é/", "/" + "p" * 511 + "/", "/\t/"],
     ),
+    # Across an organization (hub.yaml, spoke.yaml, the parent's Scope=organization). The empty
+    # organization id, OU list and region list pass the patterns (the parent's Scope=account);
+    # the Rules of each template refuse them where needed (test_hub, test_spoke_stack).
+    "Scope": (["account", "organization"], ["", "Organization", "org"]),
+    "OrganizationId": (["", "o-a1b2c3d4e5", "o-" + "z" * 32], ["o-abc", "O-A1B2C3D4E5"]),
+    "TargetOrganizationalUnitIds": (
+        ["", "ou-ab12-abcdefgh", "ou-ab12-abcdefgh,ou-zz99-12345678ab", "r-ab12"],
+        ["ou-ab1-abcdefgh", "OU-AB12-ABCDEFGH", "o-a1b2c3d4e5", "r-a"],
+    ),
+    "SpokeRegions": (["", "us-east-1", "us-east-1,eu-west-1"], ["us east 1", "r" * 129]),
+    "RetainStacksOnAccountRemoval": (["true", "false"], ["", "True"]),
+    "CallAs": (["SELF", "DELEGATED_ADMIN"], ["", "self"]),
+    "SpokeFailureTolerancePercentage": (["0", "100"], ["-1", "101"]),
+    "SpokeMaxConcurrentPercentage": (["1", "100"], ["0", "101"]),
+    "HubEventBusName": (["ssm-notifier-hub", "a.b_c-d/e"], ["", "has space", "b" * 257]),
+    "HubEventBusArn": (
+        ["arn:aws:events:us-east-1:123456789012:event-bus/ssm-notifier-hub"],
+        ["", "arn:aws:events:us-east-1:123456789012:rule/x"],
+    ),
+    "FunctionRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "arn:aws:iam::1:role/r"]),
+    "SweepRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "FunctionRole"]),
+    "HubNotifierRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "arn:aws:iam::*:role/x"]),
+    "HubSweepRoleArn": (["arn:aws:iam::123456789012:role/r"], ["", "arn:aws:iam::1:user/x"]),
+    "SpokeCreatesAgentUpdateAssociation": (["true", "false"], ["", "yes"]),
+    "ReaderRoleNamePrefix": (["ssm-notifier-reader", "r" * 48], ["", "r" * 49, "path/name"]),
     # EC2 user guide, "Regions and Zones": Region code and letter; Local Zones add a location.
     "DemoAvailabilityZones": (
         ["", "us-east-1a,us-east-1c", "cn-north-1b", "us-gov-west-1a", "us-west-2-lax-1a"],

@@ -282,3 +282,45 @@ def test_a_role_not_built_by_the_builder_is_refused():
     template = new_template("t")
     with pytest.raises(ValueError, match=r"common\.role"):
         template.add_resource(iam.Role("Loose", AssumeRolePolicyDocument={}))
+
+
+# -- Scope=organization ----------------------------------------------------------------------
+
+
+def test_scope_defaults_to_the_account_and_organization_nests_the_hub(parent):
+    assert parent["Parameters"]["Scope"]["Default"] == "account"
+    assert parent["Conditions"]["IsOrganization"] == {
+        "Fn::Equals": [{"Ref": "Scope"}, "organization"]
+    }
+    stack = parent["Resources"]["Hub"]
+    assert stack["Condition"] == "IsOrganization"
+    passed = stack["Properties"]["Parameters"]
+    assert passed["HubEventBusArn"] == {"Fn::GetAtt": ["Notifications", "Outputs.HubEventBusArn"]}
+    assert passed["FunctionRoleArn"] == {"Fn::GetAtt": ["Notifications", "Outputs.FunctionRoleArn"]}
+    assert passed["SweepRoleArn"] == {"Fn::GetAtt": ["Sweep", "Outputs.SweepRoleArn"]}
+    assert passed["TargetOrganizationalUnitIds"] == {
+        "Fn::Join": [",", {"Ref": "TargetOrganizationalUnitIds"}]
+    }
+    for child in ("Notifications", "Sweep"):
+        assert parent["Resources"][child]["Properties"]["Parameters"]["Scope"] == {"Ref": "Scope"}
+
+
+def test_the_organization_inputs_are_optional_until_scope_is_organization(parent):
+    for name in ("OrganizationId", "TargetOrganizationalUnitIds", "SpokeRegions"):
+        assert parent["Parameters"][name]["Default"] == ""
+    rule = parent["Rules"]["OrganizationScopeNeedsItsInputs"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "Scope"}, "organization"]}
+    assert [a["AssertDescription"] for a in rule["Assertions"]] == [
+        "OrganizationId must not be empty",
+        "TargetOrganizationalUnitIds must name at least one, with no empty item",
+        "SpokeRegions must name at least one, with no empty item",
+    ]
+
+
+def test_the_spoke_is_generated_but_not_nested(rendered, parent):
+    assert "spoke.yaml" in rendered
+    assert all(
+        r["Properties"].get("TemplateURL") != "spoke.yaml"
+        for r in parent["Resources"].values()
+        if r["Type"] == "AWS::CloudFormation::Stack"
+    )

@@ -36,8 +36,9 @@ SPOKE_CASES: dict[str, tuple[list[str], list[str]]] = {
     ),
     spoke.HUB_SWEEP_ROLE_ARN: ([HUB_ROLE], ["arn:aws:iam::123456789012:role/"]),
     spoke.ORGANIZATION_ID: (
-        ["o-a1b2c3d4e5", "o-" + "z" * 32],
-        ["", "o-short", "o-A1B2C3D4E5", "o-" + "a" * 33, "r-a1b2", "ou-ab12-abcdefgh"],
+        # "" passes the pattern (declared alike with the parent's) and is refused by the Rules.
+        ["o-a1b2c3d4e5", "o-" + "z" * 32, ""],
+        ["o-short", "o-A1B2C3D4E5", "o-" + "a" * 33, "r-a1b2", "ou-ab12-abcdefgh"],
     ),
     spoke.READER_ROLE_NAME_PREFIX: (
         ["ssm-notifier-reader", "r" * 48],
@@ -238,6 +239,7 @@ def test_reader_role_grants_the_reads_of_enrichment_and_the_sweep_and_nothing_el
         "ssm:DescribeAssociation",
         "ssm:DescribeAssociationExecutions",
         "ssm:DescribeAssociationExecutionTargets",
+        "ssm:ListCommandInvocations",  # the failed step's name (command_output)
         "ssm:GetCommandInvocation",
     }
     # The same actions on the same resources as the single-account functions' roles.
@@ -369,3 +371,16 @@ def test_the_instance_role_grant_is_named_for_this_stack_and_region(spoke_stack,
     name = spoke_stack["Resources"]["InstanceOutputPolicy"]["Properties"]["PolicyName"]
     assert name == logging_stack["Resources"]["InstanceOutputPolicy"]["Properties"]["PolicyName"]
     assert "AWS::StackId" in str(name) and "AWS::Region" in str(name)
+
+
+def test_an_empty_organization_id_is_refused_by_the_rules(spoke_stack):
+    assert spoke_stack["Rules"] == {
+        "OrganizationIdGiven": {
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "OrganizationId"}, ""]}]},
+                    "AssertDescription": "OrganizationId must not be empty",
+                }
+            ]
+        }
+    }

@@ -21,6 +21,8 @@ def test_function_runs_the_sweep_entry_with_the_watched_documents(sweep_stack):
         "TOPIC_ARN": {"Ref": names.TOPIC_ARN},
         "WATCHED_DOCUMENTS": {"Fn::Join": [",", {"Ref": names.WATCHED_DOCUMENTS}]},
         "SWEEP_SCHEDULE": {"Ref": names.SWEEP_SCHEDULE},
+        "SCOPE": {"Ref": names.SCOPE},
+        "READER_ROLE_NAME_PREFIX": "ssm-notifier-reader",
         "WORK_QUEUE_URL": {"Ref": "SweepWorkQueue"},
         "STATE_TABLE_NAME": {
             "Fn::If": [
@@ -121,6 +123,27 @@ def test_role_reads_associations_and_instances_and_publishes_nothing_else(sweep_
         "ec2:DescribeInstances",
     }
     assert granted["sns:Publish"] == [{"Ref": names.TOPIC_ARN}]
+
+
+def test_under_organization_scope_the_sweep_may_assume_readers_and_list_coverage(sweep_stack):
+    policy = sweep_stack["Resources"]["SweepReadersPolicy"]
+    assert policy["Condition"] == "IsOrganization"
+    assert policy["Properties"]["Roles"] == [{"Ref": "SweepRole"}]
+    by_sid = {s["Sid"]: s for s in statements(policy["Properties"]["PolicyDocument"])}
+    assert by_sid["AssumeSpokeReaders"]["Condition"] == {
+        "StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}
+    }
+    assert by_sid["ListSpokeInstances"]["Action"] == ["cloudformation:ListStackInstances"]
+    assert by_sid["ListSpokeInstances"]["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}"
+            ":stackset/*"
+        }
+    ]
+    assert by_sid["ListAccounts"]["Action"] == ["organizations:ListAccounts"]
+    assert sweep_stack["Outputs"][names.SWEEP_ROLE_ARN]["Value"] == {
+        "Fn::GetAtt": ["SweepRole", "Arn"]
+    }
 
 
 def test_work_queue_feeds_the_function_one_association_at_a_time(sweep_stack):

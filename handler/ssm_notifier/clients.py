@@ -35,13 +35,24 @@ _QUICK = _options(connect=2, read=5, attempts=3)
 # it (worst_call_seconds: 3 tries x 7 s + 3 s of backoff = 24 s) holds.
 _SWEEP = _options(connect=2, read=5, attempts=2)
 # s3 reads only the end of a run's output that the API cut short: as optional as the SSM lookups.
-NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"ssm": _QUICK, "s3": _QUICK, "sns": _PATIENT}
+# Scope=organization (accounts.py): sts assumes the spokes' reader roles, organizations names
+# accounts (the notifier's, optional) and lists them (the sweep's coverage, with cloudformation).
+NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
+    "ssm": _QUICK,
+    "s3": _QUICK,
+    "sns": _PATIENT,
+    "sts": _QUICK,
+    "organizations": _QUICK,
+}
 SWEEP_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
     "ssm": _SWEEP,
     "ec2": _SWEEP,
     "dynamodb": _SWEEP,
     "sqs": _SWEEP,
     "sns": _PATIENT,
+    "sts": _PATIENT,
+    "cloudformation": _PATIENT,
+    "organizations": _PATIENT,
 }
 # The worst case of one sweep read or record, and of one publish.
 SWEEP_CALL_SECONDS = worst_call_seconds(_SWEEP)

@@ -5,6 +5,10 @@ DescribeAssociationExecutionTargets -> its Run Command id -> `command_output` (t
 output, its end read from S3 when the API cut it short). Bounded per batch
 by a lookup count and a time budget; any error becomes a short "not fetched" reason, never an
 exception: the digest goes out regardless.
+
+With Scope=organization (`accounts` given) the lookups of an event from another account or region
+go through that spoke's reader role (accounts.py); a role that cannot be assumed is the event's
+"not fetched" reason.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from .accounts import AccountClients, ReaderUnavailableError
 from .command_output import fetch_step_output
 from .events import AssociationEvent
 from .log import describe_error, fields, get_logger
@@ -50,16 +55,19 @@ class Enricher:
         time_budget_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         s3: Any = None,
+        accounts: AccountClients | None = None,
     ) -> None:
         self._ssm = ssm
         self._s3 = s3  # reads the end of an output the API cut short; None: the API's text only
+        self._accounts = accounts  # None: every event is read with `ssm` and `s3`
         self._max_lookups = max_lookups
         self._budget = time_budget_seconds
         self._clock = clock
         self._lookups = 0
         # Only time spent in lookups counts: pacing sleeps between publishes do not.
         self._spent = 0.0
-        self._executions: dict[str, list[dict[str, Any]] | _NotFetchedError] = {}
+        # Keyed by account, region and association: a failure is one account's, not all of them.
+        self._executions: dict[tuple[str, str, str], list[dict[str, Any]] | _NotFetchedError] = {}
 
     def budget_left(self) -> float:
         return max(0.0, self._budget - self._spent)
@@ -82,12 +90,24 @@ class Enricher:
         finally:
             self._spent += self._clock() - started
 
+    def _clients_for(self, event: AssociationEvent) -> tuple[Any, Any]:
+        """The ssm and s3 clients that read in the event's account and region."""
+        accounts = self._accounts
+        if accounts is None or accounts.is_home(accounts.place(event.account, event.region)):
+            return self._ssm, self._s3
+        try:
+            ssm = accounts.client("ssm", event.account, event.region)
+        except ReaderUnavailableError as error:
+            raise _NotFetchedError(str(error)) from None
+        return ssm, accounts.lazy("s3", event.account, event.region)
+
     def _fetch(self, event: AssociationEvent, started: float) -> OutputLookup:
+        ssm, s3 = self._clients_for(event)
         execution_id = _pick_execution(
-            self._association_executions(event, started), event.last_execution_date
+            self._association_executions(ssm, event, started), event.last_execution_date
         )
         self._check_time(started)
-        response = self._ssm.describe_association_execution_targets(
+        response = ssm.describe_association_execution_targets(
             AssociationId=event.association_id,
             ExecutionId=execution_id,
             Filters=[{"Key": "ResourceId", "Value": event.instance_id}],
@@ -99,8 +119,8 @@ class Enricher:
         if source.get("OutputSourceType") != "RunCommand" or not source.get("OutputSourceId"):
             raise _NotFetchedError("the execution has no Run Command output")
         step = fetch_step_output(
-            self._ssm,
-            self._s3,
+            ssm,
+            s3,
             source["OutputSourceId"],
             event.instance_id,
             check_time=lambda: self._check_time(started),
@@ -118,19 +138,20 @@ class Enricher:
         return OutputLookup(stdout_tail=tail(step.stdout), stderr_tail=tail(step.stderr))
 
     def _association_executions(
-        self, event: AssociationEvent, started: float
+        self, ssm: Any, event: AssociationEvent, started: float
     ) -> list[dict[str, Any]]:
-        cached = self._executions.get(event.association_id)
+        key = (event.account, event.region, event.association_id)
+        cached = self._executions.get(key)
         if cached is None:
             self._check_time(started)
             try:
-                response = self._ssm.describe_association_executions(
+                response = ssm.describe_association_executions(
                     AssociationId=event.association_id, MaxResults=SSM_PAGE_SIZE
                 )
                 cached = list(response.get("AssociationExecutions") or [])
             except Exception as error:  # remembered, so the rest of the batch does not ask again
                 cached = _NotFetchedError(describe_error(error))
-            self._executions[event.association_id] = cached
+            self._executions[key] = cached
         if isinstance(cached, _NotFetchedError):
             raise cached
         return cached

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import log, notify_digest
-from .clients import ClientCache
+from .accounts import AccountClients, account_clients
+from .clients import NOTIFIER_CLIENT_OPTIONS, ClientCache
 from .enrich import Enricher
 from .events import InvalidRecordError, message_id_of, parse_record
 from .grouping import Group, group_events
@@ -40,6 +41,21 @@ class Runtime:
         self.clients = ClientCache() if clients is None else clients
         self.clock = clock
         self.sleep = sleep
+        self._accounts: AccountClients | None = None
+
+    def accounts(self, settings: Settings) -> AccountClients | None:
+        """Scope=organization: clients per account and region, kept (with their credentials)
+        for the sandbox's life; None in Scope=account."""
+        if not settings.across_organization:
+            return None
+        if self._accounts is None:
+            self._accounts = account_clients(
+                settings.topic_arn,
+                settings.reader_role_name_prefix,
+                self.clients.get,
+                NOTIFIER_CLIENT_OPTIONS,
+            )
+        return self._accounts
 
 
 RUNTIME = Runtime()
@@ -58,6 +74,7 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, list[dic
         ssm=RUNTIME.clients.get("ssm"),
         sns=RUNTIME.clients.get("sns"),
         s3=RUNTIME.clients.lazy("s3"),  # only a long output's end is read from S3
+        accounts=RUNTIME.accounts(settings),
         clock=RUNTIME.clock,
         sleep=RUNTIME.sleep,
         seconds_left=(lambda: remaining_ms() / 1000) if remaining_ms else (lambda: math.inf),
@@ -71,6 +88,7 @@ def process_batch(
     ssm: Any,
     sns: Any,
     s3: Any = None,
+    accounts: AccountClients | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     seconds_left: Callable[[], float] = lambda: math.inf,
@@ -89,7 +107,12 @@ def process_batch(
             )
 
     enricher = Enricher(
-        ssm, settings.enrich_max_lookups, settings.enrich_time_budget_seconds, clock, s3=s3
+        ssm,
+        settings.enrich_max_lookups,
+        settings.enrich_time_budget_seconds,
+        clock,
+        s3=s3,
+        accounts=accounts,
     )
     pacer = Pacer(clock, sleep)
     published = 0

@@ -17,6 +17,10 @@ TOPIC_ARN_PATTERN = re.compile(
     r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?"
 )
 DOCUMENT_NAME = re.compile(r"[A-Za-z0-9_.:/-]{3,128}")
+SCOPES = ("account", "organization")
+# The spoke's ReaderRoleNamePrefix (templates/spoke.py ROLE_NAME_PREFIX_PATTERN).
+READER_PREFIX = re.compile(r"[\w+=,.@-]{1,48}")
+DEFAULT_READER_PREFIX = "ssm-notifier-reader"
 
 
 class SettingsError(ValueError):
@@ -29,6 +33,14 @@ class Settings(NamedTuple):
     log_level: str = "INFO"
     enrich_max_lookups: int = 10
     enrich_time_budget_seconds: float = 10.0
+    # organization: events and sweeps of other accounts and regions are read through the spokes'
+    # reader roles named `<reader_role_name_prefix>-<region>` (accounts.py).
+    scope: str = "account"
+    reader_role_name_prefix: str = DEFAULT_READER_PREFIX
+
+    @property
+    def across_organization(self) -> bool:
+        return self.scope == "organization"
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -48,7 +60,22 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         enrich_time_budget_seconds=_number(
             environ, "ENRICH_TIME_BUDGET_SECONDS", float, 10.0, 0, 900
         ),
+        **_organization_settings(environ),
     )
+
+
+def _organization_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """SCOPE (account, the default, or organization) and READER_ROLE_NAME_PREFIX."""
+    scope = environ.get("SCOPE", "").strip() or "account"
+    if scope not in SCOPES:
+        raise SettingsError(f"SCOPE must be one of {', '.join(SCOPES)}, not {scope[:200]!r}")
+    prefix = environ.get("READER_ROLE_NAME_PREFIX", "").strip() or DEFAULT_READER_PREFIX
+    if not READER_PREFIX.fullmatch(prefix):
+        raise SettingsError(
+            "READER_ROLE_NAME_PREFIX must be 1 to 48 letters, digits or _+=,.@-, "
+            f"not {prefix[:200]!r}"
+        )
+    return {"scope": scope, "reader_role_name_prefix": prefix}
 
 
 DEFAULT_SWEEP_PERIOD = timedelta(days=1)

@@ -93,10 +93,14 @@ def copy_source(source: Path, dest: Path) -> Path:
 
 
 def deploy(
-    moto: MotoServer, workdir: Path, say: Callable[[str], None] = lambda _: None
+    moto: MotoServer,
+    workdir: Path,
+    say: Callable[[str], None] = lambda _: None,
+    overrides: dict[str, str] | None = None,
 ) -> Deployment:
     """generate.py and `aws cloudformation package`, then each packaged child deployed with
-    `aws cloudformation deploy` as the parent would nest it (moto_workarounds, item 1)."""
+    `aws cloudformation deploy` as the parent would nest it (moto_workarounds, item 1), with the
+    parent's parameters at their defaults but for README's overrides and `overrides`."""
     source = source_root()
     tree = copy_source(source, workdir / "src")
     cli = Cli(moto.endpoint, moto.env, tree)
@@ -112,6 +116,7 @@ def deploy(
         if "Default" in spec
     }
     parameters.update(PARAMETER_OVERRIDES)
+    parameters.update(overrides or {})
     cloudformation = client("cloudformation", moto.endpoint)
     s3 = client("s3", moto.endpoint)
 

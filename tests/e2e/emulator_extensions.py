@@ -2,8 +2,9 @@
 
 Runs inside the server process: `python tests/e2e/emulator_extensions.py -H HOST -p PORT` registers
 the pieces below on moto's backends and response classes, then hands over to `moto.server.main`.
-Each piece is a numbered workaround in `moto_workarounds` (8 to 10); delete it when moto learns the
-behaviour (`test_emulator_extensions.py` says when: it checks that moto 5.2 still lacks each).
+Each piece is a numbered workaround in `moto_workarounds` (8 to 10, 12 and 13); delete it when
+moto learns the behaviour (`test_emulator_extensions.py` says when: it checks that moto 5.2 still
+lacks each).
 
 8. EventBridge's delivered event carries `account`: moto's default input template for a target
    leaves it out (it has `id, time, version, detail-type, source, region, resources, detail`),
@@ -15,12 +16,24 @@ behaviour (`test_emulator_extensions.py` says when: it checks that moto 5.2 stil
    simulated through a test-only action, `SimulateAssociationRun` (an SSM JSON call, signed like
    any other), which sends the document with moto's own SendCommand and records the execution,
    its targets and each instance's outcome and output; the three read APIs then answer from
-   that record with AWS's response shapes (botocore's model serialises them).
+   that record with AWS's response shapes (botocore's model serialises them). Runs are kept per
+   account and region, as AWS keeps them: a run simulated in a member account answers only to
+   that account's credentials (an assumed role's), so a read with the hub's own credentials
+   fails as on AWS. Every read the three APIs answer is recorded (`ListSimulatedRunReads`,
+   test-only) with the account and region it was served in, for the harness to count.
 10. SQS StartMessageMoveTask and ListMessageMoveTasks: moto has neither. The task moves every
    message of the dead-letter queue to `DestinationArn`, or, without one, each back to the SQS
    queue that dead-lettered it, as AWS does; as on AWS, a message that no
    SQS queue dead-lettered (EventBridge wrote it) cannot go back without `DestinationArn`, and
    the task fails. The move happens at once (AWS moves at a rate; the end state is the same).
+12. The sweep's listings: moto has no ListAssociations, DescribeAssociation or
+   DescribeInstanceInformation (nor CreateAssociation). An association (and the managed nodes SSM
+   describes) is planted per account and region through a test-only action, `PlantAssociation`;
+   the three APIs answer from that record with AWS's shapes.
+13. An event a rule sends to an event bus (another account's, another region's) arrives rebuilt
+   in moto: only source, detail-type and detail kept, so it has the hub's account and region, no
+   resources and a new id. AWS delivers the event as it was put: the rule target here re-puts it
+   on the destination bus with its account, region, resources, id and time kept.
 """
 
 from __future__ import annotations
@@ -31,9 +44,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-# Runs: association id -> its executions (newest last); (command, instance) -> its output.
-_EXECUTIONS: dict[str, list[dict[str, Any]]] = {}
-_INVOCATIONS: dict[tuple[str, str], dict[str, Any]] = {}
+# Runs, per account and region: (account, region, association id) -> its executions (newest
+# last); (account, region, command, instance) -> its output. _READS: what was read, and where.
+_EXECUTIONS: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+_INVOCATIONS: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+_READS: list[dict[str, str]] = []
+# Planted associations and managed nodes (12): (account, region) -> association id -> description.
+_ASSOCIATIONS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+_NODES: dict[tuple[str, str], list[dict[str, Any]]] = {}
 # The one step of AWS-UpdateSSMAgent, the document the demo's association runs.
 PLUGIN = "aws:updateSsmAgent"
 _MOVE_TASKS: dict[str, list[dict[str, Any]]] = {}  # source queue ARN -> its tasks
@@ -53,6 +71,17 @@ def deliver_account_field() -> None:
 
 
 # -- 9. association runs ------------------------------------------------------------------------
+
+
+def _place(response: Any) -> tuple[str, str]:
+    """The account and region a request is served in (its credentials' account)."""
+    backend = response.ssm_backend
+    return backend.account_id, backend.region_name
+
+
+def _record_read(response: Any, action: str, **what: str) -> None:
+    account, region = _place(response)
+    _READS.append({"Account": account, "Region": region, "Action": action, **what})
 
 
 def _output_url(region: str, bucket: str, prefix: str, command_id: str, instance_id: str) -> str:
@@ -101,7 +130,7 @@ def simulate_association_run(response: Any) -> str:
         counts[status] = counts.get(status, 0) + 1
         url = _output_url(backend.region_name, bucket, prefix, command.command_id, instance_id)
         urls[instance_id] = url
-        _INVOCATIONS[(command.command_id, instance_id)] = {
+        _INVOCATIONS[(*_place(response), command.command_id, instance_id)] = {
             "PluginName": PLUGIN,
             "Status": status,
             "StatusDetails": status,
@@ -128,7 +157,7 @@ def simulate_association_run(response: Any) -> str:
             }
         )
     overall = "Failed" if counts.get("Failed") else "Success"
-    _EXECUTIONS.setdefault(association_id, []).append(
+    _EXECUTIONS.setdefault((*_place(response), association_id), []).append(
         {
             "AssociationId": association_id,
             "AssociationVersion": "1",
@@ -159,23 +188,27 @@ def _result(body: dict[str, Any]) -> Any:
 
 def describe_association_executions(response: Any) -> Any:
     association_id = response._get_param("AssociationId")
+    key = (*_place(response), association_id)
     executions = [
         {key: value for key, value in execution.items() if not key.startswith("_")}
-        for execution in reversed(_EXECUTIONS.get(association_id, []))
+        for execution in reversed(_EXECUTIONS.get(key, []))
     ]
-    if association_id not in _EXECUTIONS:
+    if key not in _EXECUTIONS:
         return _error("AssociationDoesNotExist", f"Association {association_id} does not exist")
+    _record_read(response, "DescribeAssociationExecutions", AssociationId=association_id)
     return _result({"AssociationExecutions": executions[: response._get_param("MaxResults", 50)]})
 
 
 def describe_association_execution_targets(response: Any) -> Any:
     association_id = response._get_param("AssociationId")
     execution_id = response._get_param("ExecutionId")
-    found = [e for e in _EXECUTIONS.get(association_id, []) if e["ExecutionId"] == execution_id]
+    executions = _EXECUTIONS.get((*_place(response), association_id), [])
+    found = [e for e in executions if e["ExecutionId"] == execution_id]
     if not found:
         return _error(
             "AssociationExecutionDoesNotExist", f"Execution {execution_id} does not exist"
         )
+    _record_read(response, "DescribeAssociationExecutionTargets", AssociationId=association_id)
     targets = found[0]["_targets"]
     for item in response._get_param("Filters", []):
         key = {"Status": "Status", "ResourceId": "ResourceId", "ResourceType": "ResourceType"}
@@ -186,10 +219,11 @@ def describe_association_execution_targets(response: Any) -> Any:
 def list_command_invocations(response: Any) -> Any:
     """The invocation of one command on one instance with its steps (`Details`), as the notifier
     asks for it to learn the failed step's name."""
-    key = (response._get_param("CommandId"), response._get_param("InstanceId"))
+    key = (*_place(response), response._get_param("CommandId"), response._get_param("InstanceId"))
     if key not in _INVOCATIONS:
         return _result({"CommandInvocations": []})
     invocation = _INVOCATIONS[key]
+    _record_read(response, "ListCommandInvocations", CommandId=key[2], InstanceId=key[3])
     plugin = {
         "Name": invocation["PluginName"],
         "Status": invocation["Status"],
@@ -204,8 +238,8 @@ def list_command_invocations(response: Any) -> Any:
         {
             "CommandInvocations": [
                 {
-                    "CommandId": key[0],
-                    "InstanceId": key[1],
+                    "CommandId": key[2],
+                    "InstanceId": key[3],
                     "Status": invocation["Status"],
                     "StatusDetails": invocation["StatusDetails"],
                     "CommandPlugins": [plugin] if response._get_param("Details") else [],
@@ -225,7 +259,11 @@ def register_association_runs() -> None:
     original_get_invocation = SimpleSystemManagerResponse.get_command_invocation
 
     def get_command_invocation(response: Any) -> Any:
-        key = (response._get_param("CommandId"), response._get_param("InstanceId"))
+        command_id, instance_id = (
+            response._get_param("CommandId"),
+            response._get_param("InstanceId"),
+        )
+        key = (*_place(response), command_id, instance_id)
         if key not in _INVOCATIONS:
             return original_get_invocation(response)
         invocation = _INVOCATIONS[key]
@@ -233,11 +271,12 @@ def register_association_runs() -> None:
         # As AWS: a step named must be one of the document's steps.
         if plugin is not None and plugin != invocation["PluginName"]:
             return _error("InvalidPluginName", f"The plugin name {plugin} is not valid")
-        command = response.ssm_backend.get_command_by_id(key[0])
+        _record_read(response, "GetCommandInvocation", CommandId=command_id, InstanceId=instance_id)
+        command = response.ssm_backend.get_command_by_id(command_id)
         return _result(
             {
-                "CommandId": key[0],
-                "InstanceId": key[1],
+                "CommandId": command_id,
+                "InstanceId": instance_id,
                 "DocumentName": command.document_name,
                 "DocumentVersion": "$DEFAULT",
                 **invocation,
@@ -251,6 +290,109 @@ def register_association_runs() -> None:
     )
     SimpleSystemManagerResponse.get_command_invocation = get_command_invocation
     SimpleSystemManagerResponse.list_command_invocations = list_command_invocations
+    SimpleSystemManagerResponse.list_simulated_run_reads = list_simulated_run_reads
+
+
+def list_simulated_run_reads(response: Any) -> str:
+    """SSM `ListSimulatedRunReads` (test-only): every read of a simulated run, with the account
+    and region it was served in."""
+    return json.dumps({"Reads": _READS})
+
+
+# -- 12. planted associations and managed nodes -------------------------------------------------
+
+
+def plant_association(response: Any) -> str:
+    """SSM `PlantAssociation` (test-only): an association as State Manager describes it
+    (AssociationId, Name, Targets, ScheduleExpression), and the managed nodes SSM describes
+    (ManagedNodes: [{InstanceId, PingStatus}]), in the caller's account and region."""
+    place = _place(response)
+    association_id = response._get_param("AssociationId") or str(uuid.uuid4())
+    _ASSOCIATIONS.setdefault(place, {})[association_id] = {
+        "AssociationId": association_id,
+        "Name": response._get_param("Name"),
+        "AssociationVersion": "1",
+        "Targets": response._get_param("Targets", []),
+        "ScheduleExpression": response._get_param("ScheduleExpression", ""),
+        "Date": datetime.now(UTC),
+    }
+    _NODES.setdefault(place, []).extend(response._get_param("ManagedNodes", []))
+    return json.dumps({"AssociationId": association_id})
+
+
+def list_associations(response: Any) -> Any:
+    names = {
+        item["value"]
+        for item in response._get_param("AssociationFilterList", [])
+        if item.get("key") == "Name"
+    }
+    found = [
+        {key: a[key] for key in ("AssociationId", "Name", "AssociationVersion", "Targets")}
+        for a in _ASSOCIATIONS.get(_place(response), {}).values()
+        if not names or a["Name"] in names
+    ]
+    return _result({"Associations": found})
+
+
+def describe_association(response: Any) -> Any:
+    association_id = response._get_param("AssociationId")
+    found = _ASSOCIATIONS.get(_place(response), {}).get(association_id)
+    if found is None:
+        return _error("AssociationDoesNotExist", f"Association {association_id} does not exist")
+    return _result({"AssociationDescription": found})
+
+
+def describe_instance_information(response: Any) -> Any:
+    """The planted managed nodes; an InstanceIds filter is applied, tag filters are not
+    (the harness plants InstanceIds targets only)."""
+    nodes = _NODES.get(_place(response), [])
+    for item in response._get_param("Filters", []) or []:
+        if item.get("Key") == "InstanceIds":
+            nodes = [n for n in nodes if n["InstanceId"] in item.get("Values", [])]
+    return _result({"InstanceInformationList": nodes})
+
+
+def register_planted_associations() -> None:
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    SimpleSystemManagerResponse.plant_association = plant_association
+    SimpleSystemManagerResponse.list_associations = list_associations
+    SimpleSystemManagerResponse.describe_association = describe_association
+    SimpleSystemManagerResponse.describe_instance_information = describe_instance_information
+
+
+# -- 13. events forwarded to another bus keep their account and region --------------------------
+
+
+def forward_whole_events() -> None:
+    from moto.events.models import Rule, events_backends
+    from moto.utilities.arns import parse_arn
+
+    send_to_targets = Rule.send_to_targets
+
+    def send_keeping_the_event(rule: Any, original_event: Any, transform_input: bool = True):
+        if not rule.event_pattern.matches_event(original_event):
+            return
+        buses = [t for t in rule.targets if _is_bus(parse_arn(t["Arn"]))]
+        others = [t for t in rule.targets if t not in buses]
+        if others:
+            kept = rule.targets
+            rule.targets = others
+            try:
+                send_to_targets(rule, original_event, transform_input)
+            finally:
+                rule.targets = kept
+        for target in buses:
+            arn = parse_arn(target["Arn"])
+            bus = events_backends[arn.account][arn.region].describe_event_bus(arn.resource_id)
+            for destination in list(bus.rules.values()):
+                destination.send_to_targets(dict(original_event))
+
+    Rule.send_to_targets = send_keeping_the_event
+
+
+def _is_bus(arn: Any) -> bool:
+    return arn.service == "events" and arn.resource_type == "event-bus"
 
 
 # -- 10. the dead-letter queue's move task ------------------------------------------------------
@@ -340,6 +482,8 @@ def register_all() -> None:
     deliver_account_field()
     register_association_runs()
     register_message_move_tasks()
+    register_planted_associations()
+    forward_whole_events()
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """The parent stack's nested stacks, deployed by the harness one by one (moto cannot nest them).
 
-Workarounds 1 to 3 and 12 of `moto_workarounds` (read its docstring for the moto behaviour behind
-each, and when to delete it): `deploy_children_one_by_one` with `ParentScope` (1), `child_outputs`
-and `service_get_att` (2), `rewrite_cidr_selects` and `copy_launch_template_basics` (3),
-`resolve_conditional_list_items` (12).
+Workarounds 1 to 3 and 16 of `moto_workarounds` (read its docstring for the moto behaviour behind
+each, and when to delete it): `deploy_children_one_by_one` with `ParentScope` (1), `child_outputs`,
+`named_event_buses` and `service_get_att` (2), `rewrite_cidr_selects`,
+`copy_launch_template_basics` and `name_buses_by_get_att` (3), `resolve_conditional_list_items`
+(16).
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ def deploy_children_one_by_one(
         template = yaml_parse(read_template(properties["TemplateURL"]))
         rewrites = rewrite_cidr_selects(template, parameters)
         rewrites += copy_launch_template_basics(template)
+        rewrites += name_buses_by_get_att(template)
         rewrites += resolve_conditional_list_items(template, parameters, scope.stack_name)
         stack_name = f"{scope.stack_name}-{title}"
         path = write_template(f"{title}.packaged.yaml", yaml_dump(template))
@@ -177,7 +179,8 @@ def deploy_children_one_by_one(
             *deploy_arguments,
             *(["--parameter-overrides", *overrides] if overrides else []),
         )
-        outputs = child_outputs(template, describe_resources(stack_name), get_att, parameters)
+        resources = named_event_buses(template, describe_resources(stack_name), stack_name)
+        outputs = child_outputs(template, resources, get_att, parameters)
         scope.children[title] = ChildStack(title, stack_name, path, parameters, outputs, rewrites)
     return scope.children
 
@@ -287,6 +290,28 @@ def child_outputs(
     return outputs
 
 
+def named_event_buses(
+    template: Mapping[str, Any], resources: list[dict[str, Any]], stack_name: str
+) -> list[dict[str, Any]]:
+    """moto lists an AWS::Events::EventBus it created with no PhysicalResourceId (AWS's is the
+    bus's name): the name is taken from the template's `Name` (a string, or `Fn::Sub` of the
+    stack's name), so outputs that read the bus can be evaluated."""
+    filled = []
+    for resource in resources:
+        spec = template.get("Resources", {}).get(resource.get("LogicalResourceId", ""), {})
+        name = spec.get("Properties", {}).get("Name")
+        if (
+            resource.get("ResourceType") == "AWS::Events::EventBus"
+            and not resource.get("PhysicalResourceId")
+            and name is not None
+        ):
+            if isinstance(name, dict) and isinstance(name.get("Fn::Sub"), str):
+                name = name["Fn::Sub"].replace("${AWS::StackName}", stack_name)
+            resource = {**resource, "PhysicalResourceId": str(name)}
+        filled.append(resource)
+    return filled
+
+
 def service_get_att(client: Callable[[str], Any]) -> Callable[[str, str, str], str]:
     """`Fn::GetAtt` of a deployed resource, read from its service (`client(service)`)."""
 
@@ -314,6 +339,12 @@ def service_get_att(client: Callable[[str], Any]) -> Callable[[str, str, str], s
                 "Arn"
             ],
             ("AWS::S3::Bucket", "Arn"): lambda: f"arn:aws:s3:::{physical_id}",
+            ("AWS::Events::EventBus", "Arn"): lambda: client("events").describe_event_bus(
+                Name=physical_id
+            )["Arn"],
+            ("AWS::Events::EventBus", "Name"): lambda: client("events").describe_event_bus(
+                Name=physical_id
+            )["Name"],
         }
         reader = readers.get((resource_type, attribute))
         if reader is None:
@@ -376,6 +407,30 @@ def copy_launch_template_basics(template: dict[str, Any]) -> list[str]:
     return done
 
 
+def name_buses_by_get_att(template: dict[str, Any]) -> list[str]:
+    """In place: each `Ref` to an event bus of the template inside its Resources becomes
+    `Fn::GetAtt [Bus, Name]` (the same name on AWS; moto's Ref gives the bus object)."""
+    buses = {
+        name
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Events::EventBus"
+    }
+    done: list[str] = []
+
+    def visit(node: Any, where: str) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"Ref"} and node["Ref"] in buses:
+                done.append(f"{where}: Ref {node['Ref']} -> Fn::GetAtt {node['Ref']}.Name")
+                return {"Fn::GetAtt": [node["Ref"], "Name"]}
+            return {key: visit(item, f"{where}.{key}") for key, item in node.items()}
+        if isinstance(node, list):
+            return [visit(item, f"{where}[{i}]") for i, item in enumerate(node)]
+        return node
+
+    template["Resources"] = visit(template["Resources"], "Resources")
+    return done
+
+
 def _is_cidr(node: Any) -> bool:
     return isinstance(node, dict) and set(node) == {"Fn::Cidr"}
 
@@ -406,7 +461,7 @@ def resolve_conditional_list_items(
     the branch the child's condition takes for these parameters (the item, or nothing).
 
     moto evaluates such an item to None and keeps it in the list (a role's Policies then fail
-    with "'NoneType' object is not subscriptable"); AWS drops it. Workaround 12.
+    with "'NoneType' object is not subscriptable"); AWS drops it. Workaround 16.
     """
     declared = template.get("Parameters", {})
     values = {name: str(spec.get("Default", "")) for name, spec in declared.items()}

@@ -98,16 +98,24 @@ def _substitute(word: str, variables: Mapping[str, str]) -> str:
     return re.sub(r"\$\{?([A-Z_]+)\}?", value, word)
 
 
-def emulator_call(endpoint: str, service: str, target: str, body: Mapping[str, Any]) -> Any:
-    """A JSON-protocol call botocore does not know (an emulator extension's), signed as usual."""
+def emulator_call(
+    endpoint: str,
+    service: str,
+    target: str,
+    body: Mapping[str, Any],
+    credentials: botocore.credentials.Credentials | None = None,
+    region: str = REGION,
+) -> Any:
+    """A JSON-protocol call botocore does not know (an emulator extension's), signed as usual
+    (with the hub's test credentials, or `credentials`, e.g. a member's assumed role)."""
     request = botocore.awsrequest.AWSRequest(
         "POST",
         endpoint + "/",
         data=json.dumps(body).encode(),
         headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
     )
-    credentials = botocore.credentials.Credentials("testing", "testing", "testing")
-    botocore.auth.SigV4Auth(credentials, service, REGION).add_auth(request)
+    credentials = credentials or botocore.credentials.Credentials("testing", "testing", "testing")
+    botocore.auth.SigV4Auth(credentials, service, region).add_auth(request)
     prepared = request.prepare()
     call = urllib.request.Request(
         prepared.url, data=prepared.body, headers=dict(prepared.headers), method="POST"

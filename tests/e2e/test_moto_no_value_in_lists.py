@@ -1,4 +1,4 @@
-"""The moto behaviour behind workaround 12 (moto_workarounds): a list item that is
+"""The moto behaviour behind workaround 16 (moto_workarounds): a list item that is
 `Fn::If [false condition, item, AWS::NoValue]` becomes None instead of disappearing."""
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def deploy(tmp_path, template: dict) -> int:
 
 
 def test_moto_still_keeps_a_no_value_list_item(tmp_path):
-    """Fails once moto drops the item as AWS does: delete workaround 12 then."""
-    assert deploy(tmp_path, TEMPLATE) != 0, "moto now drops AWS::NoValue items: drop workaround 12"
+    """Fails once moto drops the item as AWS does: delete workaround 16 then."""
+    assert deploy(tmp_path, TEMPLATE) != 0, "moto now drops AWS::NoValue items: drop workaround 16"
 
 
 def test_the_workaround_resolves_the_item_and_the_stack_deploys(tmp_path):

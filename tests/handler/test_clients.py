@@ -14,13 +14,22 @@ from ssm_notifier.clients import (
 
 # (connect timeout s, read timeout s, requests in all): the deadlines the functions' timeouts and
 # the notifier's time reserves rely on. botocore counts the first request too (3 retries: 4).
-NOTIFIER = {"ssm": (2, 5, 4), "s3": (2, 5, 4), "sns": (3, 10, 6)}
+NOTIFIER = {
+    "ssm": (2, 5, 4),
+    "s3": (2, 5, 4),
+    "sns": (3, 10, 6),
+    "sts": (2, 5, 4),  # Scope=organization: the reader roles, optional like enrichment
+    "organizations": (2, 5, 4),  # account names, optional
+}
 SWEEP = {
     "ssm": (2, 5, 3),
     "ec2": (2, 5, 3),
     "dynamodb": (2, 5, 3),
     "sqs": (2, 5, 3),
     "sns": (3, 10, 6),
+    "sts": (3, 10, 6),
+    "cloudformation": (3, 10, 6),  # coverage: the spokes' stack instances
+    "organizations": (3, 10, 6),
 }
 
 
