@@ -343,6 +343,10 @@ def add_spoke_stack_set(
         spoke.HUB_NOTIFIER_ROLE_ARN: notifier_role_arn,
         spoke.HUB_SWEEP_ROLE_ARN: sweep_role_arn,
         spoke.ORGANIZATION_ID: Ref(params.organization_id),
+        # Listed empty so each account's boundary (its ARN names the account) can be set with
+        # update-stack-instances --parameter-overrides, which overrides only listed parameters.
+        names.PERMISSIONS_BOUNDARY_ARN: "",
+        names.ROLE_PATH: "",
         **(spoke_parameters or {}),
     }
     return template.add_resource(

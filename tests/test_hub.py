@@ -120,6 +120,9 @@ def test_stack_set_deploys_the_spoke_to_the_target_ous_and_regions(hub_stack):
         },
         {"ParameterKey": "HubSweepRoleArn", "ParameterValue": {"Fn::GetAtt": ["SweepRole", "Arn"]}},
         {"ParameterKey": "OrganizationId", "ParameterValue": {"Ref": "OrganizationId"}},
+        # Empty, listed so that update-stack-instances can set each account's boundary.
+        {"ParameterKey": "PermissionsBoundaryArn", "ParameterValue": ""},
+        {"ParameterKey": "RolePath", "ParameterValue": ""},
         {
             "ParameterKey": "WatchedDocuments",
             "ParameterValue": {"Fn::Join": [",", {"Ref": "WatchedDocuments"}]},
