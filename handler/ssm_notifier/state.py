@@ -36,7 +36,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 FAILED_STATUSES = frozenset({"Failed", "TimedOut"})
@@ -353,6 +352,8 @@ class Store:
     def _map(self, work: Callable[[Observation], object], items: list[Observation]) -> list:
         if self._threads <= 1 or len(items) <= 1:
             return [work(item) for item in items]
+        from concurrent.futures import ThreadPoolExecutor  # not at import: cold start
+
         with ThreadPoolExecutor(max_workers=self._threads) as pool:
             return list(pool.map(work, items))
 
