@@ -34,6 +34,8 @@ FIELD_MAX_CHARS = 2_000
 OUTPUT_MAX_CHARS = 24_000  # GetCommandInvocation's own limit on StandardOutputContent
 OUTPUT_MAX_LINES = 400
 CONTENT_TYPE = "text/plain; charset=utf-8"
+# A digest of a burst covers hundreds of associations: one PUT each, a few at a time.
+PUT_THREADS = 8
 
 
 class ReportWriteError(Exception):
@@ -93,6 +95,7 @@ def write_reports(
     region: str,
     partition: str = "aws",
     before_call: Callable[[str], None] = lambda what: None,
+    threads: int = PUT_THREADS,
 ) -> Written:
     """Write one report per association and the digest's index; ReportWriteError on any failure."""
     by_association: dict[tuple[str, str, str], list[ReportLine]] = {}
@@ -101,16 +104,20 @@ def write_reports(
         by_association.setdefault(key, []).append(line)
     written: dict[tuple[str, str, str], tuple[str, str]] = {}
     index_lines = [f"Digest {digest_id}, runs of {run_date}", ""]
+    objects: list[tuple[str, list[ReportLine]]] = []
     for (account, area, association_id), entries in sorted(by_association.items()):
         key = report_key(account, area, association_id, run_date, digest_id)
-        _put(s3, bucket, key, render(entries, digest_id), before_call)
-        link = console_link(bucket, key, region, partition)
-        written[(account, area, association_id)] = (key, link)
+        objects.append((key, entries))
+        written[(account, area, association_id)] = (
+            key,
+            console_link(bucket, key, region, partition),
+        )
         failed = sum(1 for entry in entries if entry.status in ("Failed", "TimedOut"))
         index_lines.append(
             f"{one_line(account, 20)} {one_line(area, 30)} {one_line(association_id, 64)}: "
             f"{len(entries)} instances, {failed} failed: {key}"
         )
+    _put_all(s3, bucket, objects, digest_id, before_call, threads)
     key = index_key(run_date, digest_id)
     _put(s3, bucket, key, "\n".join(index_lines) + "\n", before_call)
     return Written(key, console_link(bucket, key, region, partition), written)
@@ -150,6 +157,27 @@ def render(entries: list[ReportLine], digest_id: str) -> str:
 def _report_order(entry: ReportLine) -> tuple[int, str]:
     failing = entry.status in ("Failed", "TimedOut")
     return (0 if failing else 1, entry.instance_id)
+
+
+def _put_all(
+    s3: Any,
+    bucket: str,
+    objects: list[tuple[str, list[ReportLine]]],
+    digest_id: str,
+    before_call: Callable[[str], None],
+    threads: int,
+) -> None:
+    def put(item: tuple[str, list[ReportLine]]) -> None:
+        _put(s3, bucket, item[0], render(item[1], digest_id), before_call)
+
+    if threads <= 1 or len(objects) <= 1:
+        for item in objects:
+            put(item)
+        return
+    from concurrent.futures import ThreadPoolExecutor  # not at import: cold start
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(put, objects))  # the first ReportWriteError propagates
 
 
 def _put(s3: Any, bucket: str, key: str, text: str, before_call: Callable[[str], None]) -> None:
