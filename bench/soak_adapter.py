@@ -16,6 +16,7 @@ with one that calls the new entry point with `deadline.BUDGETS` and the table, b
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ssm_notifier import log, notify
@@ -49,4 +50,43 @@ class TodayHandler:
         )
 
 
-HANDLER = TodayHandler()
+class PipelineHandler:
+    """ssm_notifier.pipeline (the issue-13 prototype), deadline.BUDGETS: SOAK_HANDLER=pipeline."""
+
+    name = "pipeline.process (issue 13 prototype)"
+
+    def __init__(self) -> None:
+        from ssm_notifier.deadline import BUDGETS
+
+        log.configure("CRITICAL")
+        self.budgets = {
+            service: (budget.total_max_attempts, budget.connect_timeout, budget.read_timeout)
+            for service, budget in BUDGETS.items()
+        }
+
+    def invoke(self, records: list[dict], aws: Any, clock: Any) -> dict:
+        from ssm_notifier import pipeline
+        from ssm_notifier.deadline import Deadline
+
+        resources = pipeline.Resources(
+            aws.topic_arn, aws.table_name, aws.bucket, aws.queue_url, "us-east-1"
+        )
+        clients = {
+            "ssm": aws.ssm,
+            "sns": aws.sns,
+            "dynamodb": aws.dynamodb,
+            "s3": aws.s3,
+            "sqs": aws.sqs,
+        }
+        return pipeline.process(
+            records,
+            resources,
+            clients=clients,
+            deadline=Deadline(clock.seconds_left),
+            clock=clock.now,
+            sleep=clock.sleep,
+            wall_clock=clock.wall,
+        )
+
+
+HANDLER = PipelineHandler() if os.environ.get("SOAK_HANDLER") == "pipeline" else TodayHandler()

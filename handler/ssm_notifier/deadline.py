@@ -71,14 +71,15 @@ class CallBudget(NamedTuple):
 
 # Per service. SNS publishes one try only: a publish whose answer timed out may have gone out, and a
 # botocore retry would send a second copy (the caller decides, see `inbox.publish_outcome`).
-# Worst cases: ssm 2 x (2 + 4) + 6 = 18 s; sns 1 x (2 + 8) = 10 s; dynamodb 2 x (1 + 3) + 6 = 14 s;
-# s3 2 x (2 + 8) + 6 = 26 s; sqs 2 x (1 + 4) + 6 = 16 s.
+# Worst cases: ssm 2 x (2 + 4) + 6 = 18 s; sns 1 x (2 + 6) = 8 s; dynamodb 2 x (1 + 2) + 6 = 12 s;
+# s3 2 x (2 + 5) + 6 = 20 s; sqs 2 x (1 + 3) + 6 = 14 s. A 60 s invocation fits one call of each
+# stage after the SSM lookups (dynamodb + s3 + sns + sqs = 54 s) in the worst case.
 BUDGETS: dict[str, CallBudget] = {
     "ssm": CallBudget(connect_timeout=2, read_timeout=4, total_max_attempts=2),
-    "sns": CallBudget(connect_timeout=2, read_timeout=8, total_max_attempts=1),
-    "dynamodb": CallBudget(connect_timeout=1, read_timeout=3, total_max_attempts=2),
-    "s3": CallBudget(connect_timeout=2, read_timeout=8, total_max_attempts=2),
-    "sqs": CallBudget(connect_timeout=1, read_timeout=4, total_max_attempts=2),
+    "sns": CallBudget(connect_timeout=2, read_timeout=6, total_max_attempts=1),
+    "dynamodb": CallBudget(connect_timeout=1, read_timeout=2, total_max_attempts=2),
+    "s3": CallBudget(connect_timeout=2, read_timeout=5, total_max_attempts=2),
+    "sqs": CallBudget(connect_timeout=1, read_timeout=3, total_max_attempts=2),
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 DEFERRALS_ATTRIBUTE = "notifier-deferrals"
 MAX_DEFERRALS = 10
 SEND_BATCH_MAX = 10
+MAX_DELAY = 900  # SQS's longest DelaySeconds: a record waiting on another invocation's claim
 
 
 class Requeued(NamedTuple):
@@ -40,6 +41,7 @@ def requeue(
     records: list[Mapping[str, Any]],
     *,
     max_deferrals: int = MAX_DEFERRALS,
+    delay_seconds: int = 0,
     before_call: Callable[[str], None] = lambda what: None,
 ) -> Requeued:
     requeued: list[str] = []
@@ -56,6 +58,7 @@ def requeue(
             {
                 "Id": str(n),
                 "MessageBody": record["body"],
+                "DelaySeconds": max(0, min(MAX_DELAY, delay_seconds)),
                 "MessageAttributes": {
                     DEFERRALS_ATTRIBUTE: {
                         "DataType": "Number",
