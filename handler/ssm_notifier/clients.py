@@ -15,12 +15,9 @@ def _options(connect: int, read: int, attempts: int) -> dict[str, Any]:
     }
 
 
-# Publishing (each function's job) and the sweep's listings: patient, retried hard.
+# Publishing (the sweep's job) and its listings: patient, retried hard. The notifier's clients
+# are bounded by deadline.BUDGETS instead (each call checked against the time left).
 _PATIENT = _options(connect=3, read=10, attempts=5)
-# The notifier's enrichment is optional and time-boxed: fail fast.
-_QUICK = _options(connect=2, read=5, attempts=3)
-# s3 reads only the end of a run's output that the API cut short: as optional as the SSM lookups.
-NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"ssm": _QUICK, "s3": _QUICK, "sns": _PATIENT}
 SWEEP_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
     "ssm": _PATIENT,
     "ec2": _PATIENT,
@@ -28,7 +25,7 @@ SWEEP_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def make_client(service: str, options: dict[str, dict[str, Any]] = NOTIFIER_CLIENT_OPTIONS) -> Any:
+def make_client(service: str, options: dict[str, dict[str, Any]]) -> Any:
     """A boto3 client with the timeouts and retries `options` gives its service."""
     import boto3
     from botocore.config import Config
@@ -39,7 +36,7 @@ def make_client(service: str, options: dict[str, dict[str, Any]] = NOTIFIER_CLIE
 class ClientCache:
     """One client per service for the sandbox's life; tests and the bench `set` fakes."""
 
-    def __init__(self, factory: Callable[[str], Any] = make_client) -> None:
+    def __init__(self, factory: Callable[[str], Any]) -> None:
         self._factory = factory
         self._clients: dict[str, Any] = {}
 

@@ -1,9 +1,7 @@
-"""A prototype of the issue-13 notifier core, composing deadline, state, reports, inbox and defer.
+"""The notifier's core: one batch of records -> at most `cap` digests, state, reports, deferrals.
 
-Not wired to the Lambda entry point (notify.py is being split by another engineer): it shows the
-order of calls the integration makes, and lets the soak drive the new design
-(SOAK_HANDLER=pipeline python bench/soak.py).
-Per invocation:
+Composes deadline, state, reports, inbox and defer; notify.lambda_handler calls it with the
+settings' table, bucket and queue. Per invocation:
  1. parse each record alone; a record that is not an event, or whose identity fields cannot key
     the state table, fails alone;
  2. if the fixed stages cannot fit in the time left, re-enqueue everything (defer) and stop;
@@ -22,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from . import defer, inbox, reports
+from . import defer, inbox, log, reports
 from .deadline import BUDGETS, Deadline, OutOfTimeError
 from .enrich import Enricher, OutputLookup
 from .events import AssociationEvent, InvalidRecordError, message_id_of, parse_record
@@ -40,6 +38,8 @@ AFTER_RESERVE_SECONDS = BUDGETS["sqs"].worst_case_seconds()
 PUBLISH_TRIES = 3
 IDENTITY_MAX_CHARS = 128
 STATUS_MAX_CHARS = 40
+
+logger = log.get_logger()
 
 
 class Resources(NamedTuple):
@@ -64,19 +64,28 @@ def process(
     cap: int = inbox.DEFAULT_CAP,
     enrich_max_lookups: int = 10,
     enrich_budget_seconds: float = 10.0,
+    lease_seconds: float = 900,
+    ttl_days: int = 90,
 ) -> dict[str, list[dict[str, str]]]:
+    """Digest and publish a batch; return the ids of the records SQS must deliver again."""
     failed: list[str] = []
     parsed: list[tuple[Mapping[str, Any], AssociationEvent]] = []
     for record in records:
         try:
             event = parse_record(record)
             _check_identity(event)
-        except InvalidRecordError:
+        except InvalidRecordError as rejected:
             failed.append(message_id_of(record))
+            logger.warning(
+                "record rejected",
+                extra=log.fields(message_id=message_id_of(record), reason=rejected.reason),
+            )
         else:
             parsed.append((record, event))
 
     def requeue(chosen: list[Mapping[str, Any]], delay: int = 0) -> None:
+        if not chosen:
+            return
         result = defer.requeue(
             clients["sqs"],
             resources.queue_url,
@@ -85,10 +94,16 @@ def process(
             before_call=_guard(deadline, "sqs", 0.0),
         )
         failed.extend(result.failed)
+        logger.warning(
+            "records deferred: sent back to the queue",
+            extra=log.fields(
+                requeued=len(result.requeued), failed=len(result.failed), delay_seconds=delay
+            ),
+        )
 
     if not deadline.allows(START_RESERVE_SECONDS, AFTER_RESERVE_SECONDS):
         requeue([record for record, _ in parsed])
-        return _response(failed)
+        return _response(failed, len(records))
 
     by_instance: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     events: dict[tuple[str, ...], AssociationEvent] = {}
@@ -103,6 +118,8 @@ def process(
         clients["dynamodb"],
         resources.table_name,
         clock=wall_clock,
+        lease_seconds=lease_seconds,
+        ttl_days=ttl_days,
         before_call=_guard(deadline, "dynamodb", AFTER_RESERVE_SECONDS),
     )
     try:
@@ -110,7 +127,7 @@ def process(
     except OutOfTimeError:
         # Claims already taken lapse after their lease; the retry takes them over.
         requeue([record for record, _ in parsed])
-        return _response(failed)
+        return _response(failed, len(records))
     for skipped in claimed.skipped:
         if skipped.reason == "claimed_elsewhere":
             requeue(by_instance[_observation_key(skipped.observation)], delay=defer.MAX_DELAY)
@@ -129,20 +146,27 @@ def process(
             ),
         ),
         clock,
+        s3=clients["s3"],  # the end of a long output, from the association's output bucket
     )
     built, quarantined = inbox.build_entries(
         claims.items(),
         lambda claim: _entry(events[_observation_key(claim.observation)], claim, enricher),
     )
     bad = {key for key, _ in quarantined}
-    for key in bad:
+    for key, reason in quarantined:
         failed.extend(message_id_of(record) for record in by_instance[key])
+        logger.error(
+            "record quarantined: its entry could not be built",
+            extra=log.fields(
+                message_ids=[message_id_of(record) for record in by_instance[key]], reason=reason
+            ),
+        )
     if bad:
         store.release([claims[key] for key in bad])
     entries = [entry for _, entry in built]
     kept = [claims[key] for key, _ in built]
     if not entries:
-        return _response(failed)
+        return _response(failed, len(records))
 
     def give_back(chosen: list[Claim], fail: bool) -> None:
         with contextlib.suppress(Exception):  # if not released, the claims lapse after the lease
@@ -170,8 +194,12 @@ def process(
             before_call=_guard(deadline, "s3", AFTER_RESERVE_SECONDS),
         )
     except reports.ReportWriteError as error:
+        logger.error(
+            "report not written: the digest is not sent",
+            extra=log.fields(digest_id=digest_id, error=log.describe_error(error)),
+        )
         give_back(kept, fail=not isinstance(error.__cause__, OutOfTimeError))
-        return _response(failed)
+        return _response(failed, len(records))
 
     links = inbox.Links(
         written.index_link, {key: link for key, (_, link) in written.associations.items()}
@@ -185,18 +213,35 @@ def process(
     )
     by_entry = dict(zip(entries, kept, strict=True))
     pacer = Pacer(clock, sleep)
+    published = 0
     for email in emails:
         email_claims = [by_entry[entry] for entry in email.entries]
         outcome = _publish_once(clients["sns"], resources.topic_arn, email, pacer, deadline)
-        if outcome == "sent":
-            store.confirm(email_claims, "sent")
-        elif outcome == "unknown":
-            store.confirm(email_claims, "unknown", report_link=written.index_link)
+        fields = log.fields(
+            digest_id=digest_id,
+            outcome=outcome,
+            instances=len(email.entries),
+            shown=email.shown,
+            associations=len({entry.group_key for entry in email.entries}),
+            report=written.index_link,
+        )
+        if outcome in ("sent", "unknown"):
+            published += 1
+            logger.info("digest published", extra=fields)
         else:
-            give_back(email_claims, fail=outcome == "refused")
+            logger.error("digest not published", extra=fields)
+        # A confirm that cannot start in time leaves the claim to lapse after its lease: the
+        # retry then publishes again, marked as a possible repeat (README, "Idempotency").
+        with contextlib.suppress(OutOfTimeError):
+            if outcome == "sent":
+                store.confirm(email_claims, "sent")
+            elif outcome == "unknown":
+                store.confirm(email_claims, "unknown", report_link=written.index_link)
+            else:
+                give_back(email_claims, fail=outcome == "refused")
     if deadline.allows(pacer.seconds_until_free()):
         pacer.wait_until_free()
-    return _response(failed)
+    return _response(failed, len(records), published)
 
 
 def _publish_once(
@@ -315,5 +360,11 @@ def _report_line(entry: inbox.Entry) -> reports.ReportLine:
     )
 
 
-def _response(failed: list[str]) -> dict[str, list[dict[str, str]]]:
-    return {"batchItemFailures": [{"itemIdentifier": item} for item in dict.fromkeys(failed)]}
+def _response(
+    failed: list[str], records: int, published: int = 0
+) -> dict[str, list[dict[str, str]]]:
+    unique = list(dict.fromkeys(failed))
+    logger.info(
+        "batch done", extra=log.fields(records=records, failed=len(unique), published=published)
+    )
+    return {"batchItemFailures": [{"itemIdentifier": item} for item in unique]}
