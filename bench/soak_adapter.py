@@ -9,9 +9,15 @@
   clients in `aws` (ssm and sns with faults, dynamodb, s3, sqs on moto; names of the table, bucket,
   queue and topic).
 
-Today this is `notify.process_batch` with its own client options (clients.CLIENT_OPTIONS: botocore
-`max_attempts` counts retries, so tries = max_attempts + 1). At integration, replace `TodayHandler`
-with one that calls the new entry point with `deadline.BUDGETS` and the table, bucket and queue.
+It is the deployed entry point, `notify.lambda_handler`, with the environment the template gives
+the function, a Lambda context whose time left is the fake clock's, and the soak's clients in the
+handler's client cache; the clients' budgets are `deadline.BUDGETS`, which the real ones use.
+
+SOAK_REGRESSION plays a deliberate regression, to show the figures catch it (README, "Soak"):
+- `email-per-association`: one email per association, uncapped (the old pacing model);
+- `checks-between-groups`: no per-call deadline check, only the checks before the stages and
+  before each publish (the old handler checked only between groups).
+These are patches applied here, not settings of the product.
 """
 
 from __future__ import annotations
@@ -19,74 +25,63 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ssm_notifier import log, notify
-from ssm_notifier.clients import CLIENT_OPTIONS
-from ssm_notifier.settings import Settings
+from ssm_notifier import deadline, notify
+from ssm_notifier.clients import ClientCache
+
+REGRESSIONS = ("email-per-association", "checks-between-groups")
 
 
-def _budget(options: dict[str, Any]) -> tuple[int, float, float]:
-    retries = options.get("retries", {})
-    tries = retries.get("total_max_attempts") or retries.get("max_attempts", 4) + 1
-    return (tries, float(options["connect_timeout"]), float(options["read_timeout"]))
+class FakeContext:
+    """The part of the Lambda context the handler reads: the time left, on the fake clock."""
+
+    def __init__(self, clock: Any) -> None:
+        self._clock = clock
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self._clock.seconds_left() * 1000)
 
 
-class TodayHandler:
-    name = "notify.process_batch (today's handler)"
-    budgets = {service: _budget(options) for service, options in CLIENT_OPTIONS.items()}
+class LambdaHandler:
+    name = "notify.lambda_handler"
+    budgets = {
+        service: (budget.total_max_attempts, budget.connect_timeout, budget.read_timeout)
+        for service, budget in deadline.BUDGETS.items()
+    }
 
-    def __init__(self) -> None:
-        # Every deferral and failure logs a line: thousands of them would bury the figures.
-        log.configure("CRITICAL")
-
-    def invoke(self, records: list[dict], aws: Any, clock: Any) -> dict:
-        return notify.process_batch(
-            records,
-            Settings(topic_arn=aws.topic_arn, log_level="CRITICAL"),
-            ssm=aws.ssm,
-            sns=aws.sns,
-            clock=clock.now,
-            sleep=clock.sleep,
-            seconds_left=clock.seconds_left,
-        )
-
-
-class PipelineHandler:
-    """ssm_notifier.pipeline (the issue-13 prototype), deadline.BUDGETS: SOAK_HANDLER=pipeline."""
-
-    name = "pipeline.process (issue 13 prototype)"
-
-    def __init__(self) -> None:
-        from ssm_notifier.deadline import BUDGETS
-
-        log.configure("CRITICAL")
-        self.budgets = {
-            service: (budget.total_max_attempts, budget.connect_timeout, budget.read_timeout)
-            for service, budget in BUDGETS.items()
-        }
+    def __init__(self, regression: str = "") -> None:
+        if regression and regression not in REGRESSIONS:
+            raise SystemExit(f"SOAK_REGRESSION must be one of {', '.join(REGRESSIONS)}")
+        self.regression = regression
+        if regression:
+            self.name += f" with the deliberate regression {regression!r}"
+        if regression == "email-per-association":
+            load = notify.load_settings
+            notify.load_settings = lambda environ: load(environ)._replace(
+                email_split="association", emails_per_invocation=1_000_000
+            )
+        elif regression == "checks-between-groups":
+            deadline.Deadline.require = lambda self, budget, reserve_seconds=0.0, what="": None
 
     def invoke(self, records: list[dict], aws: Any, clock: Any) -> dict:
-        from ssm_notifier import pipeline
-        from ssm_notifier.deadline import Deadline
-
-        resources = pipeline.Resources(
-            aws.topic_arn, aws.table_name, aws.bucket, aws.queue_url, "us-east-1"
+        os.environ.update(
+            {
+                "TOPIC_ARN": aws.topic_arn,
+                "STATE_TABLE": aws.table_name,
+                "REPORT_BUCKET": aws.bucket,
+                "QUEUE_URL": aws.queue_url,
+                # Every deferral and failure logs a line: thousands of them would bury the figures.
+                "LOG_LEVEL": "CRITICAL",
+            }
         )
-        clients = {
-            "ssm": aws.ssm,
-            "sns": aws.sns,
-            "dynamodb": aws.dynamodb,
-            "s3": aws.s3,
-            "sqs": aws.sqs,
-        }
-        return pipeline.process(
-            records,
-            resources,
-            clients=clients,
-            deadline=Deadline(clock.seconds_left),
-            clock=clock.now,
-            sleep=clock.sleep,
-            wall_clock=clock.wall,
-        )
+        clients = ClientCache(factory=_no_other_client)
+        for service in notify.SERVICES:
+            clients.set(service, getattr(aws, service))
+        notify.RUNTIME = notify.Runtime(clients, clock.now, clock.sleep, clock.wall)
+        return notify.lambda_handler({"Records": records}, FakeContext(clock))
 
 
-HANDLER = PipelineHandler() if os.environ.get("SOAK_HANDLER") == "pipeline" else TodayHandler()
+def _no_other_client(service: str) -> Any:
+    raise RuntimeError(f"the soak gives the handler no {service} client")
+
+
+HANDLER = LambdaHandler(os.environ.get("SOAK_REGRESSION", ""))

@@ -1,8 +1,10 @@
-"""SSM association notifier: SQS batches of State Manager events -> one SNS digest per association,
-and a scheduled sweep that reports the instances an association did not run on.
+"""SSM association notifier: SQS batches of State Manager events -> a bounded number of SNS digests
+per invocation, and a scheduled sweep that reports the instances an association did not run on.
 
-The notifier: `notify` (Lambda entry point), `events` (parse a record), `grouping` (one group per
-association), `enrich` (fetch the real failure output), `notify_digest` (its email).
+The notifier: `notify` (Lambda entry point), `pipeline` (a batch through the stages below),
+`events` (parse a record), `state` (the DynamoDB state table: claims, latest wins, run counters),
+`enrich` (fetch the real failure output), `reports` (full reports in S3), `inbox` (the emails),
+`neutral` (safe fields), `defer` (re-enqueue what there was no time for), `deadline` (call budgets).
 The sweep: `sweep` (Lambda entry point), `sweep_check` (targets against what ran), `targets`
 (what an association targets, instance states), `periods` (schedule periods), `sweep_digest` (its
 email).

@@ -1,4 +1,4 @@
-"""Helpers for the handler tests: the documented sample, groups, log lines, a fake clock, a topic
+"""Helpers for the handler tests: the sample, the stores, log lines, a fake clock, a topic
 read back through SQS, stubbed SSM lookups. Events and records come from templates/sample_events.
 
 A module of its own (not conftest) so tests can import it by a name no other conftest shares.
@@ -13,11 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ssm_notifier.events import parse_record
-from ssm_notifier.grouping import Group, group_events
 from ssm_notifier.log import LOGGER_NAME, LocalFormatter
 
-from templates.sample_events import ACCOUNT, REGION, sqs_record
+from templates.sample_events import ACCOUNT, REGION
 
 ASSOCIATION_ID = "34fcb7e0-5a52-4b9b-8b53-0aa3fe6fd1a3"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:notifier"
@@ -32,12 +30,6 @@ SAMPLE_EVENT_PATH = Path(__file__).resolve().parents[1] / "events" / "associatio
 SAMPLE_BODY = json.dumps(json.loads(SAMPLE_EVENT_PATH.read_text()), separators=(",", ":"))
 # Ten seconds before the run time of templates/sample_events.py (RUN_TIME).
 EXECUTION_CREATED = datetime(2026, 5, 4, 3, 2, 0, tzinfo=UTC)
-
-
-def groups_of(*bodies: dict | str) -> list[Group]:
-    """The groups the notifier makes of these event bodies, each in a record `m-1`, `m-2`, ..."""
-    records = [sqs_record(body, f"m-{n}") for n, body in enumerate(bodies, 1)]
-    return group_events((record["messageId"], parse_record(record)) for record in records)
 
 
 def create_stores(region: str = REGION) -> str:

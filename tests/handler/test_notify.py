@@ -425,9 +425,9 @@ def test_lambda_handler_rejects_an_event_that_is_not_from_sqs(runtime) -> None:
 
 
 def test_lambda_handler_uses_the_time_left_in_the_context(runtime, topic, settings) -> None:
-    class NearlyOutOfTime:
+    class NearlyOutOfTime:  # time to re-enqueue (SQS's worst case), not to start the stages
         def get_remaining_time_in_millis(self) -> int:
-            return 5_000
+            return 20_000
 
     record = sqs_record(SAMPLE_BODY, "m-1")
     response = notify.lambda_handler({"Records": [record]}, NearlyOutOfTime())
@@ -436,6 +436,18 @@ def test_lambda_handler_uses_the_time_left_in_the_context(runtime, topic, settin
     assert failed_ids(response) == []
     assert topic.published() == []
     assert deferred_bodies(settings) == [(record["body"], "1")]
+
+
+def test_with_no_time_even_to_re_enqueue_the_record_is_failed(runtime, topic, settings) -> None:
+    class OutOfTime:
+        def get_remaining_time_in_millis(self) -> int:
+            return 5_000
+
+    response = notify.lambda_handler({"Records": [sqs_record(SAMPLE_BODY, "m-1")]}, OutOfTime())
+
+    assert failed_ids(response) == ["m-1"]
+    assert topic.published() == []
+    assert deferred_bodies(settings) == []
 
 
 @pytest.mark.parametrize(

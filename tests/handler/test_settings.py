@@ -9,7 +9,6 @@ import pytest
 from notifier_testkit import QUEUE_URL, REPORT_BUCKET, STATE_TABLE, TOPIC_ARN
 from ssm_notifier.settings import Settings, SettingsError, load_settings, load_sweep_settings
 
-
 # What the template always sets (the function's environment).
 REQUIRED = {
     "TOPIC_ARN": TOPIC_ARN,
