@@ -26,6 +26,11 @@ RULE_NAME = "RuleName"
 KEY_ARN = "KeyArn"
 # The alarm topic (its own key): every alarm of every stack publishes to it.
 ALARM_TOPIC_ARN = "AlarmTopicArn"
+# The notifier's state table (the sweep stack reads it, under a key prefix of its own) and the
+# bucket of the full reports the emails link.
+STATE_TABLE_ARN = "StateTableArn"
+STATE_TABLE_NAME = "StateTableName"
+REPORT_BUCKET_NAME = "ReportBucketName"
 
 # Outputs of the association stack.
 ASSOCIATION_ID = "AssociationId"
