@@ -63,6 +63,7 @@ class Entry(NamedTuple):
     summary: str = ""
     output: str = ""
     possible_repeat: bool = False
+    output_url: str = ""  # the event's: where State Manager wrote the run's whole output
 
     @property
     def failed(self) -> bool:
@@ -214,6 +215,8 @@ def entry_lines(entry: Entry) -> list[str]:
         if entry.summary:
             lines.append(f"    {one_line(entry.summary, FIELD_CHARS)}")
         lines.extend("    | " + line for line in block(entry.output, OUTPUT_CHARS, OUTPUT_LINES))
+        if entry.output_url:
+            lines.append(f"    output url {one_line(entry.output_url, FIELD_CHARS)}")
     return lines
 
 

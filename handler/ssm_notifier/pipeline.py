@@ -334,6 +334,7 @@ def _entry(event: AssociationEvent, claim: Claim, enricher: Enricher) -> inbox.E
         summary=event.execution_summary,
         output=output,
         possible_repeat=claim.possible_repeat,
+        output_url=event.output_url,
     )
 
 
@@ -357,6 +358,7 @@ def _report_line(entry: inbox.Entry) -> reports.ReportLine:
         entry.error_code,
         entry.summary,
         entry.output,
+        entry.output_url,
     )
 
 

@@ -57,6 +57,7 @@ class ReportLine(NamedTuple):
     error_code: str
     summary: str
     output: str
+    output_url: str = ""  # where State Manager wrote the run's whole output (the event's)
 
 
 class Written(NamedTuple):
@@ -142,6 +143,7 @@ def render(entries: list[ReportLine], digest_id: str) -> str:
             ("failing since", entry.failing_since),
             ("error code", entry.error_code),
             ("summary", entry.summary),
+            ("output url", entry.output_url),
         ):
             if value:
                 out.append(f"  {label}: {one_line(value, FIELD_MAX_CHARS)}")
