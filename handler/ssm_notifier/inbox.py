@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple, TypeVar
 
 from .neutral import block, one_line
+from .text import counted
 
 MESSAGE_BUDGET_BYTES = 240_000  # SNS takes 262,144; the rest is room for the envelope
 DEFAULT_CAP = 1
@@ -156,8 +157,8 @@ def render_email(
         groups.setdefault(entry.group_key, []).append(entry)
     head = [
         _summary(counts),
-        f"{len(groups)} associations, {len({k[0] for k in groups})} accounts, "
-        f"{len({k[:2] for k in groups})} account-regions.",
+        f"{counted(len(groups), 'association')}, {counted(len({k[0] for k in groups}), 'account')}"
+        f", {counted(len({k[:2] for k in groups}), 'account-region')}.",
         f"Full report, every instance named: {links.index}",
     ]
     head.extend(
