@@ -162,7 +162,8 @@ def process(
             ),
         )
     if bad:
-        store.release([claims[key] for key in bad])
+        with contextlib.suppress(Exception):  # if not released, the claims lapse after the lease
+            store.release([claims[key] for key in bad])
     entries = [entry for _, entry in built]
     kept = [claims[key] for key, _ in built]
     if not entries:
@@ -230,15 +231,23 @@ def process(
             logger.info("digest published", extra=fields)
         else:
             logger.error("digest not published", extra=fields)
-        # A confirm that cannot start in time leaves the claim to lapse after its lease: the
-        # retry then publishes again, marked as a possible repeat (README, "Idempotency").
-        with contextlib.suppress(OutOfTimeError):
-            if outcome == "sent":
-                store.confirm(email_claims, "sent")
-            elif outcome == "unknown":
-                store.confirm(email_claims, "unknown", report_link=written.index_link)
-            else:
-                give_back(email_claims, fail=outcome == "refused")
+        if outcome not in ("sent", "unknown"):
+            give_back(email_claims, fail=outcome == "refused")
+            continue
+        try:
+            store.confirm(
+                email_claims,
+                outcome,
+                report_link=written.index_link if outcome == "unknown" else "",
+            )
+        # The email went out (or may have): its records are done whatever the table says. An
+        # unconfirmed claim only lapses after its lease; failing the batch here would send the
+        # email again.
+        except Exception as error:
+            logger.error(
+                "digest not recorded as sent",
+                extra=log.fields(digest_id=digest_id, error=log.describe_error(error)),
+            )
     if deadline.allows(pacer.seconds_until_free()):
         pacer.wait_until_free()
     return _response(failed, len(records), published)

@@ -20,7 +20,7 @@ from notifier_testkit import (
     stub_executions,
     stub_output,
 )
-from ssm_notifier import notify, pipeline
+from ssm_notifier import notify, pipeline, state
 from ssm_notifier.clients import ClientCache
 from ssm_notifier.deadline import Deadline
 from ssm_notifier.defer import DEFERRALS_ATTRIBUTE
@@ -301,6 +301,23 @@ def test_the_cap_merges_the_overflow_into_the_last_email(topic, ssm, settings, c
     notes = topic.published()
     assert len(notes) == 2
     assert sum(note["Message"].count("== ") for note in notes) == 5
+
+
+def test_a_sent_email_whose_confirm_fails_is_still_done_so_it_is_not_sent_twice(
+    topic, ssm, settings, clock, monkeypatch, caplog
+) -> None:
+    client, _ = ssm
+
+    def unavailable(*_, **__):
+        raise RuntimeError("the table did not answer")
+
+    monkeypatch.setattr(state.Store, "confirm", unavailable)
+    records = [sqs_record(association_event("i-1", "Failed"), "m-1")]
+
+    assert failed_ids(run(records, settings, topic, client, clock)) == []
+    assert len(topic.published()) == 1
+    [error] = [line for line in log_lines(caplog.records) if line["level"] == "ERROR"]
+    assert error["message"] == "digest not recorded as sent"
 
 
 def test_a_bug_while_building_an_entry_fails_that_record_only(
