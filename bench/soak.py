@@ -19,9 +19,10 @@ order, and a few records that cannot be formatted (a lone surrogate, a 140 KB fi
 Counted: emails (messages on the subscription), max_emails_per_invocation (publishes that reached
 SNS in one invocation), duplicates (an instance and status named in two emails), unnamed_failures
 (an instance whose latest run failed, named in no email and no S3 report),
-dead_lettered_without_failure (a well-formed record in the dead-letter queue), timeouts (invocations
-killed at the Lambda timeout), events_per_s (distinct events / simulated seconds until the last
-well-formed record the handler reported done was deleted). Run: python bench/soak.py
+dead_lettered_without_failure (a well-formed record in the dead-letter queue), left_on_queue
+(records neither done nor dead-lettered when the run ends: delayed re-enqueues included), timeouts
+(invocations killed at the Lambda timeout), events_per_s (distinct events / simulated seconds until
+the last well-formed record the handler reported done was deleted). Run: python bench/soak.py
 """
 
 from __future__ import annotations
@@ -485,6 +486,18 @@ def main() -> None:
             sqs.send_message(QueueUrl=queue_url, MessageBody=body)
 
         figures = run(config, clients, names, rng, bad)
+        # Whatever the run ended with still on the queue (delayed re-enqueues included: moto
+        # delays on the real clock, which the soak does not wait for) was neither done nor
+        # dead-lettered: stranded.
+        depth = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+        left_on_queue = sum(
+            int(depth.get(name, 0))
+            for name in (
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            )
+        )
 
         emails = [json.loads(body)["Message"] for body in drain(sqs, inbox_url)]
         dead = drain(sqs, dead_url)
@@ -521,14 +534,14 @@ def main() -> None:
     )
     print(
         f"held: {len(emails)} emails, {len(reports)} report objects, {len(dead)} dead letters "
-        f"({len(dead) - dead_legit} unformattable)"
+        f"({len(dead) - dead_legit} unformattable), {left_on_queue} records left on the queue"
     )
     print(
         f"soak: events={events} emails={len(emails)} "
         f"max_emails_per_invocation={figures['max_emails_per_invocation']} "
         f"duplicates={duplicates} dead_lettered_without_failure={dead_legit} "
         f"unnamed_failures={unnamed} timeouts={figures['timeouts']} "
-        f"events_per_s={events_per_s:.0f}"
+        f"events_per_s={events_per_s:.0f} left_on_queue={left_on_queue}"
     )
 
 

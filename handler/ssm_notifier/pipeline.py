@@ -27,14 +27,19 @@ from .events import AssociationEvent, InvalidRecordError, message_id_of, parse_r
 from .publish import Pacer
 from .state import Claim, Observation, Store, digest_id_of
 
-# What must fit before work starts: one call of each stage (a claim, a report write, a publish).
+# What must fit before work starts: one call of each stage (a claim, a report write, a publish,
+# its confirm).
 START_RESERVE_SECONDS = (
-    BUDGETS["dynamodb"].worst_case_seconds()
+    2 * BUDGETS["dynamodb"].worst_case_seconds()
     + BUDGETS["s3"].worst_case_seconds()
     + BUDGETS["sns"].worst_case_seconds()
 )
 # Kept back by every call for what must follow it whatever happens: re-enqueueing what is left.
 AFTER_RESERVE_SECONDS = BUDGETS["sqs"].worst_case_seconds()
+# Kept back by a publish: recording it (confirm), or if it cannot go out, releasing its claims
+# and re-enqueueing its records. Without it, claims left unrecorded would hold their records back
+# for the whole lease.
+AFTER_PUBLISH_RESERVE_SECONDS = BUDGETS["dynamodb"].worst_case_seconds() + AFTER_RESERVE_SECONDS
 PUBLISH_TRIES = 3
 IDENTITY_MAX_CHARS = 128
 STATUS_MAX_CHARS = 40
@@ -259,7 +264,9 @@ def _publish_once(
     """sent | unknown | refused (SNS said no every time) | no_time (not started)."""
     for _ in range(PUBLISH_TRIES):
         wait = pacer.seconds_until_free()
-        if not deadline.allows(wait + BUDGETS["sns"].worst_case_seconds(), AFTER_RESERVE_SECONDS):
+        if not deadline.allows(
+            wait + BUDGETS["sns"].worst_case_seconds(), AFTER_PUBLISH_RESERVE_SECONDS
+        ):
             return "no_time"
         pacer.wait_turn()
         try:

@@ -71,7 +71,7 @@ def emails(clients: dict, inbox_url: str) -> list[str]:
 
 def run(clients: dict, resources: pipeline.Resources, records: list[dict]) -> list[str]:
     answer = pipeline.process(
-        records, resources, clients=clients, deadline=Deadline.from_clock(60), sleep=lambda _: None
+        records, resources, clients=clients, deadline=Deadline.from_clock(120), sleep=lambda _: None
     )
     return [item["itemIdentifier"] for item in answer["batchItemFailures"]]
 
