@@ -72,8 +72,9 @@ class CallBudget(NamedTuple):
 # Per service. SNS publishes one try only: a publish whose answer timed out may have gone out, and a
 # botocore retry would send a second copy (the caller decides, see `inbox.publish_outcome`).
 # Worst cases: ssm 2 x (2 + 4) + 6 = 18 s; sns 1 x (2 + 6) = 8 s; dynamodb 2 x (1 + 2) + 6 = 12 s;
-# s3 2 x (2 + 5) + 6 = 20 s; sqs 2 x (1 + 3) + 6 = 14 s. A 60 s invocation fits one call of each
-# stage after the SSM lookups (dynamodb + s3 + sns + sqs = 54 s) in the worst case.
+# s3 2 x (2 + 5) + 6 = 20 s; sqs 2 x (1 + 3) + 6 = 14 s. The notifier's 120 s timeout fits, in
+# the worst case, one call of each stage (claim, report, publish, confirm: 12 + 20 + 8 + 12 s),
+# re-enqueueing (14 s) and an SSM lookup (18 s): 84 s (pipeline.START_RESERVE_SECONDS).
 BUDGETS: dict[str, CallBudget] = {
     "ssm": CallBudget(connect_timeout=2, read_timeout=4, total_max_attempts=2),
     "sns": CallBudget(connect_timeout=2, read_timeout=6, total_max_attempts=1),
