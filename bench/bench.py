@@ -18,7 +18,8 @@ How each figure is measured:
   none), imported with `python -I -B` and timed with perf_counter around the import statement.
   (a) bare: nothing imported before it; (b) on the runtime: the stdlib modules the Lambda runtime
   interface client (awslambdaric) imports before it loads a handler are imported first.
-- per event: notify.process_batch on one batch of the fleet benchmark's events, SSM and SNS faked,
+- per event: notify.process_batch on one batch of the fleet benchmark's events, SSM, SNS, the state
+  table and S3 faked,
   pacing on a virtual clock, log lines (INFO, as deployed) written to a buffer.
 - templates: build/*.yaml against CloudFormation's quotas.
 """
@@ -49,6 +50,7 @@ from ssm_notifier import log, notify  # noqa: E402
 from ssm_notifier.settings import load_settings  # noqa: E402
 
 from templates.config import Config  # noqa: E402
+from templates.readme.sample_email import ENVIRONMENT, EmptyStateTable, ReportBucket  # noqa: E402
 
 RUNS = 7
 PAIRS = 15  # generate.py and its import floor, run in turn; more runs: the ratio is the goal
@@ -272,7 +274,7 @@ class CountingSns:
 
 def per_event_figure(batch: list[dict]) -> tuple[Figure, int, int, int]:
     """Microseconds per event; and messages published, records failed, log lines of one run."""
-    settings = load_settings({"TOPIC_ARN": TOPIC_ARN})
+    settings = load_settings({**ENVIRONMENT, "TOPIC_ARN": TOPIC_ARN})
     log.configure(settings.log_level)
     outcome: dict[str, int] = {}
 
@@ -280,8 +282,16 @@ def per_event_figure(batch: list[dict]) -> tuple[Figure, int, int, int]:
         sns, clock, logs = CountingSns(), FakeClock(), io.StringIO()
         with contextlib.redirect_stdout(logs):
             started = time.perf_counter()
+            # The state table starts empty each run: every instance is a first report.
+            clients = {
+                "ssm": fleet.CannedSsm(),
+                "sns": sns,
+                "dynamodb": EmptyStateTable(),
+                "s3": ReportBucket(),
+                "sqs": None,
+            }
             result = notify.process_batch(
-                batch, settings, ssm=fleet.CannedSsm(), sns=sns, clock=clock, sleep=clock.sleep
+                batch, settings, clients=clients, clock=clock, sleep=clock.sleep
             )
             elapsed = time.perf_counter() - started
         outcome.update(
@@ -378,7 +388,7 @@ def report_imports() -> tuple[float, float, bool]:
 
 
 def report_per_event() -> Figure:
-    print("\n== handler time per event: process_batch, fakes for SSM and SNS, virtual clock ==")
+    print("\n== handler time per event: process_batch, fakes for SSM, SNS, state and S3 ==")
     batch = fleet.fleet_records()[: Config().validate().batch_size]
     figure, published, failed, log_lines = per_event_figure(batch)
     print(

@@ -6,7 +6,9 @@ batch size and maximum concurrency, read from templates.config):
    and call lambda_handler with the real clock and real pacing sleeps; every publish is timed;
 2. the core alone, batch after batch, on a clock that skips the pacing sleeps: processing speed;
 3. the same under tracemalloc: the peak of traced allocations during a batch.
-Enrichment is a fake SSM client answering instantly. Run: python bench/fleet.py
+Enrichment is a fake SSM client answering instantly; the state table, report bucket and queue are
+moto's (passes 2 and 3 each start from an empty table, so they do the first-report work again).
+Run: python bench/fleet.py
 """
 
 from __future__ import annotations
@@ -186,6 +188,22 @@ def drain(sqs: object, queue_url: str) -> int:
     return count
 
 
+def create_state_table(dynamodb: object, name: str) -> str:
+    dynamodb.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+    )
+    return name
+
+
 def main() -> None:
     config = Config().validate()
     records = fleet_records()
@@ -207,11 +225,23 @@ def main() -> None:
         sns.subscribe(
             TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"]
         )
-        os.environ["TOPIC_ARN"] = topic_arn
+        stores = {name: boto3.client(name, region_name=REGION) for name in ("dynamodb", "s3")}
+        stores["sqs"] = sqs
+        stores["s3"].create_bucket(Bucket="reports")
+        os.environ.update(
+            {
+                "TOPIC_ARN": topic_arn,
+                "STATE_TABLE": create_state_table(stores["dynamodb"], "state"),
+                "REPORT_BUCKET": "reports",
+                "QUEUE_URL": sqs.create_queue(QueueName="notifications")["QueueUrl"],
+            }
+        )
         settings = load_settings(os.environ)
         timed_sns = TimedSns(sns)
         notify.RUNTIME.clients.set("sns", timed_sns)
         notify.RUNTIME.clients.set("ssm", CannedSsm())
+        for name, client in stores.items():
+            notify.RUNTIME.clients.set(name, client)
         # Configured once here: the threads would otherwise race to add the log handler.
         log.configure(settings.log_level)
 
@@ -221,25 +251,24 @@ def main() -> None:
         messages = drain(sqs, queue_url)
         max_per_second = most_in_one_second(timed_sns.starts)
 
-        # Pass 2: the core alone, pacing sleeps skipped.
+        # Pass 2: the core alone, pacing sleeps skipped, on an empty table of its own.
+        clients = {"ssm": CannedSsm(), "sns": sns, **stores}
+        core = settings._replace(state_table=create_state_table(stores["dynamodb"], "state-2"))
         core_seconds = 0.0
         for batch in batches:
             clock = SkippingClock()
             begun = time.perf_counter()
-            notify.process_batch(
-                batch, settings, ssm=CannedSsm(), sns=sns, clock=clock, sleep=clock.sleep
-            )
+            notify.process_batch(batch, core, clients=clients, clock=clock, sleep=clock.sleep)
             core_seconds += time.perf_counter() - begun
 
         # Pass 3: memory, apart from pass 2 because tracing slows everything down.
+        traced = settings._replace(state_table=create_state_table(stores["dynamodb"], "state-3"))
         tracemalloc.start()
         peak_bytes = 0
         for batch in batches:
             tracemalloc.reset_peak()
             clock = SkippingClock()
-            notify.process_batch(
-                batch, settings, ssm=CannedSsm(), sns=sns, clock=clock, sleep=clock.sleep
-            )
+            notify.process_batch(batch, traced, clients=clients, clock=clock, sleep=clock.sleep)
             peak_bytes = max(peak_bytes, tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
 

@@ -54,7 +54,9 @@ class Config(NamedTuple):
     runtime: str = "python3.14"  # newest Python runtime cfn-lint knows and does not flag
     architecture: str = "arm64"
     memory_mb: int = 256
-    timeout_seconds: int = 60
+    # Room for a 2,000-record batch: claims, enrichment, reports, a publish, deferrals, each call
+    # checked against the time left (handler deadline.py); the queue's visibility follows it.
+    timeout_seconds: int = 120
     handler_code_dir: str = "../handler"  # relative to build/, so `package` zips it
     notifier_entry: str = "ssm_notifier.notify.lambda_handler"
     sweep_entry: str = "ssm_notifier.sweep.lambda_handler"
@@ -74,6 +76,13 @@ class Config(NamedTuple):
     batch_size: int = 2000
     batching_window_seconds: int = 30
     maximum_concurrency: int = 2
+    # The notifier's emails (handler inbox.py): none = one digest per invocation, or one per
+    # account or association; at most `emails_per_invocation`, the overflow merged into the last.
+    email_split: str = "none"
+    emails_per_invocation: int = 1
+    # How long the state table remembers an instance, and the report bucket keeps a report.
+    state_ttl_days: int = 90
+    report_retention_days: int = 90
     # Receives before a message moves to the dead-letter queue.
     max_receive_count: int = 5
     # 14 days, the most SQS keeps a message: time for an operator to replay.
@@ -124,6 +133,13 @@ class Config(NamedTuple):
                 1 <= self.sweep_work_max_receive_count <= 1000,
                 "sweep_work_max_receive_count must be 1-1000",
             ),
+            (
+                self.email_split in ("none", "account", "association"),
+                "email_split must be none, account or association",
+            ),
+            (1 <= self.emails_per_invocation <= 10, "emails_per_invocation must be 1-10"),
+            (1 <= self.state_ttl_days <= 3650, "state_ttl_days must be 1-3650"),
+            (1 <= self.report_retention_days <= 3650, "report_retention_days must be 1-3650"),
             (1 <= self.max_receive_count <= 1000, "max_receive_count must be 1-1000"),
             (0 <= self.target_retry_attempts <= 185, "target_retry_attempts must be 0-185"),
             (

@@ -26,6 +26,11 @@ RULE_NAME = "RuleName"
 KEY_ARN = "KeyArn"
 # The alarm topic (its own key): every alarm of every stack publishes to it.
 ALARM_TOPIC_ARN = "AlarmTopicArn"
+# The notifier's state table (the sweep stack reads it, under a key prefix of its own) and the
+# bucket of the full reports the emails link.
+STATE_TABLE_ARN = "StateTableArn"
+STATE_TABLE_NAME = "StateTableName"
+REPORT_BUCKET_NAME = "ReportBucketName"
 
 # Outputs of the association stack.
 ASSOCIATION_ID = "AssociationId"
@@ -73,10 +78,9 @@ ASSOCIATION_SYNC_COMPLIANCE = "AssociationSyncCompliance"
 # Parameters of the sweep stack (the parent declares them under the same names).
 SWEEP_SCHEDULE = "SweepSchedule"
 SWEEP_REMINDER_DAYS = "SweepReminderDays"
-# The notifier's state table, which the sweep shares under its own key prefixes (an Output of the
-# notifications stack once it has one; empty: the sweep stack makes a table of the same layout).
-STATE_TABLE_ARN = "StateTableArn"
-STATE_TABLE_NAME = "StateTableName"
+# The notifier's state table, which the sweep shares under its own key prefixes (the parent passes
+# the notifications stack's outputs; empty, as when the sweep stack is deployed on its own: it
+# makes a table of the same layout).
 
 # The tag that marks the demo instances, so the association can target them by tag: its key, and
 # the network stack's parameter for its value (the parent passes its own stack name).

@@ -2,6 +2,8 @@
 
     EventBridge rule -> SQS queue (redrive to a dead-letter queue) -> notifier function
     (SQS event source mapping, partial batch responses) -> SNS topic (KMS) -> email
+    the function keeps what it reported in the state table and the full reports in the report
+    bucket (templates/state_store.py), and sends records it had no time for back to the queue.
 
 Nothing is dropped silently: the rule's target retries and dead-letters, the queue redrives
 records the function could not handle, and alarms on the dead-letter queue, the function's errors
@@ -35,7 +37,7 @@ from troposphere import (
     sqs,
 )
 
-from templates import alarm_topic, alarms, functions, hub, names, parameters, spoke
+from templates import alarm_topic, alarms, functions, hub, names, parameters, spoke, state_store
 from templates.common import (
     DETAIL_TYPE,
     checkov_skips,
@@ -164,6 +166,10 @@ def build(config: Config) -> Template:
         )
     )
 
+    table = template.add_resource(state_store.state_table(key_arn))
+    report_bucket = template.add_resource(state_store.report_bucket(config))
+    template.add_resource(state_store.report_bucket_policy(report_bucket))
+
     log_group = template.add_resource(
         functions.log_group(
             "FunctionLogGroup",
@@ -177,7 +183,10 @@ def build(config: Config) -> Template:
             "FunctionRole",
             "Notifier function: consume the queue, enrich failures, publish digests",
             "notifier",
-            _notifier_statements(queue, topic, key_arn, log_group, params.output_bucket_arn),
+            [
+                *_notifier_statements(queue, topic, key_arn, log_group, params.output_bucket_arn),
+                *state_store.notifier_statements(table, report_bucket, queue),
+            ],
         )
     )
     # With your key on the output bucket, the notifier's read of a long output needs it too.
@@ -213,8 +222,14 @@ def build(config: Config) -> Template:
                 "TOPIC_ARN": Ref(topic),
                 "SCOPE": Ref(params.scope),
                 "READER_ROLE_NAME_PREFIX": spoke.DEFAULT_READER_ROLE_NAME_PREFIX,
+                "STATE_TABLE": Ref(table),
+                "REPORT_BUCKET": Ref(report_bucket),
+                "QUEUE_URL": Ref(queue),
+                "EMAIL_SPLIT": config.email_split,
+                "EMAILS_PER_INVOCATION": str(config.emails_per_invocation),
+                "STATE_TTL_DAYS": str(config.state_ttl_days),
             },
-            Description="Turns a batch of association state changes into one digest each",
+            Description="Turns a batch of association state changes into at most a few digests",
             Metadata=checkov_skips(
                 **FUNCTION_CHECKOV_SKIPS,
                 CKV_AWS_116="invoked synchronously by the SQS event source mapping, for which a "
@@ -252,6 +267,9 @@ def build(config: Config) -> Template:
             Output(names.KEY_ARN, Value=key_arn),
             Output(names.FUNCTION_ROLE_ARN, Value=GetAtt(role, "Arn")),
             Output(names.ALARM_TOPIC_ARN, Value=Ref(alarm_topic_)),
+            Output(names.STATE_TABLE_ARN, Value=GetAtt(table, "Arn")),
+            Output(names.STATE_TABLE_NAME, Value=Ref(table)),
+            Output(names.REPORT_BUCKET_NAME, Value=Ref(report_bucket)),
         ]
     )
     return template

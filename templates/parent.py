@@ -319,6 +319,9 @@ def add_sweep(
             names.TOPIC_ARN: child_output(notifications, names.TOPIC_ARN),
             names.KEY_ARN: child_output(notifications, names.KEY_ARN),
             names.ALARM_TOPIC_ARN: child_output(notifications, names.ALARM_TOPIC_ARN),
+            # One state table: the notifier's, under the sweep's own key prefix.
+            names.STATE_TABLE_ARN: child_output(notifications, names.STATE_TABLE_ARN),
+            names.STATE_TABLE_NAME: child_output(notifications, names.STATE_TABLE_NAME),
             names.PARENT_STACK_NAME: StackName,
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),

@@ -140,12 +140,12 @@ def test_readme_without_a_section_marker_is_an_error(scratch):
 
 def test_sample_email_is_what_the_handler_publishes_for_a_failed_and_a_successful_run():
     sample = sample_email()
-    assert "Subject: [SSM] AWS-UpdateSSMAgent: 1 failed, 1 succeeded" in sample
-    failed, succeeded = (
-        sample.index("i-0f3c5a1d2e4b6f789: Failed"),
-        sample.index("i-0b22a22eec53b9321: Success"),
-    )
-    assert failed < succeeded  # failures first
+    assert "Subject: SSM associations: 1 failed (1 new), 0 recovered, 1 ok" in sample
+    # The failure is named with its output; the success is counted, and named in the report.
+    assert "  NEW i-0f3c5a1d2e4b6f789: Failed" in sample
+    assert "i-0b22a22eec53b9321" not in sample
+    assert "run so far: 1 Failed, 1 Success" in sample
+    assert "Full report, every instance named: https://console.aws.amazon.com/s3/" in sample
     assert "| Failed to update amazon-ssm-agent to 100000" in sample  # the fetched output
 
 

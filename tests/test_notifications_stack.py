@@ -58,7 +58,7 @@ def test_queues_are_encrypted_and_redrive_to_the_dead_letter_queue(notifications
         "maxReceiveCount": 5,
     }
     # AWS's guidance: six times the function timeout (60 s) plus the batching window (30 s).
-    assert queue["VisibilityTimeout"] == 390
+    assert queue["VisibilityTimeout"] == 750  # 6 x the 120 s timeout + the 30 s window
     dead_letters = queues["DeadLetterQueue"]["Properties"]
     assert queue["MessageRetentionPeriod"] == 345_600  # 4 days
     assert dead_letters["MessageRetentionPeriod"] == 1_209_600  # 14 days, the most SQS keeps
@@ -121,11 +121,17 @@ def test_function_runs_the_handler_package_on_arm64_with_json_logs(notifications
     assert function["Code"] == "../handler"
     assert function["Handler"] == "ssm_notifier.notify.lambda_handler"
     assert function["MemorySize"] == 256
-    assert function["Timeout"] == 60
+    assert function["Timeout"] == 120  # a 2,000-record batch, every call checked against it
     assert function["Environment"]["Variables"] == {
         "TOPIC_ARN": {"Ref": "Topic"},
         "SCOPE": {"Ref": "Scope"},
         "READER_ROLE_NAME_PREFIX": "ssm-notifier-reader",
+        "STATE_TABLE": {"Ref": "StateTable"},
+        "REPORT_BUCKET": {"Ref": "ReportBucket"},
+        "QUEUE_URL": {"Ref": "Queue"},
+        "EMAIL_SPLIT": "none",
+        "EMAILS_PER_INVOCATION": "1",
+        "STATE_TTL_DAYS": "90",
     }
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
@@ -156,6 +162,7 @@ def test_function_role_may_do_exactly_its_job(notifications):
         for resource in statement["Resource"]
     }
     queue, topic = str({"Fn::GetAtt": ["Queue", "Arn"]}), str({"Ref": "Topic"})
+    table = str({"Fn::GetAtt": ["StateTable", "Arn"]})
     key, logs = (
         str(PIPELINE_KEY_ARN),
         str({"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}),
@@ -179,7 +186,59 @@ def test_function_role_may_do_exactly_its_job(notifications):
         ("ssm:GetCommandInvocation", "*"),  # no resource-level permissions for this API
         # The end of a long output, in the product's own output bucket only.
         ("s3:GetObject", str({"Fn::Sub": "${OutputBucketArn}/*"})),
+        # The state table: exactly the calls handler/ssm_notifier/state.py makes.
+        ("dynamodb:BatchGetItem", table),
+        ("dynamodb:PutItem", table),
+        ("dynamodb:UpdateItem", table),
+        # Full reports, under reports.py's two prefixes only.
+        ("s3:PutObject", str({"Fn::Sub": "${ReportBucket.Arn}/reports/*"})),
+        ("s3:PutObject", str({"Fn::Sub": "${ReportBucket.Arn}/digests/*"})),
+        # Deferred records back to their own queue (SendMessageBatch is authorised as this).
+        ("sqs:SendMessage", queue),
     }
+
+
+def test_state_table_is_on_demand_encrypted_recoverable_expiring_and_retained(notifications):
+    table = notifications["Resources"]["StateTable"]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    properties = table["Properties"]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert properties["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": PIPELINE_KEY_ARN,  # the stack's own key, or the one you bring
+    }
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["TimeToLiveSpecification"] == {
+        "AttributeName": "expires_at",
+        "Enabled": True,
+    }
+    outputs = notifications["Outputs"]
+    assert outputs["StateTableArn"]["Value"] == {"Fn::GetAtt": ["StateTable", "Arn"]}
+    assert outputs["StateTableName"]["Value"] == {"Ref": "StateTable"}
+
+
+def test_report_bucket_is_private_encrypted_tls_only_expiring_and_retained(notifications):
+    resources = notifications["Resources"]
+    bucket = resources["ReportBucket"]
+    assert (bucket["DeletionPolicy"], bucket["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    properties = bucket["Properties"]
+    [rule] = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
+    assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    [lifecycle] = properties["LifecycleConfiguration"]["Rules"]
+    assert lifecycle["ExpirationInDays"] == 90
+    assert lifecycle["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    policy = resources["ReportBucketPolicy"]
+    assert policy["DeletionPolicy"] == "Retain"
+    [deny] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def test_topic_queues_and_logs_share_a_rotating_key_the_services_may_use(notifications):

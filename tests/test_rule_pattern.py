@@ -15,6 +15,8 @@ from moto.events.models import EventPattern
 from ssm_notifier.notify import process_batch
 from ssm_notifier.settings import load_settings
 
+from templates.readme.sample_email import ENVIRONMENT, EmptyStateTable, ReportBucket
+
 # AWS's documented sample of this detail-type (EventBridge user guide, Systems Manager events).
 AWS_SAMPLE = {
     "version": "0",
@@ -160,15 +162,22 @@ def test_matching_samples_become_one_readable_digest(notifications):
     sns, now = _FakeSns(), [0.0]
     result = process_batch(
         records,
-        load_settings({"TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t"}),
-        ssm=_NoOutputSsm(),
-        sns=sns,
+        load_settings({**ENVIRONMENT, "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t"}),
+        clients={
+            "ssm": _NoOutputSsm(),
+            "sns": sns,
+            "dynamodb": EmptyStateTable(),
+            "s3": ReportBucket(),
+            "sqs": None,
+        },
         clock=lambda: now[0],
         sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
     )
     assert result == {"batchItemFailures": []}
     (message,) = sns.published
-    assert message["Subject"] == "[SSM] AWS-UpdateSSMAgent: 1 failed, 1 succeeded"
+    # The success is counted (and named in the report); the failure is named in the email.
+    assert message["Subject"] == "SSM associations: 1 failed (1 new), 0 recovered, 1 ok"
     body = message["Message"]
-    assert body.index("i-0aaa1111bbbb22223: Failed") < body.index("i-0ccc3333dddd44445: Success")
+    assert "NEW i-0aaa1111bbbb22223: Failed" in body
+    assert "(AWS-UpdateSSMAgent): 1 failed, 1 other in this digest" in body
     assert "i-0eee5555ffff66667" not in body  # Pending never reached the queue

@@ -1,13 +1,18 @@
-"""SSM association notifier: SQS batches of State Manager events -> one SNS digest per association,
-and a scheduled sweep that reports the instances an association did not run on.
+"""SSM association notifier: SQS batches of State Manager events -> a bounded number of SNS digests
+per invocation, and a scheduled sweep that reports the instances an association did not run on.
 
-The notifier: `notify` (Lambda entry point), `events` (parse a record), `grouping` (one group per
-association), `enrich` (fetch the real failure output), `notify_digest` (its email).
+The notifier: `notify` (Lambda entry point), `pipeline` (a batch through the stages below),
+`events` (parse a record), `state` (the DynamoDB state table: claims, latest wins, run counters),
+`enrich` (fetch the real failure output; `command_output` the failed step of any document, through
+`accounts` in the event's own account and region), `reports` (full reports in S3), `inbox` (the
+emails), `neutral` (safe fields), `defer` (re-enqueue what there was no time for), `deadline` (call
+budgets).
 The sweep: `sweep` (Lambda entry point: plan a run, check one association, collect a run),
 `sweep_check` (one association's targets against what ran), `sweep_window` (since when runs count,
 from `schedule`, the exact schedule reader), `targets` (what an association targets, instance
 states), `missed_memory` (reminders: what was already reported), `sweep_runs` (a run's records in
-the state table), `sweep_report` (the merged report, results as records), `sweep_digest` (its
+the state table), `sweep_report` (the merged report, results as records), `coverage` (which
+accounts and regions report), `sweep_digest` (its
 email).
 Shared: `settings` (both functions' environment), `text` (the text and field helpers both emails
 are built from), `publish` (paced SNS publish), `clients` (lazy boto3 clients with deadlines),

@@ -1,7 +1,8 @@
-"""Lambda entry point: an SQS batch of association events -> one SNS digest per association.
+"""Lambda entry point: an SQS batch of association events -> at most a few digests (pipeline.py).
 
-Returns the SQS partial batch response: a record that cannot be parsed, or whose digest was not
-published, is listed so SQS delivers it again (after the redrive count, to the dead-letter queue).
+Returns the SQS partial batch response: a record that cannot be handled, or whose digest was
+refused, is listed so SQS delivers it again (after the redrive count, to the dead-letter queue).
+A record there was no time for is sent back to the queue instead (defer.py), never failed.
 """
 
 from __future__ import annotations
@@ -12,35 +13,32 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import log, notify_digest
+from . import log, pipeline
 from .accounts import AccountClients, account_clients
 from .clients import NOTIFIER_CLIENT_OPTIONS, ClientCache
-from .enrich import Enricher
-from .events import InvalidRecordError, message_id_of, parse_record
-from .grouping import Group, group_events
-from .publish import Pacer, publish_digest
+from .deadline import Deadline, make_client
 from .settings import Settings, load_settings
 
-# Time kept back before starting a group: its publish with retries, and the final pacing wait.
-# A group that does not fit is handed back to SQS rather than risking the function timeout,
-# which would send the whole batch, already-published digests included, again.
-PUBLISH_RESERVE_SECONDS = 10.0
-
-logger = log.get_logger()
+# Every client the pipeline may use; each is made on its first call (a boto3 client costs tens of
+# milliseconds, and an invocation with nothing to report never touches S3 or SQS).
+SERVICES = ("ssm", "sns", "dynamodb", "s3", "sqs")
 
 
 class Runtime:
-    """What lambda_handler takes from outside; tests and the benchmark replace parts of it."""
+    """What lambda_handler takes from outside; tests and the benchmarks replace parts of it."""
 
     def __init__(
         self,
         clients: ClientCache | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.clients = ClientCache() if clients is None else clients
+        # Clients bounded by deadline.BUDGETS, so the longest call is known before it starts.
+        self.clients = ClientCache(factory=make_client) if clients is None else clients
         self.clock = clock
         self.sleep = sleep
+        self.wall_clock = wall_clock
         self._accounts: AccountClients | None = None
 
     def accounts(self, settings: Settings) -> AccountClients | None:
@@ -67,17 +65,15 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, list[dic
     records = event.get("Records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
         raise ValueError("the event has no Records list: this function takes SQS events only")
-    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
     return process_batch(
         records,
         settings,
-        ssm=RUNTIME.clients.get("ssm"),
-        sns=RUNTIME.clients.get("sns"),
-        s3=RUNTIME.clients.lazy("s3"),  # only a long output's end is read from S3
+        clients={service: RUNTIME.clients.lazy(service) for service in SERVICES},
+        deadline=Deadline.from_context(context),
         accounts=RUNTIME.accounts(settings),
         clock=RUNTIME.clock,
         sleep=RUNTIME.sleep,
-        seconds_left=(lambda: remaining_ms() / 1000) if remaining_ms else (lambda: math.inf),
+        wall_clock=RUNTIME.wall_clock,
     )
 
 
@@ -85,91 +81,41 @@ def process_batch(
     records: list[Mapping[str, Any]],
     settings: Settings,
     *,
-    ssm: Any,
-    sns: Any,
-    s3: Any = None,
+    clients: Mapping[str, Any],
+    deadline: Deadline | None = None,
     accounts: AccountClients | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
-    seconds_left: Callable[[], float] = lambda: math.inf,
+    wall_clock: Callable[[], float] = time.time,
 ) -> dict[str, list[dict[str, str]]]:
-    """Digest and publish a batch; return the ids of the records SQS must deliver again."""
-    failed: list[str] = []
-    events = []
-    for record in records:
-        message_id = message_id_of(record)
-        try:
-            events.append((message_id, parse_record(record)))
-        except InvalidRecordError as rejected:
-            failed.append(message_id)
-            logger.warning(
-                "record rejected", extra=log.fields(message_id=message_id, reason=rejected.reason)
-            )
-
-    enricher = Enricher(
-        ssm,
-        settings.enrich_max_lookups,
-        settings.enrich_time_budget_seconds,
-        clock,
-        s3=s3,
+    """One batch through the pipeline with `settings`; `clients` maps service -> client."""
+    return pipeline.process(
+        records,
+        resources(settings),
+        clients=clients,
+        deadline=deadline or Deadline(lambda: math.inf),
+        clock=clock,
+        sleep=sleep,
+        wall_clock=wall_clock,
+        split_by=settings.email_split,
+        cap=settings.emails_per_invocation,
+        enrich_max_lookups=settings.enrich_max_lookups,
+        enrich_budget_seconds=settings.enrich_time_budget_seconds,
+        lease_seconds=settings.lease_seconds,
+        ttl_days=settings.state_ttl_days,
         accounts=accounts,
     )
-    pacer = Pacer(clock, sleep)
-    published = 0
-    for group in group_events(events):
-        needed = pacer.seconds_until_free() + enricher.budget_left() + PUBLISH_RESERVE_SECONDS
-        if seconds_left() < needed:
-            failed.extend(group.message_ids)
-            logger.warning(
-                "digest deferred: not enough time left in this invocation",
-                extra=log.fields(
-                    association_id=group.association_id, message_ids=group.message_ids
-                ),
-            )
-        elif _deliver(group, settings.topic_arn, sns, enricher, pacer):
-            published += 1
-        else:
-            failed.extend(group.message_ids)
-    pacer.wait_until_free()
 
-    logger.info(
-        "batch done",
-        extra=log.fields(records=len(records), failed=len(failed), published=published),
+
+def resources(settings: Settings) -> pipeline.Resources:
+    """The pipeline's table, bucket, queue and topic; region and partition from the topic's ARN
+    (the function's own: the console links in the email point at its report bucket)."""
+    _, partition, _, region, *_ = settings.topic_arn.split(":")
+    return pipeline.Resources(
+        settings.topic_arn,
+        settings.state_table,
+        settings.report_bucket,
+        settings.queue_url,
+        region,
+        partition,
     )
-    return {
-        "batchItemFailures": [
-            {"itemIdentifier": message_id} for message_id in dict.fromkeys(failed)
-        ]
-    }
-
-
-def _deliver(group: Group, topic_arn: str, sns: Any, enricher: Enricher, pacer: Pacer) -> bool:
-    """Enrich, format and publish one group; False (and an error line) if it did not go out."""
-    try:
-        for entry in group.entries:
-            if entry.needs_output:
-                entry.output = enricher.lookup(entry.event)
-        sns_message_id = publish_digest(
-            sns, topic_arn, notify_digest.subject(group), notify_digest.message(group), pacer
-        )
-    except Exception as error:  # any failure keeps this group's records on the queue, and only them
-        logger.error(
-            "publish failed",
-            exc_info=not log.is_aws_error(error),
-            extra=log.fields(
-                association_id=group.association_id,
-                message_ids=group.message_ids,
-                error=log.describe_error(error),
-            ),
-        )
-        return False
-    logger.info(
-        "digest published",
-        extra=log.fields(
-            association_id=group.association_id,
-            sns_message_id=sns_message_id,
-            instances=len(group.entries),
-            records=len(group.message_ids),
-        ),
-    )
-    return True

@@ -21,6 +21,12 @@ SCOPES = ("account", "organization")
 # The spoke's ReaderRoleNamePrefix (templates/spoke.py ROLE_NAME_PREFIX_PATTERN).
 READER_PREFIX = re.compile(r"[\w+=,.@-]{1,48}")
 DEFAULT_READER_PREFIX = "ssm-notifier-reader"
+# DynamoDB table names; S3 bucket names; an SQS queue URL in any partition's domain (a port for
+# local endpoints).
+TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+QUEUE_URL = re.compile(r"https://[A-Za-z0-9.-]+(:\d+)?/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?")
+EMAIL_SPLITS = ("none", "account", "association")
 
 
 class SettingsError(ValueError):
@@ -37,6 +43,14 @@ class Settings(NamedTuple):
     # reader roles named `<reader_role_name_prefix>-<region>` (accounts.py).
     scope: str = "account"
     reader_role_name_prefix: str = DEFAULT_READER_PREFIX
+    # The state table, the report bucket and the queue deferred records go back to (pipeline.py).
+    state_table: str = ""
+    report_bucket: str = ""
+    queue_url: str = ""
+    email_split: str = "none"  # none | account | association (inbox.plan_emails)
+    emails_per_invocation: int = 1  # the hard cap; the overflow is merged into the last email
+    lease_seconds: int = 900  # how long a claim holds before another invocation may take it
+    state_ttl_days: int = 90  # how long the table remembers an instance (DynamoDB TTL)
 
     @property
     def across_organization(self) -> bool:
@@ -45,14 +59,12 @@ class Settings(NamedTuple):
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Settings from `environ`, or SettingsError naming the first bad variable."""
-    topic_arn = environ.get("TOPIC_ARN", "").strip()
-    if not topic_arn:
-        raise SettingsError("TOPIC_ARN is not set: the function has no topic to publish to")
-    if not TOPIC_ARN_PATTERN.fullmatch(topic_arn):
-        raise SettingsError(f"TOPIC_ARN is not an SNS topic ARN: {topic_arn[:200]!r}")
-    log_level = environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
-    if log_level not in LOG_LEVELS:
-        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+    topic_arn, log_level = _topic_and_level(environ)
+    email_split = environ.get("EMAIL_SPLIT", "").strip().lower() or "none"
+    if email_split not in EMAIL_SPLITS:
+        raise SettingsError(
+            f"EMAIL_SPLIT must be one of {', '.join(EMAIL_SPLITS)}, not {email_split[:50]!r}"
+        )
     return Settings(
         topic_arn=topic_arn,
         log_level=log_level,
@@ -61,7 +73,28 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
             environ, "ENRICH_TIME_BUDGET_SECONDS", float, 10.0, 0, 900
         ),
         **_organization_settings(environ),
+        state_table=_name(environ, "STATE_TABLE", TABLE_NAME, "a DynamoDB table name"),
+        report_bucket=_name(environ, "REPORT_BUCKET", BUCKET_NAME, "an S3 bucket name"),
+        queue_url=_name(environ, "QUEUE_URL", QUEUE_URL, "an SQS queue URL"),
+        email_split=email_split,
+        emails_per_invocation=int(_number(environ, "EMAILS_PER_INVOCATION", int, 1, 1, 10)),
+        # At least the longest invocation (900 s), so a live claim never lapses under its owner.
+        lease_seconds=int(_number(environ, "STATE_LEASE_SECONDS", int, 900, 900, 43200)),
+        state_ttl_days=int(_number(environ, "STATE_TTL_DAYS", int, 90, 1, 3650)),
     )
+
+
+def _topic_and_level(environ: Mapping[str, str]) -> tuple[str, str]:
+    """TOPIC_ARN and LOG_LEVEL, which both functions read the same way."""
+    topic_arn = environ.get("TOPIC_ARN", "").strip()
+    if not topic_arn:
+        raise SettingsError("TOPIC_ARN is not set: the function has no topic to publish to")
+    if not TOPIC_ARN_PATTERN.fullmatch(topic_arn):
+        raise SettingsError(f"TOPIC_ARN is not an SNS topic ARN: {topic_arn[:200]!r}")
+    log_level = environ.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+    return topic_arn, log_level
 
 
 def _organization_settings(environ: Mapping[str, str]) -> dict[str, str]:
@@ -80,8 +113,6 @@ def _organization_settings(environ: Mapping[str, str]) -> dict[str, str]:
 
 DEFAULT_SWEEP_PERIOD = timedelta(days=1)
 DEFAULT_REMINDER_DAYS = 7
-QUEUE_URL = re.compile(r"https://[A-Za-z0-9.-]+/\d{12}/[A-Za-z0-9_-]{1,80}")
-TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 
 
 class SweepSettings(NamedTuple):
@@ -98,7 +129,7 @@ class SweepSettings(NamedTuple):
 
 def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
     """Settings from `environ`, or SettingsError naming the first bad variable."""
-    base = load_settings(environ)  # TOPIC_ARN and LOG_LEVEL, checked as the notifier checks them
+    topic_arn, log_level = _topic_and_level(environ)  # checked as the notifier checks them
     documents = tuple(
         dict.fromkeys(
             name.strip() for name in environ.get("WATCHED_DOCUMENTS", "").split(",") if name.strip()
@@ -118,10 +149,10 @@ def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
     if not TABLE_NAME.fullmatch(state_table):
         raise SettingsError(f"STATE_TABLE_NAME is not a DynamoDB table name: {state_table[:200]!r}")
     return SweepSettings(
-        topic_arn=base.topic_arn,
+        topic_arn=topic_arn,
         documents=documents,
         sweep_period=sweep_period(environ.get("SWEEP_SCHEDULE", "")),
-        log_level=base.log_level,
+        log_level=log_level,
         work_queue_url=work_queue_url,
         state_table=state_table,
         reminder=timedelta(
@@ -167,4 +198,13 @@ def _number(
     # The chained comparison is also False for NaN.
     if not low <= value <= high:
         raise SettingsError(f"{name} must be from {low} to {high}, not {raw!r}")
+    return value
+
+
+def _name(environ: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set: the notifier needs {what} (see the template)")
+    if not pattern.fullmatch(value):
+        raise SettingsError(f"{name} is not {what}: {value[:200]!r}")
     return value

@@ -1,9 +1,10 @@
 """The README's sample digest: the notifier's own code run on AWS-shaped events, offline.
 
 One run of `AWS-UpdateSSMAgent` on two instances, one failed because the requested agent version
-does not exist (the case the seed's blog tried). The real handler (`process_batch`) runs on SQS
-records from `templates.sample_events`, with a stand-in SSM client that answers with the blog's
-command output and a stand-in SNS client that keeps what is published; nothing leaves the machine,
+does not exist (the case the seed's blog tried). The real handler (`process_batch`, the pipeline)
+runs on SQS records from `templates.sample_events`, with a stand-in SSM client that answers with the
+blog's command output, a stand-in SNS client that keeps what is published, and stand-ins for the
+state table (empty: the first report of this run) and the report bucket; nothing leaves the machine,
 and nothing is written into handler/ (no bytecode).
 """
 
@@ -23,6 +24,13 @@ HANDLER_DIR = os.path.normpath(HANDLER_DIR)
 ASSOCIATION = "8dfe3659-4309-493a-8755-0123456789ab"
 REGION, ACCOUNT = "us-east-1", "123456789012"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:ssm-notifier-Topic"
+# Names as CloudFormation would make them (the template gives none).
+ENVIRONMENT = {
+    "TOPIC_ARN": TOPIC_ARN,
+    "STATE_TABLE": "ssm-notifier-StateTable-1A2B3C4D5E6F",
+    "REPORT_BUCKET": "ssm-notifier-reportbucket-1a2b3c4d5e6f",
+    "QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/ssm-notifier-Queue-1A2B3C4D5E6F",
+}
 FAILED_SUMMARY = (
     "1 out of 1 plugin processed, 0 success, 1 failed, 0 timedout, 0 skipped. The operation "
     "aws:updateSsmAgent failed because Failed to update amazon-ssm-agent to 100000."
@@ -109,11 +117,17 @@ def sample_email() -> str:
     try:
         result = process_batch(
             records,
-            load_settings({"TOPIC_ARN": TOPIC_ARN}),
-            ssm=_SampleSsm(),
-            sns=_SampleSns(published),
+            load_settings(ENVIRONMENT),
+            clients={
+                "ssm": _SampleSsm(),
+                "sns": _SampleSns(published),
+                "dynamodb": EmptyStateTable(),
+                "s3": ReportBucket(),
+                "sqs": None,  # nothing is deferred: the sample has all the time it needs
+            },
             clock=lambda: now[0],
             sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+            wall_clock=lambda: datetime(2026, 11, 1, 2, 5, tzinfo=UTC).timestamp(),
         )
     finally:
         handler_logger.disabled = False
@@ -199,3 +213,28 @@ class _SampleSns:
     def publish(self, **message):
         self._published.append(message)
         return {"MessageId": f"sample-{len(self._published)}"}
+
+
+class EmptyStateTable:
+    """The state table before this run: nothing read, every claim taken, run counters added up."""
+
+    def __init__(self) -> None:
+        self._counters: dict[str, dict[str, int]] = {}
+
+    def batch_get_item(self, **_):
+        return {"Responses": {}}
+
+    def put_item(self, **_):
+        return {}
+
+    def update_item(self, Key, ExpressionAttributeValues, ExpressionAttributeNames=None, **_):  # noqa: N803
+        counters = self._counters.setdefault(Key["sk"]["S"], {})
+        for placeholder, name in (ExpressionAttributeNames or {}).items():
+            amount = int(ExpressionAttributeValues[":" + placeholder[1:]]["N"])
+            counters[name] = counters.get(name, 0) + amount
+        return {"Attributes": {name: {"N": str(count)} for name, count in counters.items()}}
+
+
+class ReportBucket:
+    def put_object(self, **_):
+        return {}

@@ -89,7 +89,8 @@ SETTINGS = [
         "QueueEventSource",
         ("ScalingConfig", "MaximumConcurrency"),
         "invocations",
-        "at most this many digests at once: the email endpoint's 10-a-second limit is safe",
+        "at most this many invocations at once, each publishing a capped number of emails a "
+        "second apart: the email endpoint's 10-a-second limit is safe",
     ),
     (
         "sweep timeout",
@@ -133,12 +134,16 @@ def fleet_scale(rendered: dict[str, dict]) -> str:
     batch = mapping["BatchSize"]
     window = mapping["MaximumBatchingWindowInSeconds"]
     concurrency = mapping["ScalingConfig"]["MaximumConcurrency"]
+    variables = rendered[NOTIFICATIONS]["Resources"]["Function"]["Properties"]["Environment"]
+    cap = int(variables["Variables"]["EMAILS_PER_INVOCATION"])
     return wrap(
         "An email endpoint that receives more than 10 messages a second is suspended, so the "
         f"pipeline batches: the event source mapping takes up to {batch:,} events at a time with "
         f"a {window}-second batching window, runs at most {concurrency} invocations at once "
-        "(`MaximumConcurrency`), and each invocation publishes at most one message a second and "
-        "returns no sooner than a second after its last publish. A run on "
+        f"(`MaximumConcurrency`), and each invocation publishes at most {cap} "
+        f"{'email' if cap == 1 else 'emails'} (`EMAILS_PER_INVOCATION`), however many "
+        "associations, accounts and instances its batch holds, a second apart, returning no "
+        "sooner than a second after its last publish. A run on "
         f"{FLEET_EVENTS:,} instances becomes about {math.ceil(FLEET_EVENTS / batch)} emails, "
         f"never more than {concurrency} in any second."
     )

@@ -7,8 +7,9 @@ generate.py, `aws cloudformation package` and `aws cloudformation deploy` (the r
 README's deploy section), prints the stacks and resources the emulator created, simulates a run of
 AWS-UpdateSSMAgent that fails on one instance, puts its State Manager events on the default event
 bus, runs the deployed handler on what the rule routed to the queue, and prints the emails the
-topic sent: the failed instance's with its command output, account and output URL. Then it
-replays a dead-lettered event with README's command. Exits non-zero if any step does not do what
+topic sent: one digest, the failed instance's command output, account and output URL in it, the
+full report in the report bucket. Then a later run that cannot be published at first, and a
+replay of a dead-lettered event with README's command. Exits non-zero if any step does not do what
 it should; Ctrl-C stops it with one line, leaving no process and no work files. No AWS account,
 no network; one region (us-east-1).
 """
@@ -25,6 +26,7 @@ import textwrap
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 # The harness's modules by their plain names; the project root for templates.sample_events.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -198,25 +200,46 @@ def run_pipeline(deployment: Deployment) -> None:
         print(f"    {line[: WIDTH * 2]}")
     check(invocation.response == {"batchItemFailures": []}, "the batch was handled")
     emails = inbox.emails()
-    check(len(emails) == 1, "one digest for the association")
+    check(len(emails) == 1, "one digest for the invocation")
     heading("The email that would have been sent")
     for email in emails:
         show_email(email)
     body = emails[0].body
-    check(emails[0].subject == f"[SSM] {DOCUMENT}: 1 failed, 1 succeeded", "digest subject")
+    check(
+        emails[0].subject == "SSM associations: 1 failed (1 new), 0 recovered, 1 ok",
+        "digest subject",
+    )
     check(
         all(f"| {line}" in body for line in FAILED_OUTPUT.splitlines()),
         "the failed instance's command output is in the email",
     )
-    check(bool(re.search(r"^Account: +\d{12}$", body, re.MULTILINE)), "a 12-digit account id")
+    check(bool(re.search(r"^== \d{12} ", body, re.MULTILINE)), "a 12-digit account id")
     check(
-        f"Output URL:        {run[1]['detail']['output-url']}" in body,
+        f"output url {run[1]['detail']['output-url']}" in body,
         "the failed instance's output URL",
     )
+    reports = pipeline.reports()
+    print(f"\n  report bucket: {len(reports)} objects")
+    for key in sorted(reports):
+        print(f"    {key}")
+    check(
+        any(quote(key, safe="") in body for key in reports),
+        "the email links the full report, which is in the report bucket",
+    )
+
+    heading("The same events delivered again")
+    pipeline.put_events(run)
+    again = pipeline.receive_batch()
+    invocation = pipeline.invoke(again)
+    print(f"  handler returned {invocation.response} for {len(again)} redelivered record(s)")
+    check(invocation.response == {"batchItemFailures": []}, "the redelivery is handled")
+    check(inbox.emails() == [], "and sends no second email (the state table has them)")
 
     heading("When the digest cannot be published (topic deleted)")
     topic_attributes = pipeline.sns.get_topic_attributes(TopicArn=pipeline.topic_arn)["Attributes"]
-    pipeline.put_events([run[1]])  # the failed instance's event again
+    # The next run fails again on the same instance: "still failing".
+    rerun = pipeline.update_agent_run(association, succeeded=first, failed=second)
+    pipeline.put_events([rerun[1]])
     pipeline.sns.delete_topic(TopicArn=pipeline.topic_arn)
     records = pipeline.receive_batch()
     invocation = pipeline.invoke(records)
@@ -251,7 +274,10 @@ def run_pipeline(deployment: Deployment) -> None:
         print(f"  $ aws {' '.join(command)}\n{textwrap.indent(call.stdout.rstrip(), '    ')}")
     replayed = pipeline.receive_batch()
     check(len(replayed) == 1, "the dead-lettered event is on the queue again")
-    check(pipeline.invoke(replayed).response == {"batchItemFailures": []}, "and is notified")
+    check(
+        pipeline.invoke(replayed).response == {"batchItemFailures": []},
+        "and is handled (its run was reported already: no second email)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -320,6 +320,17 @@ class Pipeline:
             )
         return invocation
 
+    def reports(self) -> dict[str, str]:
+        """Every object in the deployed report bucket (the function's REPORT_BUCKET), by key."""
+        bucket = self.configuration["Environment"]["Variables"]["REPORT_BUCKET"]
+        s3 = self.deployment.client("s3")
+        found = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for item in page.get("Contents", []):
+                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                found[item["Key"]] = body.decode("utf-8")
+        return found
+
     def dead_letter_as_eventbridge(self, event: dict[str, Any]) -> str:
         """Write `event` to the dead-letter queue as EventBridge does once a delivery to the queue
         has failed past its retry policy (moto_workarounds, item 11); return the message id."""

@@ -80,8 +80,8 @@ def test_demo_shows_the_failed_run_with_its_output_account_and_url_in_one_region
     email = email[: email.index("When the digest cannot be published")]
     for line in FAILED_OUTPUT.splitlines() + FAILED_ERROR.splitlines():
         assert f"|     | {line}" in email, f"{line!r} is not in the email"
-    assert re.search(r"\| Account: +\d{12}\n", email), "no 12-digit account id in the email"
-    assert re.search(r"Output URL: +https://s3\.", email)
+    assert re.search(r"\| == \d{12} us-east-1 association ", email), "no 12-digit account id"
+    assert re.search(r"output url https://s3\.", email)
     assert "output not fetched" not in out
     # Workarounds before anything is shown: no failing deploy is printed, one region throughout.
     assert "exit 255" not in out and "undefined resource" not in out

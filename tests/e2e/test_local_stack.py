@@ -10,6 +10,7 @@ import json
 import re
 import uuid
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from deploy import (
@@ -244,30 +245,46 @@ def test_one_digest_per_association_reaches_the_topic(local_aws):
     assert invocation.response == {"batchItemFailures": []}
 
     (email,) = inbox.emails()
-    assert email.subject == f"[SSM] {DOCUMENT}: 1 failed, 1 succeeded"
+    assert email.subject == "SSM associations: 1 failed (1 new), 0 recovered, 1 ok"
     body = email.body
-    assert body.startswith(f"SSM association {DOCUMENT}: 1 failed, 1 succeeded")
-    assert f"Association: {association}" in body
-    assert "Instances:   2" in body
-    assert body.index(f"{second}: Failed") < body.index(f"{first}: Success")
+    assert body.startswith("SSM association runs: 1 failed (1 new, 0 still failing)")
+    assert f"== 123456789012 us-east-1 association {association} ({DOCUMENT})" in body
+    assert "run so far: 1 Failed, 1 Success" in body
+    # The failure is named in the email; the success is counted there and named in the report.
+    assert f"  NEW {second}: Failed" in body
+    assert first not in body
     assert "ExecutionError" in body
     # What the product is for: the failed run's own output, fetched through the association run
-    # APIs, with the account EventBridge fills in and the run's output URL, as on AWS.
-    failed_part = body[body.index(f"{second}: Failed") : body.index(f"{first}: Success")]
+    # APIs, with the run's output URL, as on AWS.
     for line in FAILED_OUTPUT.splitlines() + FAILED_ERROR.splitlines():
-        assert f"    | {line}" in failed_part, f"{line!r} is not in the failed instance's entry"
+        assert f"    | {line}" in body, f"{line!r} is not in the failed instance's entry"
     assert "output not fetched" not in body
-    assert re.search(r"^Account: +123456789012$", body, re.MULTILINE), body[:400]
     failed_url = watched[1]["detail"]["output-url"]
     assert failed_url.startswith("https://s3.us-east-1.amazonaws.com/")
-    assert f"Output URL:        {failed_url}" in failed_part
-    assert "Raw events (2):" in body
+    assert f"    output url {failed_url}" in body
     assert "Pending" not in body and "AWS-RunPatchBaseline" not in body
+    # The full report: an object in the deployed report bucket, linked from the email.
+    reports = local_aws.pipeline.reports()
+    link = re.search(r"Full report, every instance named: (\S+)", body).group(1)
+    index_key = unquote(re.search(r"prefix=([^&\s]+)", link).group(1))
+    assert index_key in reports, f"{index_key} is not in the report bucket: {sorted(reports)}"
+    assert association in reports[index_key]
+    [report] = [text for key, text in reports.items() if f"/{association}/" in key]
+    assert f"{first}: Success" in report and f"{second}: Failed" in report
+    assert FAILED_OUTPUT.splitlines()[-1] in report
     # Done: nothing left on the queue, nothing dead-lettered, nothing more sent.
     assert pipeline.queue_depth() == {"visible": 0, "in_flight": 0}
     assert pipeline.queue_depth(pipeline.dead_letter_queue_url) == {"visible": 0, "in_flight": 0}
     assert pipeline.receive_batch() == []
     assert inbox.emails() == []
+
+    # The same events again (EventBridge delivers at least once): nothing goes out twice.
+    pipeline.put_events(watched)
+    again = pipeline.receive_batch()
+    assert len(again) == 2
+    assert pipeline.invoke(again).response == {"batchItemFailures": []}
+    assert inbox.emails() == []
+    assert pipeline.queue_depth() == {"visible": 0, "in_flight": 0}
 
 
 def test_a_digest_that_cannot_be_published_stays_on_the_queue_and_goes_out_on_redelivery(
@@ -292,7 +309,7 @@ def test_a_digest_that_cannot_be_published_stays_on_the_queue_and_goes_out_on_re
         invocation = pipeline.invoke(records)
         # Both records reported failed: the event source mapping leaves them on the queue.
         assert sorted(invocation.failed_ids) == sorted(r["messageId"] for r in records)
-        assert any(line["message"] == "publish failed" for line in invocation.log_lines)
+        assert any(line["message"] == "digest not published" for line in invocation.log_lines)
         assert pipeline.queue_depth() == {"visible": 0, "in_flight": 2}
     finally:
         # The same name gives the same ARN: the function's TOPIC_ARN is right again.
@@ -309,7 +326,7 @@ def test_a_digest_that_cannot_be_published_stays_on_the_queue_and_goes_out_on_re
     assert {r["attributes"]["ApproximateReceiveCount"] for r in again} == {"2"}
     assert pipeline.invoke(again).response == {"batchItemFailures": []}
     (email,) = inbox.emails()
-    assert email.subject == f"[SSM] {DOCUMENT}: 2 failed"
+    assert email.subject == "SSM associations: 2 failed (2 new), 0 recovered, 0 ok"
     assert pipeline.queue_depth() == {"visible": 0, "in_flight": 0}
 
 
@@ -348,7 +365,7 @@ def test_a_log_line_of_the_deployed_function_is_one_json_object_from_the_runtime
     assert line["requestId"] == run.request_id
     assert line["level"] == "INFO" and line["logger"].startswith("ssm_notifier")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["timestamp"])
-    assert line["association_id"] == association
+    assert (line["outcome"], line["associations"], line["instances"]) == ("sent", 1, 2)
 
 
 def test_readme_replay_moves_an_eventbridge_dead_letter_back_to_the_queue(local_aws):

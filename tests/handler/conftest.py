@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
-from notifier_testkit import REGION, FakeClock, Topic
+from notifier_testkit import REGION, REPORT_BUCKET, STATE_TABLE, FakeClock, Topic, create_stores
 from ssm_notifier import log
 from ssm_notifier.settings import Settings
 from sweep_testkit import TABLE, Aws
@@ -74,7 +74,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(topic: Topic) -> Settings:
-    return Settings(topic_arn=topic.arn)
+    """The notifier's settings, its state table, report bucket and queue created on moto."""
+    queue_url = create_stores()
+    return Settings(
+        topic_arn=topic.arn,
+        state_table=STATE_TABLE,
+        report_bucket=REPORT_BUCKET,
+        queue_url=queue_url,
+    )
 
 
 @pytest.fixture

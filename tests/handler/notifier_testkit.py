@@ -1,4 +1,4 @@
-"""Helpers for the handler tests: the documented sample, groups, log lines, a fake clock, a topic
+"""Helpers for the handler tests: the sample, the stores, log lines, a fake clock, a topic
 read back through SQS, stubbed SSM lookups. Events and records come from templates/sample_events.
 
 A module of its own (not conftest) so tests can import it by a name no other conftest shares.
@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ssm_notifier.events import parse_record
-from ssm_notifier.grouping import Group, group_events
 from ssm_notifier.log import LOGGER_NAME, LocalFormatter
 
-from templates.sample_events import ACCOUNT, REGION, sqs_record
+from templates.sample_events import ACCOUNT, REGION
 
 ASSOCIATION_ID = "34fcb7e0-5a52-4b9b-8b53-0aa3fe6fd1a3"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:notifier"
+# The pipeline's stores, as the handler tests create them on moto (create_stores).
+STATE_TABLE = "notifier-state"
+REPORT_BUCKET = "notifier-reports"
+QUEUE_URL = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/notifications"
+STORE_SERVICES = ("dynamodb", "s3", "sqs")
 
 # AWS's documented sample of the event (tests/events/), as the compact JSON an SQS body holds.
 SAMPLE_EVENT_PATH = Path(__file__).resolve().parents[1] / "events" / "association_state_change.json"
@@ -29,10 +32,46 @@ SAMPLE_BODY = json.dumps(json.loads(SAMPLE_EVENT_PATH.read_text()), separators=(
 EXECUTION_CREATED = datetime(2026, 5, 4, 3, 2, 0, tzinfo=UTC)
 
 
-def groups_of(*bodies: dict | str) -> list[Group]:
-    """The groups the notifier makes of these event bodies, each in a record `m-1`, `m-2`, ..."""
-    records = [sqs_record(body, f"m-{n}") for n, body in enumerate(bodies, 1)]
-    return group_events((record["messageId"], parse_record(record)) for record in records)
+def create_stores(region: str = REGION) -> str:
+    """The state table, the report bucket and the notification queue, as the template makes them
+    (inside a moto mock); returns the queue's URL."""
+    import boto3
+
+    boto3.client("dynamodb", region_name=region).create_table(
+        TableName=STATE_TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+    )
+    boto3.client("s3", region_name=region).create_bucket(Bucket=REPORT_BUCKET)
+    return boto3.client("sqs", region_name=region).create_queue(QueueName="notifications")[
+        "QueueUrl"
+    ]
+
+
+def store_clients(region: str = REGION) -> dict:
+    """moto clients for the stores (DynamoDB, S3, SQS), to complete a clients mapping."""
+    import boto3
+
+    return {service: boto3.client(service, region_name=region) for service in STORE_SERVICES}
+
+
+def report_texts(region: str = REGION) -> dict[str, str]:
+    """Every report object in the report bucket, by key."""
+    import boto3
+
+    s3 = boto3.client("s3", region_name=region)
+    listing = s3.list_objects_v2(Bucket=REPORT_BUCKET).get("Contents", [])
+    return {
+        item["Key"]: s3.get_object(Bucket=REPORT_BUCKET, Key=item["Key"])["Body"].read().decode()
+        for item in listing
+    }
 
 
 def failed_ids(response: dict) -> list[str]:

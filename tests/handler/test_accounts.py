@@ -14,6 +14,7 @@ from notifier_testkit import (
     TOPIC_ARN,
     FakeClock,
     failed_ids,
+    store_clients,
     stub_executions,
     stub_output,
 )
@@ -203,7 +204,12 @@ def test_account_names_stop_asking_once_refused() -> None:
 
 
 def test_scope_and_reader_prefix_settings() -> None:
-    base = {"TOPIC_ARN": TOPIC_ARN}
+    base = {
+        "TOPIC_ARN": TOPIC_ARN,
+        "STATE_TABLE": "state",
+        "REPORT_BUCKET": "reports",
+        "QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/queue",
+    }
     assert load_settings(base).scope == "account"
     assert not load_settings(base).across_organization
     settings = load_settings(
@@ -226,7 +232,7 @@ def member_record(
     return sqs_record(event, message_id)
 
 
-def test_a_members_failed_run_is_read_through_its_reader_role(topic, ssm, now) -> None:
+def test_a_members_failed_run_is_read_through_its_reader_role(topic, ssm, settings, now) -> None:
     member_ssm, stubber = ssm  # the member's SSM, reached only through the assumed role
     stub_executions(stubber)
     stub_output(stubber, "i-0member", "Failed to update amazon-ssm-agent to 100000")
@@ -243,9 +249,8 @@ def test_a_members_failed_run_is_read_through_its_reader_role(topic, ssm, now) -
 
     response = notify.process_batch(
         [member_record("m-1")],
-        Settings(topic_arn=topic.arn, scope="organization"),
-        ssm=None,
-        sns=topic.sns,
+        settings._replace(scope="organization"),
+        clients={"ssm": None, "sns": topic.sns, **store_clients()},
         accounts=accounts,
         clock=now,
         sleep=now.sleep,
@@ -258,19 +263,18 @@ def test_a_members_failed_run_is_read_through_its_reader_role(topic, ssm, now) -
     ]
     (body,) = [note["Message"] for note in topic.published()]
     assert "Failed to update amazon-ssm-agent to 100000" in body
-    assert re.search(rf"^Account: +{MEMBER}$", body, re.MULTILINE), body[:400]
-    assert re.search(rf"^Region: +{OTHER_REGION}$", body, re.MULTILINE), body[:400]
+    # The association's group is headed by its account and region.
+    assert re.search(rf"^== {MEMBER} {OTHER_REGION} association ", body, re.MULTILINE), body[:400]
 
 
-def test_a_member_without_a_reader_role_still_gets_its_digest(topic, now) -> None:
+def test_a_member_without_a_reader_role_still_gets_its_digest(topic, settings, now) -> None:
     sts = FakeSts(now, error="AccessDenied")
     accounts = accounts_with(sts, now)
 
     response = notify.process_batch(
         [member_record("m-1"), member_record("m-2", region=REGION, instance="i-0other")],
-        Settings(topic_arn=topic.arn, scope="organization"),
-        ssm=None,
-        sns=topic.sns,
+        settings._replace(scope="organization"),
+        clients={"ssm": None, "sns": topic.sns, **store_clients()},
         accounts=accounts,
         clock=now,
         sleep=now.sleep,
@@ -285,15 +289,14 @@ def test_a_member_without_a_reader_role_still_gets_its_digest(topic, now) -> Non
     assert len(sts.calls) == 2  # one per (account, region), not per event
 
 
-def test_the_account_scope_never_assumes(topic, ssm, now) -> None:
+def test_the_account_scope_never_assumes(topic, ssm, settings, now) -> None:
     client, stubber = ssm
     stub_executions(stubber)
     stub_output(stubber, "i-0member", "own account output")
     response = notify.process_batch(
         [sqs_record(association_event("i-0member", "Failed"), "m-1")],
-        Settings(topic_arn=topic.arn),
-        ssm=client,
-        sns=topic.sns,
+        settings,
+        clients={"ssm": client, "sns": topic.sns, **store_clients()},
         clock=now,
         sleep=now.sleep,
     )

@@ -13,8 +13,16 @@ import json
 import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
-from notifier_testkit import REGION, FakeClock
+from notifier_testkit import (
+    REGION,
+    REPORT_BUCKET,
+    STATE_TABLE,
+    FakeClock,
+    create_stores,
+    store_clients,
+)
 from ssm_notifier.notify import process_batch
+from ssm_notifier.pipeline import PUBLISH_TRIES
 from ssm_notifier.settings import Settings
 
 from templates.config import Config
@@ -58,6 +66,16 @@ def queues(sqs) -> tuple[str, str]:
     return queue, dead_letters
 
 
+def stores(topic_arn: str) -> Settings:
+    """The state table, report bucket and deferral queue (inside the mock); settings naming them."""
+    return Settings(
+        topic_arn=topic_arn,
+        state_table=STATE_TABLE,
+        report_bucket=REPORT_BUCKET,
+        queue_url=create_stores(),
+    )
+
+
 def test_unhandled_records_reach_the_dead_letter_queue_after_the_redrive_count():
     with mock_aws():
         sqs = boto3.client("sqs", region_name=REGION)
@@ -65,7 +83,7 @@ def test_unhandled_records_reach_the_dead_letter_queue_after_the_redrive_count()
         queue, dead_letters = queues(sqs)
         queue_arn = f"arn:aws:sqs:{REGION}:123456789012:events"
         # A topic that does not exist: every publish fails, as with a deleted topic.
-        settings = Settings(topic_arn=f"arn:aws:sns:{REGION}:123456789012:deleted")
+        settings = stores(f"arn:aws:sns:{REGION}:123456789012:deleted")
         sent = {
             sqs.send_message(QueueUrl=queue, MessageBody=body)["MessageId"]
             for body in ["{not json", json.dumps(association_event("i-0aaa", "Failed"))]
@@ -80,8 +98,8 @@ def test_unhandled_records_reach_the_dead_letter_queue_after_the_redrive_count()
             result = process_batch(
                 as_records(messages, queue_arn),
                 settings,
-                ssm=None,  # no lookups: the Failed event's lookup errors only degrade the digest
-                sns=sns,
+                # No lookups (ssm None): the Failed event's lookup errors only degrade the digest.
+                clients={"ssm": None, "sns": sns, **store_clients()},
                 clock=clock,
                 sleep=clock.sleep,
             )
@@ -108,7 +126,10 @@ class FlakySns:
     def publish(self, **message: str) -> dict:
         if self.failures:
             self.failures -= 1
-            raise ClientError({"Error": {"Code": "Throttling"}}, "Publish")
+            raise ClientError(
+                {"Error": {"Code": "Throttling"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+                "Publish",
+            )
         return self.sns.publish(**message)
 
 
@@ -119,7 +140,9 @@ def test_a_record_whose_publish_fails_once_then_succeeds_never_reaches_the_dead_
         sns = boto3.client("sns", region_name=REGION)
         topic_arn = sns.create_topic(Name="notifier")["TopicArn"]
         queue, dead_letters = queues(sqs)
-        flaky = FlakySns(sns, failures=1)
+        settings = stores(topic_arn)
+        # Refused on every try of the first invocation (SNS said no: safe to try again).
+        flaky = FlakySns(sns, failures=PUBLISH_TRIES)
         sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(association_event("i-0aaa")))
 
         outcomes = []
@@ -129,9 +152,8 @@ def test_a_record_whose_publish_fails_once_then_succeeds_never_reaches_the_dead_
             clock = FakeClock()
             result = process_batch(
                 as_records(messages, f"arn:aws:sqs:{REGION}:123456789012:events"),
-                Settings(topic_arn=topic_arn),
-                ssm=None,
-                sns=flaky,
+                settings,
+                clients={"ssm": None, "sns": flaky, **store_clients()},
                 clock=clock,
                 sleep=clock.sleep,
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from notifier_testkit import (
     ASSOCIATION_ID,
     failed_ids,
+    store_clients,
     stub_executions,
 )
 from ssm_fixtures import (
@@ -68,6 +69,27 @@ def stub_run(stubber, instance_id: str, listing: dict, invocation: dict, step: s
     )
 
 
+class OutputReadsStubbed:
+    """One S3 client for the pipeline: the output bucket's reads stubbed, report writes to moto."""
+
+    def __init__(self, stubbed_s3: object, report_s3: object) -> None:
+        self.get_object = stubbed_s3.get_object
+        self.put_object = report_s3.put_object
+
+
+def run(records, settings, topic, ssm_client, clock, s3=None):
+    stores = store_clients()
+    if s3 is not None:
+        stores["s3"] = OutputReadsStubbed(s3, stores["s3"])
+    return notify.process_batch(
+        records,
+        settings,
+        clients={"ssm": ssm_client, "sns": topic.sns, **stores},
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+
 def output_lines(body: str, instance_id: str) -> list[str]:
     """The `    | ` lines of one instance's entry in a digest."""
     entry = body.split(f"{instance_id}: ", 1)[1].split("\n\n", 1)[0]
@@ -94,20 +116,12 @@ def test_a_failed_patch_baseline_run_shows_the_failed_steps_last_lines(
             object_tail(log.encode(), TAIL_BYTES),
             {"Bucket": bucket, "Key": key, "Range": f"bytes=-{TAIL_BYTES}"},
         )
-        response = notify.process_batch(
-            [sqs_record(event, "m-1")],
-            settings,
-            ssm=client,
-            sns=topic.sns,
-            s3=s3_client,
-            clock=clock,
-            sleep=clock.sleep,
-        )
+        response = run([sqs_record(event, "m-1")], settings, topic, client, clock, s3_client)
         s3_stub.assert_no_pending_responses()
 
     assert failed_ids(response) == []
     [note] = topic.published()
-    assert note["Subject"] == "[SSM] AWS-RunPatchBaseline: 1 failed"
+    assert note["Subject"].startswith("SSM associations: 1 failed (1 new)")
     assert "output not fetched" not in note["Message"]
     shown = output_lines(note["Message"], instance_id)
     # Standard output's last lines are the log's own end, then standard error.
@@ -126,14 +140,7 @@ def test_a_failed_windows_powershell_run_shows_its_last_lines(topic, ssm, settin
     stub_run(stubber, instance_id, listing, invocation, "aws:runPowerShellScript")
     event = association_event(instance_id, "Failed", document_name="AWS-RunPowerShellScript")
 
-    response = notify.process_batch(
-        [sqs_record(event, "m-1")],
-        settings,
-        ssm=client,
-        sns=topic.sns,
-        clock=clock,
-        sleep=clock.sleep,
-    )
+    response = run([sqs_record(event, "m-1")], settings, topic, client, clock)
 
     assert failed_ids(response) == []
     [note] = topic.published()

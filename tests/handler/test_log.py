@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from notifier_testkit import SAMPLE_BODY, FakeClock
+from notifier_testkit import SAMPLE_BODY, FakeClock, store_clients
 from ssm_notifier import log, notify
 from ssm_notifier.clients import ClientCache
 
@@ -57,15 +57,20 @@ class RuntimeHandler(logging.Handler):
 
 
 @pytest.fixture
-def lambda_runtime(monkeypatch, topic, ssm) -> Iterator[RuntimeHandler]:
+def lambda_runtime(monkeypatch, topic, ssm, settings) -> Iterator[RuntimeHandler]:
     """The Lambda runtime's logging, as LoggingConfig LogFormat=JSON, ApplicationLogLevel=INFO."""
     monkeypatch.setenv("AWS_LAMBDA_LOG_FORMAT", "JSON")
     monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "INFO")
     monkeypatch.setenv("TOPIC_ARN", topic.arn)
+    monkeypatch.setenv("STATE_TABLE", settings.state_table)
+    monkeypatch.setenv("REPORT_BUCKET", settings.report_bucket)
+    monkeypatch.setenv("QUEUE_URL", settings.queue_url)
     clock = FakeClock()
     clients = ClientCache(factory=lambda service: pytest.fail(f"unexpected {service} client"))
     clients.set("sns", topic.sns)
     clients.set("ssm", ssm[0])
+    for service, client in store_clients().items():
+        clients.set(service, client)
     monkeypatch.setattr(notify, "RUNTIME", notify.Runtime(clients, clock, clock.sleep))
     root = logging.getLogger()
     handler = RuntimeHandler()
@@ -93,8 +98,9 @@ def test_deployed_lines_are_written_by_the_runtime_with_the_handlers_fields(
     assert published["requestId"] == REQUEST_ID
     assert published["logger"] == "ssm_notifier"
     assert published["level"] == "INFO"
-    assert published["association_id"] == "34fcb7e0-5a52-4b9b-8b53-0aa3fe6fd1a3"
-    assert (published["instances"], published["records"]) == (1, 1)
+    assert published["outcome"] == "sent"
+    assert (published["instances"], published["associations"]) == (1, 1)
+    assert published["report"].startswith("https://console.aws.amazon.com/s3/object/")
     done = next(line for line in lines if line["message"] == "batch done")
     assert (done["records"], done["failed"], done["published"]) == (1, 0, 1)
 

@@ -6,30 +6,54 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from notifier_testkit import TOPIC_ARN
+from notifier_testkit import QUEUE_URL, REPORT_BUCKET, STATE_TABLE, TOPIC_ARN
 from ssm_notifier.settings import Settings, SettingsError, load_settings, load_sweep_settings
+
+# What the template always sets (the function's environment).
+REQUIRED = {
+    "TOPIC_ARN": TOPIC_ARN,
+    "STATE_TABLE": STATE_TABLE,
+    "REPORT_BUCKET": REPORT_BUCKET,
+    "QUEUE_URL": QUEUE_URL,
+}
 
 
 def test_defaults() -> None:
-    assert load_settings({"TOPIC_ARN": TOPIC_ARN}) == Settings(
+    assert load_settings(REQUIRED) == Settings(
         topic_arn=TOPIC_ARN,
         log_level="INFO",
         enrich_max_lookups=10,
         enrich_time_budget_seconds=10.0,
+        state_table=STATE_TABLE,
+        report_bucket=REPORT_BUCKET,
+        queue_url=QUEUE_URL,
+        email_split="none",
+        emails_per_invocation=1,
+        lease_seconds=900,
+        state_ttl_days=90,
     )
 
 
 def test_values_are_read() -> None:
     settings = load_settings(
         {
+            **REQUIRED,
             "TOPIC_ARN": "arn:aws-cn:sns:cn-north-1:123456789012:alerts.fifo",
+            "QUEUE_URL": "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/q-1",
             "LOG_LEVEL": "debug",
             "ENRICH_MAX_LOOKUPS": "0",
             "ENRICH_TIME_BUDGET_SECONDS": "2.5",
+            "EMAIL_SPLIT": "Account",
+            "EMAILS_PER_INVOCATION": "10",
+            "STATE_LEASE_SECONDS": "1800",
+            "STATE_TTL_DAYS": "30",
         }
     )
     assert (settings.log_level, settings.enrich_max_lookups) == ("DEBUG", 0)
     assert settings.enrich_time_budget_seconds == 2.5
+    assert (settings.email_split, settings.emails_per_invocation) == ("account", 10)
+    assert (settings.lease_seconds, settings.state_ttl_days) == (1800, 30)
+    assert settings.queue_url.endswith("/123456789012/q-1")
 
 
 @pytest.mark.parametrize(
@@ -41,22 +65,34 @@ def test_values_are_read() -> None:
             {"TOPIC_ARN": "arn:aws:sqs:us-east-1:123456789012:q"},
             "TOPIC_ARN is not an SNS topic ARN",
         ),
-        ({"TOPIC_ARN": TOPIC_ARN, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({**REQUIRED, "LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({**REQUIRED, "STATE_TABLE": ""}, "STATE_TABLE is not set"),
+        ({**REQUIRED, "STATE_TABLE": "a b"}, "STATE_TABLE is not a DynamoDB table name"),
+        ({**REQUIRED, "REPORT_BUCKET": " "}, "REPORT_BUCKET is not set"),
+        ({**REQUIRED, "REPORT_BUCKET": "Reports"}, "REPORT_BUCKET is not an S3 bucket name"),
+        ({**REQUIRED, "QUEUE_URL": ""}, "QUEUE_URL is not set"),
+        ({**REQUIRED, "QUEUE_URL": "http://sqs/q"}, "QUEUE_URL is not an SQS queue URL"),
+        ({**REQUIRED, "EMAIL_SPLIT": "region"}, "EMAIL_SPLIT must be one of none, account"),
+        ({**REQUIRED, "EMAILS_PER_INVOCATION": "0"}, "EMAILS_PER_INVOCATION must be from 1"),
+        ({**REQUIRED, "EMAILS_PER_INVOCATION": "11"}, "EMAILS_PER_INVOCATION must be from 1"),
+        ({**REQUIRED, "EMAILS_PER_INVOCATION": "two"}, "EMAILS_PER_INVOCATION must be a number"),
+        ({**REQUIRED, "STATE_LEASE_SECONDS": "60"}, "STATE_LEASE_SECONDS must be from 900"),
+        ({**REQUIRED, "STATE_TTL_DAYS": "0"}, "STATE_TTL_DAYS must be from 1"),
         (
-            {"TOPIC_ARN": TOPIC_ARN, "ENRICH_MAX_LOOKUPS": "ten"},
+            {**REQUIRED, "ENRICH_MAX_LOOKUPS": "ten"},
             "ENRICH_MAX_LOOKUPS must be a number",
         ),
         (
-            {"TOPIC_ARN": TOPIC_ARN, "ENRICH_MAX_LOOKUPS": "2.5"},
+            {**REQUIRED, "ENRICH_MAX_LOOKUPS": "2.5"},
             "ENRICH_MAX_LOOKUPS must be a number",
         ),
-        ({"TOPIC_ARN": TOPIC_ARN, "ENRICH_MAX_LOOKUPS": "-1"}, "ENRICH_MAX_LOOKUPS must be from 0"),
+        ({**REQUIRED, "ENRICH_MAX_LOOKUPS": "-1"}, "ENRICH_MAX_LOOKUPS must be from 0"),
         (
-            {"TOPIC_ARN": TOPIC_ARN, "ENRICH_TIME_BUDGET_SECONDS": "nan"},
+            {**REQUIRED, "ENRICH_TIME_BUDGET_SECONDS": "nan"},
             "ENRICH_TIME_BUDGET_SECONDS must be from 0",
         ),
         (
-            {"TOPIC_ARN": TOPIC_ARN, "ENRICH_TIME_BUDGET_SECONDS": "1e9"},
+            {**REQUIRED, "ENRICH_TIME_BUDGET_SECONDS": "1e9"},
             "ENRICH_TIME_BUDGET_SECONDS must be from 0",
         ),
     ],

@@ -1,0 +1,161 @@
+"""The notifier's durable stores: the state table (what was reported) and the report bucket (the
+full reports the emails link), and the role statements that use exactly them.
+
+- State table (handler/ssm_notifier/state.py): on-demand, string keys `pk`/`sk`, TTL on
+  `expires_at`, point-in-time recovery, encrypted with the pipeline key, retained on delete.
+  The function's role may BatchGetItem, PutItem and UpdateItem on it, nothing else (state.py
+  makes no other call). The sweep stack reads the same table through the `StateTableArn` output,
+  under a key prefix of its own.
+- Report bucket (handler/ssm_notifier/reports.py): private, owner-enforced, TLS only, versioned,
+  objects expire after `Config.report_retention_days`, retained on delete. SSE-S3, not the
+  pipeline key: the bucket outlives the stack while the pipeline key is deleted with it (30 days
+  pending), which would leave the retained reports unreadable; and whoever opens a report link
+  then needs no grant on the pipeline key. No server access log: the logging stack's access-log
+  bucket admits the output bucket only, and admitting this bucket would make the logging stack
+  depend on this one, which already depends on it (a cycle).
+"""
+
+from __future__ import annotations
+
+from awacs import dynamodb as dynamodb_actions
+from awacs import s3 as s3_actions
+from awacs import sqs as sqs_actions
+from awacs.aws import Allow, Bool, Condition, Deny, Principal, Statement
+from troposphere import GetAtt, Ref, Sub, dynamodb, s3, sqs
+
+from templates.common import checkov_skips, policy_document
+from templates.config import Config
+
+# reports.py's two key prefixes: per association, and the digest's index.
+REPORT_PREFIXES = ("reports/", "digests/")
+
+
+def state_table(key_arn: object) -> dynamodb.Table:
+    return dynamodb.Table(
+        "StateTable",
+        # What was reported is the guard against a second email: kept if the stack goes.
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            dynamodb.AttributeDefinition(AttributeName="pk", AttributeType="S"),
+            dynamodb.AttributeDefinition(AttributeName="sk", AttributeType="S"),
+        ],
+        KeySchema=[
+            dynamodb.KeySchema(AttributeName="pk", KeyType="HASH"),
+            dynamodb.KeySchema(AttributeName="sk", KeyType="RANGE"),
+        ],
+        SSESpecification=dynamodb.SSESpecification(
+            SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=key_arn
+        ),
+        PointInTimeRecoverySpecification=dynamodb.PointInTimeRecoverySpecification(
+            PointInTimeRecoveryEnabled=True
+        ),
+        TimeToLiveSpecification=dynamodb.TimeToLiveSpecification(
+            AttributeName="expires_at", Enabled=True
+        ),
+    )
+
+
+def report_bucket(config: Config) -> s3.Bucket:
+    return s3.Bucket(
+        "ReportBucket",
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
+        BucketEncryption=s3.BucketEncryption(
+            ServerSideEncryptionConfiguration=[
+                s3.ServerSideEncryptionRule(
+                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
+                        SSEAlgorithm="AES256"
+                    ),
+                    BucketKeyEnabled=True,
+                )
+            ]
+        ),
+        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
+            BlockPublicAcls=True,
+            BlockPublicPolicy=True,
+            IgnorePublicAcls=True,
+            RestrictPublicBuckets=True,
+        ),
+        OwnershipControls=s3.OwnershipControls(
+            Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+        ),
+        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        LifecycleConfiguration=s3.LifecycleConfiguration(
+            Rules=[
+                s3.LifecycleRule(
+                    Id="ExpireOldReports",
+                    Status="Enabled",
+                    ExpirationInDays=config.report_retention_days,
+                    NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=1),
+                    AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
+                        DaysAfterInitiation=1
+                    ),
+                )
+            ]
+        ),
+        Metadata=checkov_skips(
+            CKV_AWS_18="no access-log bucket can take this bucket's log without a stack cycle "
+            "(the logging stack's admits the output bucket only); CloudTrail data events cover "
+            "object access where an account needs it",
+            CKV_AWS_145="SSE-S3 on purpose: the bucket is retained while the pipeline key is "
+            "deleted with the stack, which would leave the reports unreadable",
+        ),
+    )
+
+
+def report_bucket_policy(bucket: s3.Bucket) -> s3.BucketPolicy:
+    return s3.BucketPolicy(
+        "ReportBucketPolicy",
+        # Kept with the bucket it protects: a retained bucket without it would lose TLS-only.
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
+        Bucket=Ref(bucket),
+        PolicyDocument=policy_document(
+            [
+                # S3 user guide, "Security best practices for Amazon S3" (enforce encryption of
+                # data in transit: deny when aws:SecureTransport is false).
+                Statement(
+                    Sid="DenyInsecureTransport",
+                    Effect=Deny,
+                    Principal=Principal("*"),
+                    Action=[s3_actions.Action("*")],
+                    Resource=[GetAtt(bucket, "Arn"), Sub(f"${{{bucket.title}.Arn}}/*")],
+                    Condition=Condition(Bool("aws:SecureTransport", "false")),
+                )
+            ]
+        ),
+    )
+
+
+def notifier_statements(
+    table: dynamodb.Table, bucket: s3.Bucket, queue: sqs.Queue
+) -> list[Statement]:
+    """The state table, the report prefixes, and sending deferred records back to the queue
+    (SendMessageBatch is authorised as SendMessage). The queue's key use is the role's
+    EncryptForTopic statement (the same pipeline key)."""
+    return [
+        Statement(
+            Sid="KeepState",
+            Effect=Allow,
+            Action=[
+                dynamodb_actions.BatchGetItem,
+                dynamodb_actions.PutItem,
+                dynamodb_actions.UpdateItem,
+            ],
+            Resource=[GetAtt(table, "Arn")],
+        ),
+        Statement(
+            Sid="WriteReports",
+            Effect=Allow,
+            Action=[s3_actions.PutObject],
+            Resource=[Sub(f"${{{bucket.title}.Arn}}/{prefix}*") for prefix in REPORT_PREFIXES],
+        ),
+        Statement(
+            Sid="DeferRecords",
+            Effect=Allow,
+            Action=[sqs_actions.SendMessage],
+            Resource=[GetAtt(queue, "Arn")],
+        ),
+    ]

@@ -1,0 +1,194 @@
+"""The email model: bounded emails, failures first, overflow merged, bad input alone, safe text."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from ssm_notifier.deadline import OutOfTimeError
+from ssm_notifier.inbox import (
+    Email,
+    Entry,
+    Links,
+    build_entries,
+    plan_emails,
+    publish_outcome,
+    rate_bound,
+)
+
+LINKS = Links("https://console/index", {})
+
+
+def entry(
+    instance: str,
+    status: str = "Failed",
+    association: str = "assoc-1",
+    account: str = "111111111111",
+    classification: str | None = None,
+    **fields: str,
+) -> Entry:
+    if classification is None:
+        classification = "new" if status == "Failed" else "ok"
+    values = {
+        "account": account,
+        "region": "us-east-1",
+        "association_id": association,
+        "document_name": "AWS-UpdateSSMAgent",
+        "instance_id": instance,
+        "status": status,
+        "classification": classification,
+        "last_execution": "2026-05-04T03:02:10.000Z",
+    }
+    return Entry(**{**values, **fields})
+
+
+def fleet(associations: int = 50, per: int = 10) -> list[Entry]:
+    return [
+        entry(
+            f"i-{a:03}{n:02}",
+            "Failed" if n == 0 and a % 2 == 0 else "Success",
+            association=f"assoc-{a:03}",
+            account=f"{a % 20:012}",
+        )
+        for a in range(associations)
+        for n in range(per)
+    ]
+
+
+def covered(emails: list[Email]) -> list[Entry]:
+    return [e for email in emails for e in email.entries]
+
+
+def test_one_email_by_default_covering_everything_failures_first() -> None:
+    entries = fleet()
+    emails = plan_emails(entries, LINKS)
+    assert len(emails) == 1
+    assert sorted(covered(emails)) == sorted(entries)
+    body = emails[0].body
+    assert emails[0].subject == "SSM associations: 25 failed (25 new), 0 recovered, 475 ok"
+    assert body.index("assoc-000") < body.index("assoc-001")  # failing associations first
+    assert body.count("  NEW i-") == 25 and "Success" not in body.split("\n", 3)[3]
+
+
+def test_split_by_association_is_capped_and_the_overflow_merged_into_the_last() -> None:
+    entries = fleet(associations=30)
+    emails = plan_emails(entries, LINKS, split_by="association", cap=5)
+    assert len(emails) == 5
+    assert sorted(covered(emails)) == sorted(entries)
+    assert [len({e.association_id for e in email.entries}) for email in emails] == [1, 1, 1, 1, 26]
+    split = plan_emails(entries, LINKS, split_by="account", cap=100)
+    assert len(split) == 20
+
+
+def test_a_full_email_counts_what_it_leaves_out_and_carries_the_link() -> None:
+    entries = [entry(f"i-{n:05}", summary="s" * 250) for n in range(2000)]
+    [email] = plan_emails(entries, LINKS, budget_bytes=60_000)
+    assert len(email.body.encode()) <= 60_000
+    assert 0 < email.shown < 2000
+    assert (
+        f"{2000 - email.shown} more instances not shown here are named in the full report: "
+        "https://console/index"
+    ) in email.body
+
+
+def test_classifications_and_run_totals_are_shown() -> None:
+    entries = [
+        entry("i-new"),
+        entry("i-old", classification="still_failing", failing_since="2026-05-01T03:00:00Z"),
+        entry("i-back", "Success", classification="recovered"),
+        entry("i-again", possible_repeat=True),
+    ]
+    key = ("111111111111", "us-east-1", "assoc-1")
+    links = Links("https://console/index", {key: "https://console/assoc-1"})
+    [email] = plan_emails(
+        entries,
+        links,
+        run_totals={key: {"Failed": 40, "Success": 900}},
+        unconfirmed=["https://console/lost"],
+    )
+    assert "  NEW i-new: Failed" in email.body
+    assert "  STILL FAILING i-old: Failed since 2026-05-01T03:00:00Z" in email.body
+    assert "  RECOVERED i-back: Success" in email.body
+    assert "i-again: Failed (may repeat an earlier email)" in email.body
+    assert "   run so far: 40 Failed, 900 Success" in email.body
+    assert "   report: https://console/assoc-1" in email.body
+    assert "may not have arrived: https://console/lost" in email.body
+
+
+def test_forged_lines_and_bidi_never_reach_the_body() -> None:
+    hostile = entry(
+        "i-0aaa\nBcc: attacker@example.com",
+        document_name="doc\u2028Subject: x\u202e",
+        summary="ok\r\nTo: y",
+    )
+    [email] = plan_emails([hostile], LINKS)
+    lines = email.body.split("\n")
+    assert not any(line.startswith(("Bcc:", "Subject:", "To:")) for line in lines)
+    assert not any(char in email.body for char in "\r\u2028\u2029\u202e")
+    assert email.subject.isascii()
+
+
+def test_bad_input_is_quarantined_alone() -> None:
+    items = [
+        ("m-1", {"instance": "i-good"}),
+        ("m-2", {"instance": "i-\ud800"}),  # a lone surrogate renders as U+FFFD: it is kept
+        ("m-3", {"instance": None}),  # building this one raises
+        ("m-4", {"instance": "i-big", "status": "x" * 140_000}),
+    ]
+
+    def make(item: dict) -> Entry:
+        return entry(item["instance"].strip(), item.get("status", "Failed"))
+
+    built, quarantined = build_entries(items, make)
+    assert [item_id for item_id, _ in built] == ["m-1", "m-2", "m-4"]
+    assert quarantined == [("m-3", "AttributeError: 'NoneType' object has no attribute 'strip'")]
+    [email] = plan_emails([e for _, e in built], LINKS)
+    assert "i-\ufffd" in email.body and len(email.body) < 5_000
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (ConnectTimeoutError(endpoint_url="https://sns"), "not_sent"),
+        (EndpointConnectionError(endpoint_url="https://sns"), "not_sent"),
+        (OutOfTimeError("publish not started"), "not_sent"),
+        (
+            ClientError(
+                {"Error": {"Code": "Throttling"}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+                "Publish",
+            ),
+            "not_sent",
+        ),
+        (
+            ClientError(
+                {"Error": {"Code": "InternalError"}, "ResponseMetadata": {"HTTPStatusCode": 500}},
+                "Publish",
+            ),
+            "unknown",
+        ),
+        (ReadTimeoutError(endpoint_url="https://sns"), "unknown"),
+        (ConnectionClosedError(endpoint_url="https://sns"), "unknown"),
+        (RuntimeError("anything else"), "unknown"),
+    ],
+)
+def test_a_failed_publish_is_not_sent_only_when_sns_surely_did_not_take_it(
+    error: Exception, outcome: str
+) -> None:
+    assert publish_outcome(error) == outcome
+
+
+def test_the_rate_stays_well_under_the_email_limit() -> None:
+    assert rate_bound(max_concurrency=2) <= 5 < 10
+
+
+def test_bad_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="split_by"):
+        plan_emails([entry("i-1")], LINKS, split_by="region")
+    with pytest.raises(ValueError, match="cap"):
+        plan_emails([entry("i-1")], LINKS, cap=0)
+    assert plan_emails([], LINKS) == []
