@@ -29,7 +29,7 @@ from ssm_notifier.accounts import (
     home_of,
     reader_role_arn,
 )
-from ssm_notifier.settings import Settings, SettingsError, load_settings
+from ssm_notifier.settings import SettingsError, load_settings
 
 from templates.sample_events import ACCOUNT, REGION, association_event, sqs_record
 
