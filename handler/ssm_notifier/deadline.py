@@ -81,6 +81,10 @@ BUDGETS: dict[str, CallBudget] = {
     "dynamodb": CallBudget(connect_timeout=1, read_timeout=2, total_max_attempts=2),
     "s3": CallBudget(connect_timeout=2, read_timeout=5, total_max_attempts=2),
     "sqs": CallBudget(connect_timeout=1, read_timeout=3, total_max_attempts=2),
+    # Scope=organization (accounts.py): the spokes' reader roles and account names, as optional
+    # as the SSM lookups they serve, and bounded alike.
+    "sts": CallBudget(connect_timeout=2, read_timeout=4, total_max_attempts=2),
+    "organizations": CallBudget(connect_timeout=2, read_timeout=4, total_max_attempts=2),
 }
 
 

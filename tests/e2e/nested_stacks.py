@@ -339,6 +339,9 @@ def service_get_att(client: Callable[[str], Any]) -> Callable[[str, str, str], s
                 "Arn"
             ],
             ("AWS::S3::Bucket", "Arn"): lambda: f"arn:aws:s3:::{physical_id}",
+            ("AWS::DynamoDB::Table", "Arn"): lambda: client("dynamodb").describe_table(
+                TableName=physical_id
+            )["Table"]["TableArn"],
             ("AWS::Events::EventBus", "Arn"): lambda: client("events").describe_event_bus(
                 Name=physical_id
             )["Arn"],

@@ -438,11 +438,11 @@ def run(moto: MotoServer, workdir: Path) -> str:
             and r["Action"] == "GetCommandInvocation"
             for r in reads
         )
+        # The digest heads each association's section "== ACCOUNT REGION association ...".
         shown = any(
-            re.search(rf"^Account: +{account}$", e.body, re.MULTILINE)
-            and re.search(rf"^Region: +{region}$", e.body, re.MULTILINE)
-            and FAILED_OUTPUT.splitlines()[-1] in e.body
+            section.startswith(f"{account} {region} ") and FAILED_OUTPUT.splitlines()[-1] in section
             for e in notifier_emails
+            for section in re.split(r"^== ", e.body, flags=re.MULTILINE)[1:]
         )
         if served and shown:
             enriched.add((account, region))
@@ -484,7 +484,8 @@ def run(moto: MotoServer, workdir: Path) -> str:
     accounts_in_emails = {
         match
         for email in emails
-        for match in re.findall(r"^Account: +(\d{12})", email.body, re.MULTILINE)
+        # The notifier's sections ("== ACCOUNT REGION ...") and the sweep's ("Account: ACCOUNT").
+        for match in re.findall(r"^(?:== |Account: +)(\d{12})", email.body, re.MULTILINE)
         if match != organization.management
     }
     say(f"\n(run time {time.monotonic() - started:.0f} s)")

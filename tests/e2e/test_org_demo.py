@@ -33,12 +33,13 @@ def test_the_organization_reports_into_one_inbox(tmp_path, capsys):
     counts = {name: int(value) for name, value in match.groupdict().items()}
     assert all(counts.values()), line
     # What the run put where: the management account and four members, two regions; two events
-    # in each of three member places; a digest per place and the sweep's; one spokeless member.
+    # in each of three member places; one notifier digest for the whole batch (grouped inside by
+    # account, region and association) and the sweep's; one spokeless member.
     assert counts == {
         "accounts": 5,
         "regions": 2,
         "events_forwarded": 6,
-        "emails": 5,
+        "emails": 2,
         "accounts_in_emails": 3,
         "enriched_cross_account": 3,
         "missed_cross_account": 1,
