@@ -2,11 +2,14 @@
 done, and whether its digest went out.
 
 Keys (string `pk`/`sk`, TTL `expires_at`: the notifier's table layout, under the sweep's prefixes):
-  pk "sweep-runs",          sk <run id>                   started_at, expected, done, published_at
+  pk "sweep-runs",          sk <run id>                   started_at, expected, done, published_at,
+                                                          answered (Scope=organization: the
+                                                          "<account>:<region>" places listed)
   pk "sweep-run#<run id>",  sk "plan#<unit>"              document   (one per unit of work)
   pk "sweep-run#<run id>",  sk "result#<unit>"            summary JSON, written once (conditional)
   pk "sweep-run#<run id>",  sk "result#<unit>#<n>"        missed instances, a chunk of them
-A unit is an association id, or "document:<name>" for a document that could not be listed.
+A unit is an association id, or "document:<name>" for a document that could not be listed; under
+Scope=organization each is prefixed by its place (sweep_check.unit_key).
 """
 
 from __future__ import annotations
@@ -90,6 +93,19 @@ class RunStore:
             ReturnValues="ALL_NEW",
         )
         return _counted(answer.get("Attributes", {}))
+
+    def note_answered(self, run_id: str, places: list[str]) -> None:
+        """The places ("<account>:<region>") whose associations could be listed in this run:
+        coverage's "did report" at collect. A string set on the run's item (about 25 bytes a
+        place: tens of thousands fit in an item)."""
+        if not places:
+            return
+        self._call(
+            "update_item",
+            Key=_key(RUNS_PK, run_id),
+            UpdateExpression="ADD answered :places",
+            ExpressionAttributeValues={":places": {"SS": sorted(set(places))}},
+        )
 
     def has_result(self, run_id: str, unit: str) -> bool:
         answer = self._call(
