@@ -387,6 +387,12 @@ class Sweep:
             partition=_partition_of(self.settings.topic_arn),
         )
         if self.accounts is not None:
+            report.places |= {
+                (account, region)
+                for account, _, region in (
+                    place.partition(":") for place in run.get("answered", {}).get("SS", [])
+                )
+            }
             report.coverage, report.name_of = self._coverage(run)
             summary["coverage_lines"] = len(report.coverage)
         summary.update(

@@ -34,10 +34,12 @@ class SweepReport:
         # accounts' names for the digest's account headings.
         self.coverage = coverage or []
         self.name_of = name_of
+        # Every (account, region) swept: those listed, and those named in a result.
+        self.places = {(r.account, r.region) for r in results if r.account}
 
     @property
     def across_organization(self) -> bool:
-        return any(result.account for result in self.results)
+        return bool(self.places)
 
     @property
     def missed(self) -> list[AssociationResult]:
