@@ -274,3 +274,70 @@ def _empty_ssm():
     )
     stubber.activate()
     return client
+
+
+def test_a_reader_role_refused_at_the_check_is_could_not_check_never_missed(aws):
+    cache = clients(aws)
+    accounts = FakeAccounts(cache, {})  # every member's reader role refused
+    chosen = settings()._replace(
+        scope="organization", spoke_stack_set_name=STACK_SET, work_queue_url=aws.queue_url
+    )
+    run_id = "2026-05-04T06:00:00.000Z"
+    store = sweep.Sweep(chosen, cache, NOW, lambda: math.inf, accounts).store
+    store.start(run_id, NOW)
+
+    sweep.Sweep(chosen, cache, NOW, lambda: math.inf, accounts).check(
+        run_id, ASSOC_A, DOCUMENT, account=MEMBER, region=EU
+    )
+
+    aws.assert_done()  # no SSM or EC2 call made with the hub's own clients
+    _, [result] = store.results(run_id)
+    assert (result.account, result.region, result.association_id) == (MEMBER, EU, ASSOC_A)
+    assert result.error.startswith(f"reader role of {MEMBER} {EU} not assumed")
+    assert result.missed == [] and result.unit == f"{MEMBER}:{EU}:{ASSOC_A}"
+
+
+def test_a_check_of_another_account_outside_organization_scope_fails_its_record(aws):
+    record = {
+        "messageId": "m1",
+        "body": json.dumps(
+            {
+                "kind": "check",
+                "run": "2026-05-04T06:00:00.000Z",
+                "unit": ASSOC_A,
+                "document": DOCUMENT,
+                "account": MEMBER,
+                "region": EU,
+            }
+        ),
+    }
+    chosen = settings()._replace(work_queue_url=aws.queue_url)
+    answer = sweep.Sweep(chosen, clients(aws), NOW, lambda: math.inf).records([record])
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+
+
+def test_the_runtime_reads_other_places_only_under_organization_scope():
+    runtime = sweep.Runtime(clients=clients(SimpleNamespace(**dict.fromkeys(_SERVICES))))
+    account_scope = settings()
+    assert runtime.accounts(account_scope) is None
+    organization = account_scope._replace(scope="organization", spoke_stack_set_name=STACK_SET)
+    accounts = runtime.accounts(organization)
+    assert accounts is runtime.accounts(organization)  # kept for the sandbox's life
+    assert accounts.home == Place(ACCOUNT, REGION)  # from the topic: no STS call
+
+
+def test_a_result_keeps_its_place_through_the_state_table_and_an_old_record_reads_as_home():
+    from ssm_notifier.sweep_check import AssociationResult
+    from ssm_notifier.sweep_report import result_from_records, result_records
+
+    result = AssociationResult(DOCUMENT, ASSOC_A, account=MEMBER, region=EU)
+    summary, chunks = result_records(result)
+    back = result_from_records(summary, chunks)
+    assert (back.account, back.region, back.unit) == (MEMBER, EU, f"{MEMBER}:{EU}:{ASSOC_A}")
+    old = json.loads(summary)
+    del old["account"], old["region"]
+    home = result_from_records(json.dumps(old), [])
+    assert (home.account, home.region, home.unit) == ("", "", ASSOC_A)
+
+
+_SERVICES = ("ssm", "ec2", "sns", "dynamodb", "sqs")
