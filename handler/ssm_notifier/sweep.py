@@ -6,11 +6,12 @@ when they come back). The sweep finds them in units of work, so no slow call or 
 can lose the others' results:
 1. plan (the scheduled event, or any direct invocation: "sweep now"): list the associations of
    the watched documents and put one "check" message per association on the work queue. Runs
-   left unpublished by an earlier sweep are collected first. Under Scope=organization this is
-   done in every place (account, region) the spokes' StackSet has an instance, and the
-   function's own, each read through its spoke's reader role (accounts.py); a check message
-   carries its place. (The listing itself is one call per place and document, in this one
-   invocation: the places an invocation's time allows, the rest named as not listed.)
+   left unpublished by an earlier sweep are collected first.
+   Under Scope=organization the plan puts one "list" message per place instead: every instance
+   of the spokes' StackSet and the function's own account and region. A list unit (an SQS record)
+   lists that place's associations through its spoke's reader role (accounts.py), adds them to
+   the run's count and queues their checks, each carrying its place: no invocation lists more
+   than one place, so the organization's size costs time only.
 2. check (an SQS record, one per invocation): check one association (`sweep_check`) within the
    invocation's time and record its result in the state table (`sweep_runs`). The unit that
    completes the run's count puts a "collect" message on the queue.
@@ -53,10 +54,32 @@ logger = log.get_logger()
 RECORD_RESERVE_SECONDS = 5 * SWEEP_CALL_SECONDS
 # SendMessageBatch takes at most 10 messages.
 SEND_BATCH = 10
+NOT_LISTED = (
+    "associations not listed: the place's unit of work never finished (its message is in the "
+    "sweep's work dead-letter queue, or the run was closed by the next sweep)"
+)
+PLACE_UNIT = "place:"
 NO_RESULT = (
     "no result recorded: its check never finished (its message is in the sweep's work "
     "dead-letter queue, or the run was closed by the next sweep)"
 )
+
+
+class Listing:
+    """One place's listing: its units ((unit, document)), their check messages, and how many
+    documents could not be listed."""
+
+    def __init__(
+        self, units: list[tuple[str, str]], checks: list[dict[str, Any]], failures: int
+    ) -> None:
+        self.units = units
+        self.checks = checks
+        self.failures = failures
+
+
+def place_unit(account: str, region: str) -> str:
+    """A place's "list" unit (Scope=organization)."""
+    return f"{PLACE_UNIT}{account}:{region}"
 
 
 class Runtime:
@@ -147,49 +170,100 @@ class Sweep:
     # 1. plan
 
     def plan(self, run_at: datetime) -> dict[str, Any]:
-        from .sweep_check import list_association_ids, unit_key
-
         run_id = api_time(run_at)
         closed = [old for old in self.store.unpublished_before(run_id) if self._close(old)]
         if not self.store.start(run_id, run_at):
             logger.info("sweep run already planned", extra=log.fields(run=run_id))
             return {"run": run_id, "planned": 0, "closed": closed}
+        if self.accounts is not None:
+            return self._plan_places(run_id, run_at, closed)
         lister = Pager(self.seconds_left, RECORD_RESERVE_SECONDS, SWEEP_CALL_SECONDS)
-        checks: list[dict[str, Any]] = []
-        answered: list[str] = []
-        places, units = self._places(run_id, run_at)
-        for account, region in places:
-            listed = True
-            for document in self.settings.documents:
-                try:
-                    ssm = self.client("ssm", account, region)
-                    for association in list_association_ids(ssm, lister, document):
-                        units.append((unit_key(account, region, association), document))
-                        checks.append(
-                            {"unit": association, "document": document}
-                            | ({"account": account, "region": region} if account else {})
-                        )
-                except Exception as error:
-                    # The associations listed are still checked; the document is named as not
-                    # checked there (a reader role refused: the whole place).
-                    listed = False
-                    self._record_listing_failure(
-                        run_id, run_at, document, error, account=account, region=region
-                    )
-                    units.append((unit_key(account, region, "", document), document))
-            if listed and account:
-                answered.append(f"{account}:{region}")
+        listing = self._list_place(run_id, run_at, "", "", lister)
+        units = listing.units
         self.store.plan(run_id, units, run_at)
-        self.store.note_answered(run_id, answered)
-        self._send([{"kind": "check", "run": run_id, **check} for check in checks])
+        self._send([{"kind": "check", "run": run_id, **check} for check in listing.checks])
         counted = self.store.expect(run_id, len(units))
         if counted.done >= len(units):
             self._send([{"kind": "collect", "run": run_id}])
         summary = {"run": run_id, "planned": len(units), "closed": closed}
-        if self.accounts is not None:
-            summary["places_answered"] = len(answered)
         logger.info("sweep run planned", extra=log.fields(**summary))
         return summary
+
+    def _plan_places(self, run_id: str, run_at: datetime, closed: list[str]) -> dict[str, Any]:
+        """Scope=organization: one "list" unit per place, so that no invocation lists more than
+        one place (the organization's size costs time, not a bigger invocation). Each list unit
+        adds its associations to the run's count (`RunStore.count_listed`)."""
+        places, units = self._places(run_id, run_at)
+        units += [(place_unit(account, region), "") for account, region in places]
+        self.store.plan(run_id, units, run_at)
+        # The count first: a list unit adds to it, and must find it set.
+        counted = self.store.expect(run_id, len(units))
+        self._send(
+            [
+                {"kind": "list", "run": run_id, "account": account, "region": region}
+                for account, region in places
+            ]
+        )
+        if counted.done >= len(units):  # no place at all (never: the hub's own is one)
+            self._send([{"kind": "collect", "run": run_id}])
+        summary = {"run": run_id, "planned": len(units), "places": len(places), "closed": closed}
+        logger.info("sweep run planned", extra=log.fields(**summary))
+        return summary
+
+    def list_place(self, run_id: str, account: str, region: str) -> None:
+        """A "list" unit (Scope=organization): list the place's associations through its reader
+        role, add them to the run, queue their checks. A redelivered unit adds nothing again and
+        queues the checks again (a check already recorded is not done twice)."""
+        if self.accounts is None:
+            raise ValueError("a list unit, but SCOPE is not organization")
+        run_at = parse_time(run_id) or self.now
+        lister = Pager(self.seconds_left, RECORD_RESERVE_SECONDS, SWEEP_CALL_SECONDS)
+        listing = self._list_place(run_id, run_at, account, region, lister, count=False)
+        self.store.plan(run_id, listing.units, run_at)
+        counted = self.store.count_listed(
+            run_id,
+            f"{account}:{region}",
+            added=len(listing.units),
+            done=1 + listing.failures,
+            answered=listing.failures == 0,
+        )
+        self._send([{"kind": "check", "run": run_id, **check} for check in listing.checks])
+        if counted is not None and counted.done == counted.expected:
+            self._send([{"kind": "collect", "run": run_id}])
+
+    def _list_place(
+        self,
+        run_id: str,
+        run_at: datetime,
+        account: str,
+        region: str,
+        lister: Pager,
+        count: bool = True,
+    ) -> Listing:
+        """The associations of the watched documents in one place, as units and check messages;
+        a document that cannot be listed there is recorded as not checked (`count`: and counted
+        done now)."""
+        from .sweep_check import list_association_ids, unit_key
+
+        listing = Listing([], [], 0)
+        for document in self.settings.documents:
+            try:
+                ssm = self.client("ssm", account, region)
+                for association in list_association_ids(ssm, lister, document):
+                    listing.units.append((unit_key(account, region, association), document))
+                    listing.checks.append(
+                        {"unit": association, "document": document}
+                        | ({"account": account, "region": region} if account else {})
+                    )
+            except Exception as error:
+                # The associations listed are still checked; the document is named as not
+                # checked there (a reader role refused: the whole place).
+                listing.failures += 1
+                self._record_listing_failure(
+                    run_id, run_at, document, error, account=account, region=region, count=count
+                )
+                listing.units.append((unit_key(account, region, "", document), document))
+        return listing
 
     def client(self, service: str, account: str = "", region: str = "") -> Any:
         """The function's own client, or (Scope=organization) the one of that account and
@@ -256,6 +330,7 @@ class Sweep:
         *,
         account: str = "",
         region: str = "",
+        count: bool = True,
     ) -> None:
         from .accounts import ReaderUnavailableError
         from .sweep_check import AssociationResult, not_checked
@@ -267,7 +342,7 @@ class Sweep:
             result = not_checked(result, error, operation)
         if isinstance(error, OutOfTimeError):
             result.error = f"not all listed: {error}"
-        if self.store.record(run_id, result.unit, result, run_at):
+        if self.store.record(run_id, result.unit, result, run_at) and count:
             self.store.count_done(run_id)
 
     # 2. check, 3. collect
@@ -288,6 +363,10 @@ class Sweep:
                         str(message["document"]),
                         account=str(message.get("account") or ""),
                         region=str(message.get("region") or ""),
+                    )
+                elif message.get("kind") == "list":
+                    self.list_place(
+                        str(message["run"]), str(message["account"]), str(message["region"])
                     )
                 elif message.get("kind") == "collect":
                     self.collect(str(message["run"]))
@@ -371,8 +450,21 @@ class Sweep:
             return summary
         planned, results = self.store.results(run_id)
         recorded = {result.unit for result in results}
+        listed = set(run.get("listed", {}).get("SS", []))
         for unit, document in planned.items():
-            if unit not in recorded:
+            if unit.startswith(PLACE_UNIT):
+                place = unit.removeprefix(PLACE_UNIT)
+                if place not in listed:
+                    account, _, region = place.partition(":")
+                    results.append(
+                        AssociationResult(
+                            ", ".join(self.settings.documents),
+                            error=NOT_LISTED,
+                            account=account,
+                            region=region,
+                        )
+                    )
+            elif unit not in recorded:
                 account, region, association_id = unit_parts(unit)
                 results.append(
                     AssociationResult(

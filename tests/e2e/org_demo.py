@@ -18,9 +18,10 @@ as AWS does), the hub rule to the queue; the deployed notifier runs on what the 
 failed runs' output is read in the member account through the spoke's reader role (the emulator
 serves those reads only to that account's credentials and records them). The deployed sweep runs
 as AWS runs it (its code from the zip, in this process: `DeployedSweep`): the scheduled event plans
-a run over the StackSet's instances and the hub's own place, each listed through its reader role;
-each unit of work on its queue is one invocation with the SQS event the event source mapping would
-send; the last queues the collect, whose one digest names the instance planted as missed in a
+a run over the StackSet's instances and the hub's own place (one "list" unit each, which lists
+that place's associations through its reader role and queues their checks); each unit of work on
+its queue is one invocation with the SQS event the event source mapping would send; the last
+queues the collect, whose one digest names the instance planted as missed in a
 member (under its account and region) and, from coverage.py, the member that has no spoke.
 
 Last line: the counts, each read from what the emulator holds (queue receipts, the topic
@@ -474,11 +475,13 @@ def run(moto: MotoServer, workdir: Path) -> str:
     check(sweep.variables.get("SPOKE_STACK_SET_NAME") == stack_set, "it knows the spokes' StackSet")
     planned = sweep.scheduled(datetime.now(UTC))
     say(f"  plan: {planned}")
-    check(
-        planned.get("places_answered") == len(placed) + 1,
-        "every spoke's place and the hub's own listed through their clients",
-    )
+    check(planned.get("places") == len(placed) + 1, "a place for every spoke and the hub's own")
     work = sweep.drain()
+    listed = {(m["account"], m["region"]) for m in work if m["kind"] == "list"}
+    check(
+        listed == placed | {(organization.management, HUB_REGION)},
+        "one list unit per place, each an invocation of its own",
+    )
     checks = [message for message in work if message["kind"] == "check"]
     for message in checks:
         say(f"  check {message.get('account')} {message.get('region')}: {message['unit']}")

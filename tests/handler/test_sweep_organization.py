@@ -169,8 +169,9 @@ def test_every_place_is_swept_with_its_own_clients_and_the_digest_groups_them(aw
     assert [item["sk"]["S"] for item in remembered] == ["i-02"]
 
 
-def test_the_check_message_carries_its_place(aws, member):
-    stub_list(aws)
+def test_the_plan_queues_a_list_unit_per_place_and_each_queues_checks_carrying_its_place(
+    aws, member
+):
     stub_list(member, ASSOC_B)
     cache = clients(aws)
     cache.set("cloudformation", FakeCloudFormation([instance(MEMBER, EU)]))
@@ -178,19 +179,48 @@ def test_the_check_message_carries_its_place(aws, member):
     chosen = settings()._replace(
         scope="organization", spoke_stack_set_name=STACK_SET, work_queue_url=aws.queue_url
     )
+    run_id = "2026-05-04T06:00:00.000Z"
 
     planned = sweep.Sweep(chosen, cache, NOW, lambda: math.inf, accounts).plan(NOW)
 
-    assert planned["planned"] == 1 and planned["places_answered"] == 2
-    [message] = aws.sqs.receive_message(QueueUrl=aws.queue_url)["Messages"]
-    assert json.loads(message["Body"]) == {
+    aws.assert_done()  # the plan itself lists no associations
+    assert (planned["planned"], planned["places"]) == (2, 2)
+    bodies = [json.loads(m["Body"]) for m in _receive_all(aws)]
+    assert bodies == [
+        {"kind": "list", "run": run_id, "account": ACCOUNT, "region": REGION},
+        {"kind": "list", "run": run_id, "account": MEMBER, "region": EU},
+    ]
+    member_list = {"messageId": "l1", "body": json.dumps(bodies[1])}
+    worker = sweep.Sweep(chosen, cache, NOW, lambda: math.inf, accounts)
+    assert worker.records([member_list]) == {"batchItemFailures": []}
+    [check] = [json.loads(m["Body"]) for m in _receive_all(aws)]
+    assert check == {
         "kind": "check",
-        "run": "2026-05-04T06:00:00.000Z",
+        "run": run_id,
         "unit": ASSOC_B,
         "document": DOCUMENT,
         "account": MEMBER,
         "region": EU,
     }
+    run = worker.store.run(run_id)
+    # Two places planned, the member's association added; the member's list unit is done.
+    assert (int(run["expected"]["N"]), int(run["grown"]["N"]), int(run["done"]["N"])) == (2, 1, 1)
+    # A redelivered list unit counts nothing twice, and queues its checks again.
+    stub_list(member, ASSOC_B)
+    assert worker.records([member_list]) == {"batchItemFailures": []}
+    assert worker.store.run(run_id)["done"] == run["done"]
+    assert [json.loads(m["Body"])["kind"] for m in _receive_all(aws)] == ["check"]
+
+
+def _receive_all(aws) -> list[dict]:
+    found = []
+    while messages := aws.sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=10).get(
+        "Messages"
+    ):
+        found += messages
+        for message in messages:
+            aws.sqs.delete_message(QueueUrl=aws.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return found
 
 
 def test_coverage_alone_is_worth_a_digest_and_nothing_to_say_sends_none(aws, member):
@@ -341,3 +371,30 @@ def test_a_result_keeps_its_place_through_the_state_table_and_an_old_record_read
 
 
 _SERVICES = ("ssm", "ec2", "sns", "dynamodb", "sqs")
+
+
+def test_a_place_whose_list_unit_never_finished_is_named_when_the_next_run_closes_the_run(
+    aws, member
+):
+    cache = clients(aws)
+    cache.set("cloudformation", FakeCloudFormation([instance(MEMBER, EU)]))
+    cache.set("organizations", FakeOrganizations([ACCOUNT, MEMBER]))
+    accounts = FakeAccounts(cache, {Place(MEMBER, EU): {"ssm": member.ssm, "ec2": member.ec2}})
+    chosen = settings()._replace(
+        scope="organization", spoke_stack_set_name=STACK_SET, work_queue_url=aws.queue_url
+    )
+    sweep.Sweep(chosen, cache, NOW, lambda: math.inf, accounts).plan(NOW)
+    home_list, _member_list_lost = [json.loads(m["Body"]) for m in _receive_all(aws)]
+    stub_list(aws)
+    worker = sweep.Sweep(chosen, cache, NOW, lambda: math.inf, accounts)
+    worker.records([{"messageId": "home", "body": json.dumps(home_list)}])
+    assert _receive_all(aws) == []  # no collect: the member's listing is still counted as due
+
+    later = NOW + timedelta(days=1)
+    stub_publish(aws)
+    planned = sweep.Sweep(chosen, cache, later, lambda: math.inf, accounts).plan(later)
+
+    assert planned["closed"] == ["2026-05-04T06:00:00.000Z"]
+    body = aws.published[0]["Message"]
+    assert f"  {MEMBER} (workloads) {EU}: {DOCUMENT}: associations not listed" in body
+    assert f"silent: {MEMBER} (workloads) {EU}" in body
