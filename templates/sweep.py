@@ -216,7 +216,13 @@ def build(config: Config) -> Template:
     )
 
     template.add_resource(
-        hub.readers_policy("SweepReadersPolicy", role, *hub.list_coverage_statements())
+        hub.readers_policy(
+            "SweepReadersPolicy",
+            role,
+            *hub.list_coverage_statements(),
+            # The digest's account headings and coverage lines name the accounts.
+            hub.describe_accounts_statement(),
+        )
     )
     template.add_output(Output(names.SWEEP_FUNCTION_NAME, Value=Ref(function)))
     template.add_output(Output(names.SWEEP_ROLE_ARN, Value=GetAtt(role, "Arn")))

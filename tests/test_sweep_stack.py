@@ -146,6 +146,8 @@ def test_under_organization_scope_the_sweep_may_assume_readers_and_list_coverage
         }
     ]
     assert by_sid["ListAccounts"]["Action"] == ["organizations:ListAccounts"]
+    # The digest names the accounts: DescribeAccount in its own organization only.
+    assert by_sid["NameAccounts"]["Action"] == ["organizations:DescribeAccount"]
     variables = sweep_stack["Resources"]["SweepFunction"]["Properties"]["Environment"]["Variables"]
     hub_name = hub.build(Config()).to_dict()["Resources"]["SpokeStackSet"]["Properties"][
         "StackSetName"
