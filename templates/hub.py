@@ -352,8 +352,9 @@ def add_spoke_stack_set(
     return template.add_resource(
         cloudformation.StackSet(
             "SpokeStackSet",
-            # Required by AWS::CloudFormation::StackSet; the stack's name keeps it unique.
-            StackSetName=Sub("${AWS::StackName}-spokes"),
+            # Required by AWS::CloudFormation::StackSet; the parent's name keeps it unique, and
+            # the sweep (a sibling stack) finds the StackSet by it.
+            StackSetName=spoke_stack_set_name(),
             Description="SSM association notifier spokes: forward association events to the "
             "hub and let it read runs and output",
             PermissionModel="SERVICE_MANAGED",
@@ -387,6 +388,21 @@ def add_spoke_stack_set(
     )
 
 
+def spoke_stack_set_name() -> Sub:
+    """`<parent stack name>-spokes`, in a stack that takes ParentStackName (the hub's, to name
+    the StackSet; the sweep's, to list its instances)."""
+    return Sub("${" + names.PARENT_STACK_NAME + "}-spokes")
+
+
+def spoke_stack_set_arn() -> Sub:
+    """The StackSet's ARN, any id (`stackset/<name>:<id>`), in a stack that takes
+    ParentStackName."""
+    return Sub(
+        "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stackset/"
+        "${" + names.PARENT_STACK_NAME + "}-spokes:*"
+    )
+
+
 def add_hub(
     template: Template,
     config: Config,
@@ -397,6 +413,7 @@ def add_hub(
 ) -> Hub:
     """Parameters, hub bus with its policy, and the spoke StackSet, added to `template`."""
     params = add_parameters(template)
+    template.add_parameter(parameters.parent_stack_name())  # names the StackSet
     bus, policy = add_hub_bus(template, params.organization_id)
     stack_set = add_spoke_stack_set(
         template,
@@ -478,18 +495,15 @@ def describe_accounts_statement() -> Statement:
 
 
 def list_coverage_statements() -> list[Statement]:
-    """The sweep learns which accounts and regions should report: the spokes' StackSet instances
-    (StackSets of this account) and the organization's accounts."""
+    """The sweep learns which accounts and regions to sweep and should report: the instances of
+    the spokes' StackSet (that one only: its name comes from ParentStackName, which the sweep's
+    stack takes) and the organization's accounts."""
     return [
         Statement(
             Sid="ListSpokeInstances",
             Effect=Allow,
             Action=[cloudformation_actions.ListStackInstances],
-            Resource=[
-                Sub(
-                    "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stackset/*"
-                )
-            ],
+            Resource=[spoke_stack_set_arn()],
         ),
         Statement(
             Sid="ListAccounts",
@@ -544,6 +558,7 @@ def build(config: Config) -> Template:
     )
     params = add_parameters(template)
     template.add_rule("OrganizationGiven", required_inputs_rule(params))
+    template.add_parameter(parameters.parent_stack_name())  # names the StackSet
     bus_name = template.add_parameter(
         Parameter(
             HUB_EVENT_BUS_NAME,

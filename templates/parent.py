@@ -328,6 +328,7 @@ def add_sweep(
             names.SWEEP_REMINDER_DAYS: Ref(inputs.sweep_reminder_days),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
             names.SCOPE: Ref(names.SCOPE),  # add_hub declares it
+            hub.CALL_AS: Ref(hub.CALL_AS),  # add_hub declares it (the sweep lists the StackSet)
             **inputs.role_inputs(),
             **inputs.function_inputs(),
         },
@@ -429,6 +430,7 @@ def add_hub(
             # The parent's association parameters, for the spokes' own association.
             **{name: Ref(name) for name in hub.spoke_association_names()},
             hub.SPOKE_ASSOCIATION: Ref(spoke_association),
+            names.PARENT_STACK_NAME: StackName,  # names the StackSet (the sweep lists it)
         },
     )
 

@@ -68,6 +68,7 @@ def build(config: Config) -> Template:
     schedule = template.add_parameter(parameters.sweep_schedule(config))
     log_retention = template.add_parameter(parameters.log_retention_days(config))
     scope = hub.add_scope(template)
+    call_as = template.add_parameter(sweep_call_as_parameter())
     reminder_days = template.add_parameter(parameters.sweep_reminder_days(config))
     shared_table_arn = template.add_parameter(
         Parameter(
@@ -159,6 +160,9 @@ def build(config: Config) -> Template:
                 "SWEEP_SCHEDULE": Ref(schedule),
                 "SCOPE": Ref(scope),
                 "READER_ROLE_NAME_PREFIX": spoke.DEFAULT_READER_ROLE_NAME_PREFIX,
+                # Scope=organization: the places swept are this StackSet's instances.
+                "SPOKE_STACK_SET_NAME": If(hub.IS_ORGANIZATION, hub.spoke_stack_set_name(), ""),
+                "STACK_SET_CALL_AS": Ref(call_as),
                 "WORK_QUEUE_URL": Ref(work_queue),
                 "STATE_TABLE_NAME": table_name,
                 "REMINDER_DAYS": Ref(reminder_days),
@@ -212,11 +216,29 @@ def build(config: Config) -> Template:
     )
 
     template.add_resource(
-        hub.readers_policy("SweepReadersPolicy", role, *hub.list_coverage_statements())
+        hub.readers_policy(
+            "SweepReadersPolicy",
+            role,
+            *hub.list_coverage_statements(),
+            # The digest's account headings and coverage lines name the accounts.
+            hub.describe_accounts_statement(),
+        )
     )
     template.add_output(Output(names.SWEEP_FUNCTION_NAME, Value=Ref(function)))
     template.add_output(Output(names.SWEEP_ROLE_ARN, Value=GetAtt(role, "Arn")))
     return template
+
+
+def sweep_call_as_parameter() -> Parameter:
+    """The hub's CallAs, declared as the hub declares it: ListStackInstances is called as the
+    StackSet was created (SELF, or DELEGATED_ADMIN)."""
+    return Parameter(
+        hub.CALL_AS,
+        Type="String",
+        Default="SELF",
+        AllowedValues=["SELF", "DELEGATED_ADMIN"],
+        Description="Scope=organization: how the spokes' StackSet is listed (the hub's CallAs)",
+    )
 
 
 def _state_table(key_arn: Parameter) -> dynamodb.Table:

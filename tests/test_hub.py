@@ -83,7 +83,8 @@ def test_stack_set_deploys_the_spoke_to_the_target_ous_and_regions(hub_stack):
     body = properties.pop("TemplateBody")
     parameters = properties.pop("Parameters")
     assert properties == {
-        "StackSetName": {"Fn::Sub": "${AWS::StackName}-spokes"},
+        # Named after the parent, so the sweep (a sibling stack) can list its instances.
+        "StackSetName": {"Fn::Sub": "${ParentStackName}-spokes"},
         "Description": "SSM association notifier spokes: forward association events to the hub "
         "and let it read runs and output",
         "PermissionModel": "SERVICE_MANAGED",

@@ -303,6 +303,11 @@ def test_scope_defaults_to_the_account_and_organization_nests_the_hub(parent):
     }
     for child in ("Notifications", "Sweep"):
         assert parent["Resources"][child]["Properties"]["Parameters"]["Scope"] == {"Ref": "Scope"}
+    # The hub names the StackSet after the parent; the sweep lists it as the hub created it.
+    assert passed["ParentStackName"] == {"Ref": "AWS::StackName"}
+    sweep = parent["Resources"]["Sweep"]["Properties"]["Parameters"]
+    assert sweep["ParentStackName"] == {"Ref": "AWS::StackName"}
+    assert sweep["CallAs"] == {"Ref": "CallAs"}
 
 
 def test_the_organization_inputs_are_optional_until_scope_is_organization(parent):

@@ -4,7 +4,8 @@ where its failures go."""
 import pytest
 from template_helpers import one_resource, resources_of_type, statements
 
-from templates import names
+from templates import hub, names
+from templates.config import Config
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +24,10 @@ def test_function_runs_the_sweep_entry_with_the_watched_documents(sweep_stack):
         "SWEEP_SCHEDULE": {"Ref": names.SWEEP_SCHEDULE},
         "SCOPE": {"Ref": names.SCOPE},
         "READER_ROLE_NAME_PREFIX": "ssm-notifier-reader",
+        "SPOKE_STACK_SET_NAME": {
+            "Fn::If": ["IsOrganization", {"Fn::Sub": "${ParentStackName}-spokes"}, ""]
+        },
+        "STACK_SET_CALL_AS": {"Ref": "CallAs"},
         "WORK_QUEUE_URL": {"Ref": "SweepWorkQueue"},
         "STATE_TABLE_NAME": {
             "Fn::If": [
@@ -134,13 +139,23 @@ def test_under_organization_scope_the_sweep_may_assume_readers_and_list_coverage
         "StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}
     }
     assert by_sid["ListSpokeInstances"]["Action"] == ["cloudformation:ListStackInstances"]
+    # That StackSet only: the hub names it after the parent, which both stacks are given.
     assert by_sid["ListSpokeInstances"]["Resource"] == [
         {
             "Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}"
-            ":stackset/*"
+            ":stackset/${ParentStackName}-spokes:*"
         }
     ]
     assert by_sid["ListAccounts"]["Action"] == ["organizations:ListAccounts"]
+    # The digest names the accounts: DescribeAccount in its own organization only.
+    assert by_sid["NameAccounts"]["Action"] == ["organizations:DescribeAccount"]
+    variables = sweep_stack["Resources"]["SweepFunction"]["Properties"]["Environment"]["Variables"]
+    hub_name = hub.build(Config()).to_dict()["Resources"]["SpokeStackSet"]["Properties"][
+        "StackSetName"
+    ]
+    assert variables["SPOKE_STACK_SET_NAME"] == {"Fn::If": ["IsOrganization", hub_name, ""]}
+    assert variables["STACK_SET_CALL_AS"] == {"Ref": hub.CALL_AS}
+    assert sweep_stack["Parameters"][hub.CALL_AS]["AllowedValues"] == ["SELF", "DELEGATED_ADMIN"]
     assert sweep_stack["Outputs"][names.SWEEP_ROLE_ARN]["Value"] == {
         "Fn::GetAtt": ["SweepRole", "Arn"]
     }

@@ -6,8 +6,10 @@ it was last reported. An instance that is no longer missed is forgotten, so its 
 
 Kept in the notifier's state table (env STATE_TABLE_NAME; string keys `pk` and `sk`, TTL attribute
 `expires_at` in epoch seconds), under a key prefix of the sweep's own:
-  pk = "sweep-missed#<association id>", sk = "<instance id>"  (or "#schedule" for a schedule the
-  sweep could not read, reported once like an instance)
+  pk = "sweep-missed#<unit>" (the association id; under Scope=organization
+  "<account>:<region>:<association id>", sweep_check.unit_key),
+  sk = "<instance id>" (or "#schedule" for a schedule the sweep could not read, reported once
+  like an instance)
   fingerprint (S), reported_at (N), expires_at (N: reported_at + reminder period + a day, so a
   forgotten item never outlives the reminder by much).
 Memory: one small item per instance currently missed, read with one streamed Query.
@@ -50,7 +52,7 @@ class MissedMemory:
         self._pager = pager
         self._reminder = reminder
 
-    def recall(self, association_id: str) -> dict[str, Remembered]:
+    def recall(self, unit: str) -> dict[str, Remembered]:
         """Every key remembered for the association, streamed from one Query."""
         remembered: dict[str, Remembered] = {}
         for item in self._pager.stream(
@@ -58,7 +60,7 @@ class MissedMemory:
             {
                 "TableName": self._table,
                 "KeyConditionExpression": "pk = :pk",
-                "ExpressionAttributeValues": {":pk": {"S": PREFIX + association_id}},
+                "ExpressionAttributeValues": {":pk": {"S": PREFIX + unit}},
                 "ProjectionExpression": "sk, fingerprint, reported_at",
             },
             lambda page: page.get("Items") or [],
@@ -81,14 +83,14 @@ class MissedMemory:
 
     def update(
         self,
-        association_id: str,
+        unit: str,
         reported: Iterable[tuple[str, str]],
         forgotten: Iterable[str],
         now: datetime,
     ) -> None:
         """Remember `reported` ((key, fingerprint) pairs) as reported now; forget `forgotten`."""
         expires = int((now + self._reminder + EXPIRY_MARGIN).timestamp())
-        pk = {"S": PREFIX + association_id}
+        pk = {"S": PREFIX + unit}
         requests: list[dict[str, Any]] = [
             {
                 "PutRequest": {

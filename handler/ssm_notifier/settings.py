@@ -113,6 +113,9 @@ def _organization_settings(environ: Mapping[str, str]) -> dict[str, str]:
 
 DEFAULT_SWEEP_PERIOD = timedelta(days=1)
 DEFAULT_REMINDER_DAYS = 7
+# CreateStackSet's StackSetName pattern.
+STACK_SET_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
+CALL_AS = ("SELF", "DELEGATED_ADMIN")
 
 
 class SweepSettings(NamedTuple):
@@ -125,6 +128,16 @@ class SweepSettings(NamedTuple):
     work_queue_url: str = ""
     state_table: str = ""
     reminder: timedelta = timedelta(days=DEFAULT_REMINDER_DAYS)
+    # organization: the places swept are the spokes' StackSet instances (listed as `call_as`)
+    # and the function's own account and region, each read through its reader role.
+    scope: str = "account"
+    reader_role_name_prefix: str = DEFAULT_READER_PREFIX
+    spoke_stack_set_name: str = ""
+    call_as: str = "SELF"
+
+    @property
+    def across_organization(self) -> bool:
+        return self.scope == "organization"
 
 
 def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
@@ -158,7 +171,27 @@ def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
         reminder=timedelta(
             days=_number(environ, "REMINDER_DAYS", int, DEFAULT_REMINDER_DAYS, 1, 365)
         ),
+        scope=base.scope,
+        reader_role_name_prefix=base.reader_role_name_prefix,
+        **_spoke_stack_set(environ, base.across_organization),
     )
+
+
+def _spoke_stack_set(environ: Mapping[str, str], across_organization: bool) -> dict[str, str]:
+    """SPOKE_STACK_SET_NAME (required under SCOPE=organization: its instances are the places the
+    sweep covers) and STACK_SET_CALL_AS (SELF, the default, or DELEGATED_ADMIN)."""
+    name = environ.get("SPOKE_STACK_SET_NAME", "").strip()
+    if across_organization and not STACK_SET_NAME.fullmatch(name):
+        raise SettingsError(
+            "SPOKE_STACK_SET_NAME must name the spokes' StackSet under SCOPE=organization, "
+            f"not {name[:200]!r}"
+        )
+    call_as = environ.get("STACK_SET_CALL_AS", "").strip() or "SELF"
+    if call_as not in CALL_AS:
+        raise SettingsError(
+            f"STACK_SET_CALL_AS must be one of {', '.join(CALL_AS)}, not {call_as[:200]!r}"
+        )
+    return {"spoke_stack_set_name": name, "call_as": call_as}
 
 
 def sweep_period(expression: str) -> timedelta:

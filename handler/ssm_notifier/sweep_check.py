@@ -33,7 +33,8 @@ class AssociationResult:
     """One association's check. `error` set: it could not be checked (association_id "" when a
     whole document could not be listed). `unresolved` set: its targets were not checked.
     `missed` holds the instances to report; `held_back` counts those missed but already reported
-    within the reminder period."""
+    within the reminder period. `account` and `region`: where it lives, under Scope=organization
+    ("" in Scope=account: the function's own)."""
 
     def __init__(
         self,
@@ -42,9 +43,13 @@ class AssociationResult:
         *,
         missed: list[InstanceState] | None = None,
         error: str = "",
+        account: str = "",
+        region: str = "",
     ) -> None:
         self.document = document
         self.association_id = association_id
+        self.account = account
+        self.region = region
         self.name = ""
         self.schedule = ""
         self.window = ""  # how the schedule was read and the window used, for the digest
@@ -68,6 +73,29 @@ class AssociationResult:
     def missed_total(self) -> int:
         return len(self.missed) + self.held_back
 
+    @property
+    def unit(self) -> str:
+        """Its key in a run's records and in the missed memory (`unit_key`)."""
+        return unit_key(self.account, self.region, self.association_id, self.document)
+
+
+def unit_key(account: str, region: str, association_id: str, document: str = "") -> str:
+    """`<association id>`, or `document:<document>` for a document that could not be listed;
+    under Scope=organization prefixed by its place: `<account>:<region>:<association id>`,
+    `document:<account>:<region>:<document>`."""
+    place = f"{account}:{region}:" if account else ""
+    return place + association_id if association_id else f"document:{place}{document}"
+
+
+def unit_parts(unit: str) -> tuple[str, str, str]:
+    """(account, region, association id or document) of a unit key."""
+    rest = unit.removeprefix("document:")
+    account, _, after = rest.partition(":")
+    if len(account) == 12 and account.isdigit() and ":" in after:
+        region, _, name = after.partition(":")
+        return account, region, name
+    return "", "", rest
+
 
 class CannotCheckError(Exception):
     """The association cannot be compared; the message is the reason shown in the digest."""
@@ -83,11 +111,14 @@ def check_association(
     pager: Pager,
     now: datetime,
     memory: MissedMemory | None = None,
+    account: str = "",
+    region: str = "",
 ) -> AssociationResult:
-    """Check one association; never raises for an API error or the time running out."""
+    """Check one association (in `account` and `region` under Scope=organization: `ssm` and
+    `fleet` read there); never raises for an API error or the time running out."""
     from .schedule import ScheduleError  # with the reader, at the first check
 
-    result = AssociationResult(document, association_id)
+    result = AssociationResult(document, association_id, account=account, region=region)
     try:
         description = pager.call(ssm.describe_association, AssociationId=association_id).get(
             "AssociationDescription", {}
@@ -194,7 +225,7 @@ def _ran_instances(
 
 def _hold_back_repeats(result: AssociationResult, memory: MissedMemory, now: datetime) -> None:
     """Keep in `missed` only the instances worth reporting; remember them; forget the others."""
-    remembered = memory.recall(result.association_id)
+    remembered = memory.recall(result.unit)
     context = (result.schedule, result.targets)
     to_report: list[InstanceState] = []
     reported: list[tuple[str, str]] = []
@@ -207,7 +238,7 @@ def _hold_back_repeats(result: AssociationResult, memory: MissedMemory, now: dat
     result.missed = to_report
     remembered.pop(SCHEDULE_KEY, None)
     # What is left was reported before and is no longer missed: its next miss is new.
-    memory.update(result.association_id, reported, list(remembered), now)
+    memory.update(result.unit, reported, list(remembered), now)
     if result.held_back:
         result.notes.append(
             f"{result.held_back} more missed, already reported and unchanged: reminded after "
@@ -223,11 +254,11 @@ def _schedule_not_understood(
     message = f"schedule not understood, not checked: {reason}"
     if memory is not None:
         print_ = fingerprint(result.schedule)
-        remembered = memory.recall(result.association_id).get(SCHEDULE_KEY)
+        remembered = memory.recall(result.unit).get(SCHEDULE_KEY)
         if not memory.is_due(remembered, print_, now):
             result.notes.append(message + " (reported before)")
             return _logged(result)
-        memory.update(result.association_id, [(SCHEDULE_KEY, print_)], [], now)
+        memory.update(result.unit, [(SCHEDULE_KEY, print_)], [], now)
     result.error = message
     logger.warning(
         "schedule not understood",
@@ -241,6 +272,8 @@ def _logged(result: AssociationResult) -> AssociationResult:
         "association checked",
         extra=log.fields(
             association_id=result.association_id,
+            account=result.account,
+            region=result.region,
             document=result.document,
             window=result.window,
             targeted=result.targeted,

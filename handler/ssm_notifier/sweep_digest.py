@@ -1,5 +1,9 @@
 """The sweep's digest: the subject and plain-text body of a SweepReport (missed instances, and what
 could not be checked). Pure; built from the same `text` helpers as the notifier's digest.
+
+Under Scope=organization the associations are grouped by account, then region (an `Account:`
+and a `Region:` line where each group starts; console links in the association's own region),
+and what coverage has to say closes the message.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ def subject(report: SweepReport) -> str:
         head = "[SSM] Sweep of "
         tail = f": {text.counted(failed, 'check')} failed"
     if not documents:
+        if report.coverage:
+            return "[SSM] Sweep: nothing missed, coverage to look at"
         return "[SSM] Sweep: nothing missed"
     name = text.ascii_text(documents[0] if len(documents) == 1 else f"{len(documents)} documents")
     room = text.SUBJECT_MAX_CHARS - len(head) - len(tail)
@@ -45,10 +51,11 @@ def message(report: SweepReport, budget_bytes: int = text.MESSAGE_BUDGET_BYTES) 
     room = budget_bytes - text.OMISSION_LINES_BYTES - used
     lines: list[str] = []
     shown = 0
-    for result in report.missed:
-        section = text.clean(_section(result, report))
+    place = ("", "")
+    for result in _in_order(report.missed):
+        section = text.clean(_place_heading(result, place, report) + _section(result, report))
         for index, state in enumerate(result.missed):
-            instance = text.clean(_instance_text(state, report))
+            instance = text.clean(_instance_text(state, result, report))
             needed = text.utf8_size(instance) + 1
             if index == 0:
                 needed += text.utf8_size(section) + 1
@@ -56,6 +63,7 @@ def message(report: SweepReport, budget_bytes: int = text.MESSAGE_BUDGET_BYTES) 
                 break
             if index == 0:
                 lines.append(section)
+                place = (result.account, result.region)
             lines.append(instance)
             room -= needed
             shown += 1
@@ -66,6 +74,37 @@ def message(report: SweepReport, budget_bytes: int = text.MESSAGE_BUDGET_BYTES) 
     if hidden:
         lines.append(text.more_instances(hidden) + "\n")
     return "\n".join([header, *lines, problems]).rstrip() + "\n"
+
+
+def _in_order(results: list[AssociationResult]) -> list[AssociationResult]:
+    """Scope=organization: by account, then region (stable: the association order kept)."""
+    return sorted(results, key=lambda result: (result.account, result.region))
+
+
+def _place(result: AssociationResult, report: SweepReport) -> str:
+    """`123456789012 (name) eu-west-1: ` under Scope=organization, "" in Scope=account."""
+    if not result.account:
+        return ""
+    name = report.name_of(result.account)
+    account = f"{result.account} ({name})" if name else result.account
+    return f"{account} {result.region}: "
+
+
+def _place_heading(
+    result: AssociationResult, previous: tuple[str, str], report: SweepReport
+) -> str:
+    """Where an account's group, or a region's within it, starts: its `Account:` and `Region:`
+    lines (Scope=account: none)."""
+    if not result.account or (result.account, result.region) == previous:
+        return ""
+    lines = [""]
+    if result.account != previous[0]:
+        name = report.name_of(result.account)
+        lines.append(
+            text.header_field("Account", f"{result.account} ({name})" if name else result.account)
+        )
+    lines.append(text.header_field("Region", result.region))
+    return "\n".join(lines)
 
 
 def _header(report: SweepReport) -> str:
@@ -82,7 +121,7 @@ def _header(report: SweepReport) -> str:
         "the reminder period.",
         "",
         text.header_field("Swept at", report.swept_at.isoformat(timespec="seconds")),
-        text.header_field("Region", report.region),
+        *_where(report),
         text.header_field("Documents", ", ".join(documents)),
         text.header_field(
             "Associations",
@@ -98,6 +137,21 @@ def _header(report: SweepReport) -> str:
     return "\n".join(lines)
 
 
+def _where(report: SweepReport) -> list[str]:
+    """The header's Region (Scope=account), or how many accounts and regions were swept."""
+    if not report.across_organization:
+        return [text.header_field("Region", report.region)]
+    accounts = {account for account, _ in report.places}
+    regions = {region for _, region in report.places}
+    return [
+        text.header_field(
+            "Swept",
+            f"{text.counted(len(accounts), 'account')}, {text.counted(len(regions), 'region')} "
+            f"(hub region {report.region})",
+        )
+    ]
+
+
 def _section(result: AssociationResult, report: SweepReport) -> str:
     lines = ["", f"== {result.label} =="]
     if result.window:
@@ -110,19 +164,19 @@ def _section(result: AssociationResult, report: SweepReport) -> str:
             + (f" ({result.held_back} reported before)" if result.held_back else ""),
         )
     )
-    link = _association_link(report, result.association_id)
+    link = _association_link(report, result)
     if link:
         lines.append(text.field("Console", link))
     lines.extend(text.field("Note", note) for note in result.notes)
     return "\n".join(lines)
 
 
-def _instance_text(state: InstanceState, report: SweepReport) -> str:
+def _instance_text(state: InstanceState, result: AssociationResult, report: SweepReport) -> str:
     lines = [
         f"  {state.instance_id}: {state.summary}",
         text.field("Last successful association run (any association)", state.last_success_text, 4),
     ]
-    link = _instance_link(report, state)
+    link = _instance_link(report, result, state)
     if link:
         lines.append(text.field("Console", link, 4))
     return "\n".join(lines)
@@ -130,25 +184,31 @@ def _instance_text(state: InstanceState, report: SweepReport) -> str:
 
 def _problems(report: SweepReport, budget_bytes: int) -> str:
     sections = []
+    # Coverage, under Scope=organization, takes a share of its own.
+    share = budget_bytes // (4 if report.coverage else 3)
     for title, results, reason in (
-        ("Could not check", report.not_checked, lambda r: r.error),
+        ("Could not check", _in_order(report.not_checked), lambda r: r.error),
         (
             "Targets not checked (the sweep resolves InstanceIds and tag targets only)",
-            report.unresolved,
+            _in_order(report.unresolved),
             lambda r: ", ".join(r.unresolved),
         ),
         (
             "Checked with notes (nothing to report)",
-            [r for r in report.results if r.notes and not r.missed and not r.error],
+            _in_order([r for r in report.results if r.notes and not r.missed and not r.error]),
             lambda r: "; ".join(r.notes),
         ),
     ):
         if results:
             sections.append(
                 _bounded_list(
-                    f"{title}:", [f"  {r.label}: {reason(r)}" for r in results], budget_bytes // 3
+                    f"{title}:",
+                    [f"  {_place(r, report)}{r.label}: {reason(r)}" for r in results],
+                    share,
                 )
             )
+    if report.coverage:
+        sections.append(_bounded_list(report.coverage[0], report.coverage[1:], share))
     text = "\n".join(sections)
     return "\n" + text if text else ""
 
@@ -166,17 +226,21 @@ def _bounded_list(title: str, items: list[str], share: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _association_link(report: SweepReport, association_id: str) -> str:
+def _association_link(report: SweepReport, result: AssociationResult) -> str:
+    association_id = result.association_id
     page = f"systems-manager/state-manager/{association_id}/description"
-    return text.console_link(report.partition, report.region, page, association_id)
+    return text.console_link(report.partition, result.region or report.region, page, association_id)
 
 
-def _instance_link(report: SweepReport, state: InstanceState) -> str:
+def _instance_link(report: SweepReport, result: AssociationResult, state: InstanceState) -> str:
+    """In the association's region (under Scope=organization a console signed in to its account
+    shows it)."""
     instance_id = state.instance_id
+    region = result.region or report.region
     if state.managed:
         page = f"systems-manager/fleet-manager/managed-nodes/{instance_id}/general"
-        return text.console_link(report.partition, report.region, page, instance_id)
+        return text.console_link(report.partition, region, page, instance_id)
     if instance_id.startswith("i-"):
-        link = text.console_link(report.partition, report.region, "ec2/home", instance_id)
+        link = text.console_link(report.partition, region, "ec2/home", instance_id)
         return f"{link}#InstanceDetails:instanceId={instance_id}" if link else ""
     return ""

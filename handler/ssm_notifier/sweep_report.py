@@ -4,6 +4,7 @@ JSON, with the missed instances in chunks so no record nears DynamoDB's 400 KB i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +23,23 @@ class SweepReport:
         swept_at: datetime,
         region: str = "",
         partition: str = "aws",
+        coverage: list[str] | None = None,
+        name_of: Callable[[str], str] = lambda _: "",
     ) -> None:
         self.results = results
         self.swept_at = swept_at
-        self.region = region
+        self.region = region  # the function's own (Scope=account: the only one swept)
         self.partition = partition
+        # Scope=organization: what coverage has to say (coverage.Coverage.lines), and the
+        # accounts' names for the digest's account headings.
+        self.coverage = coverage or []
+        self.name_of = name_of
+        # Every (account, region) swept: those listed, and those named in a result.
+        self.places = {(r.account, r.region) for r in results if r.account}
+
+    @property
+    def across_organization(self) -> bool:
+        return bool(self.places)
 
     @property
     def missed(self) -> list[AssociationResult]:
@@ -50,13 +63,16 @@ class SweepReport:
 
     @property
     def worth_sending(self) -> bool:
-        """Something to report was missed, or something could not be checked."""
-        return bool(self.missed or self.not_checked)
+        """Something to report was missed, or something could not be checked, or coverage
+        names a spoke to look at."""
+        return bool(self.missed or self.not_checked or self.coverage)
 
 
 _FIELDS = (
     "document",
     "association_id",
+    "account",
+    "region",
     "name",
     "schedule",
     "window",
@@ -87,7 +103,8 @@ def result_from_records(summary_json: str, chunks: list[str]) -> AssociationResu
     summary = json.loads(summary_json)
     result = AssociationResult(summary["document"], summary["association_id"])
     for name in _FIELDS:
-        setattr(result, name, summary[name])
+        # A record written before account and region were kept: "" (the function's own).
+        setattr(result, name, summary.get(name, ""))
     result.unresolved = tuple(summary.get("unresolved") or ())
     # A retried unit may have left more chunks than its stored summary counts.
     kept = chunks[: summary.get("chunks", 0)]

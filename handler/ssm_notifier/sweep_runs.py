@@ -2,11 +2,17 @@
 done, and whether its digest went out.
 
 Keys (string `pk`/`sk`, TTL `expires_at`: the notifier's table layout, under the sweep's prefixes):
-  pk "sweep-runs",          sk <run id>                   started_at, expected, done, published_at
+  pk "sweep-runs",          sk <run id>                   started_at, expected, done, published_at,
+                                                          and under Scope=organization: grown
+                                                          (units the places' listings added),
+                                                          listed and answered (string sets of
+                                                          "<account>:<region>")
   pk "sweep-run#<run id>",  sk "plan#<unit>"              document   (one per unit of work)
   pk "sweep-run#<run id>",  sk "result#<unit>"            summary JSON, written once (conditional)
   pk "sweep-run#<run id>",  sk "result#<unit>#<n>"        missed instances, a chunk of them
-A unit is an association id, or "document:<name>" for a document that could not be listed.
+A unit is an association id, or "document:<name>" for a document that could not be listed; under
+Scope=organization each is prefixed by its place (sweep_check.unit_key), and each place's listing
+is a unit "place:<account>:<region>" of its own.
 """
 
 from __future__ import annotations
@@ -89,6 +95,39 @@ class RunStore:
             ExpressionAttributeValues={":count": {"N": str(count)}},
             ReturnValues="ALL_NEW",
         )
+        return _counted(answer.get("Attributes", {}))
+
+    def count_listed(
+        self, run_id: str, place: str, *, added: int, done: int, answered: bool
+    ) -> Counted | None:
+        """A place's list unit (Scope=organization), once: its `added` units join the run's
+        count (`grown`), `done` of them (itself, and the documents it could not list) are done,
+        and the place ("<account>:<region>") is noted as listed (and, when every document was
+        listed, as answered: coverage's "did report"). One conditional update, so a redelivered
+        unit counts nothing twice: None then. The sets are string sets on the run's item (about
+        25 bytes a place: tens of thousands fit in an item)."""
+        values = {
+            ":added": {"N": str(added)},
+            ":done": {"N": str(done)},
+            ":place": {"SS": [place]},
+            ":name": {"S": place},
+        }
+        expression = "ADD grown :added, done :done, listed :place"
+        if answered:
+            expression += ", answered :place"
+        try:
+            answer = self._call(
+                "update_item",
+                Key=_key(RUNS_PK, run_id),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_exists(expected) AND NOT contains(listed, :name)",
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except Exception as error:
+            if _error_code(error) == "ConditionalCheckFailedException":
+                return None
+            raise
         return _counted(answer.get("Attributes", {}))
 
     def has_result(self, run_id: str, unit: str) -> bool:
@@ -215,10 +254,12 @@ def _key(pk: str, sk: str) -> dict[str, dict[str, str]]:
 
 
 def _counted(attributes: dict[str, Any]) -> Counted:
+    """Done, and expected: the units planned, plus those the places' list units added."""
     expected = attributes.get("expected")
+    grown = int(attributes.get("grown", {}).get("N", "0"))
     return Counted(
         int(attributes.get("done", {}).get("N", "0")),
-        int(expected["N"]) if expected else None,
+        int(expected["N"]) + grown if expected else None,
     )
 
 

@@ -16,10 +16,13 @@ them to the hub bus (moto rebuilds forwarded events: workaround 13 keeps their a
 as AWS does), the hub rule to the queue; the deployed notifier runs on what the queue holds
 (as tests/e2e/pipeline.py runs it) and its digests reach a test subscription of the topic. The
 failed runs' output is read in the member account through the spoke's reader role (the emulator
-serves those reads only to that account's credentials and records them). Today's sweep check runs
-per (account, region) with accounts.py's clients and finds an instance planted as missed in a
-member (the sweep's rewrite into units of work has not landed: the harness calls the check once
-per place). coverage.py names the member that has no spoke.
+serves those reads only to that account's credentials and records them). The deployed sweep runs
+as AWS runs it (its code from the zip, in this process: `DeployedSweep`): the scheduled event plans
+a run over the StackSet's instances and the hub's own place (one "list" unit each, which lists
+that place's associations through its reader role and queues their checks); each unit of work on
+its queue is one invocation with the SQS event the event source mapping would send; the last
+queues the collect, whose one digest names the instance planted as missed in a
+member (under its account and region) and, from coverage.py, the member that has no spoke.
 
 Last line: the counts, each read from what the emulator holds (queue receipts, the topic
 subscription's messages, the reads served per account, the StackSet's instances):
@@ -31,6 +34,8 @@ Exits non-zero if any step does not do what it should.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import re
 import shutil
@@ -38,6 +43,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,9 +57,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import boto3
 import botocore.config
 import botocore.credentials
+import moto_workarounds
 from aws_cli import aws_environment
 from awscli.customizations.cloudformation.yamlhelper import yaml_parse
-from deploy import Deployment, deploy
+from deploy import ARTIFACT_BUCKET, Deployment, deploy
+from deployed_code import DeployedCode, invoke_as_runtime
 from emulator import REGION, MotoServer
 from pipeline import (
     FAILED_ERROR,
@@ -63,6 +71,7 @@ from pipeline import (
     emulator_call,
     live_event,
 )
+from readback import function_logging_config
 
 HUB_REGION = REGION
 OTHER_REGION = "eu-west-1"
@@ -188,7 +197,11 @@ def _evaluate(value: Any, parameters: dict[str, str], stack_name: str) -> Any:
     if set(value) == {"Ref"}:
         return parameters[value["Ref"]]
     if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
-        return value["Fn::Sub"].replace("${AWS::StackName}", stack_name)
+        return re.sub(
+            r"\$\{([A-Za-z0-9:]+)\}",
+            lambda name: stack_name if name[1] == "AWS::StackName" else parameters[name[1]],
+            value["Fn::Sub"],
+        )
     if set(value) == {"Fn::Join"}:
         separator, items = value["Fn::Join"]
         items = _evaluate(items, parameters, stack_name)
@@ -452,33 +465,66 @@ def run(moto: MotoServer, workdir: Path) -> str:
         "no member run read with the hub's own credentials",
     )
 
-    say("\n== The sweep in each (account, region) with a spoke, through the reader role")
+    say("\n== The deployed sweep: plan, a unit of work per association on its queue, collect")
     missed_account, missed_region = organization.members[MISSED_AT[0]], MISSED_AT[1]
     missed_instance = plant_missed_instance(aws, missed_account, missed_region)
-    sweep_places = sorted(placed | {(organization.management, HUB_REGION)})
-    missed, answered = sweep_each_place(deployment, sweep_places, organization.management)
+    sweep = DeployedSweep(deployment)
+    check(
+        sweep.variables.get("SCOPE") == "organization", "the sweep function runs organization-wide"
+    )
+    check(sweep.variables.get("SPOKE_STACK_SET_NAME") == stack_set, "it knows the spokes' StackSet")
+    planned = sweep.scheduled(datetime.now(UTC))
+    say(f"  plan: {planned}")
+    check(planned.get("places") == len(placed) + 1, "a place for every spoke and the hub's own")
+    work = sweep.drain()
+    listed = {(m["account"], m["region"]) for m in work if m["kind"] == "list"}
+    check(
+        listed == placed | {(organization.management, HUB_REGION)},
+        "one list unit per place, each an invocation of its own",
+    )
+    checks = [message for message in work if message["kind"] == "check"]
+    for message in checks:
+        say(f"  check {message.get('account')} {message.get('region')}: {message['unit']}")
+    check(
+        any(
+            m.get("account") == missed_account and m.get("region") == missed_region for m in checks
+        ),
+        "a check unit for the member's association, carrying its account and region",
+    )
+    check(
+        [m["kind"] for m in work].count("collect") == 1 and work[-1]["kind"] == "collect",
+        "the last unit queued one collect",
+    )
+    check(sweep.failed == [], "no work message handed back")
     sweep_emails = inbox.emails()
+    digests = [email for email in sweep_emails if email.body.startswith(SWEEP_DIGEST)]
     for email in sweep_emails:
         say(f"  email: {email.subject}")
+    check(len(digests) == 1 and digests == sweep_emails, "one sweep digest for the organization")
+    [digest] = digests
+    say(_indent(digest.body))
     missed_cross = [
         (account, region, instance)
-        for account, region, instance in missed
+        for account, region, instance in missed_in_digest(digest.body)
         if account != organization.management
-        and any(instance in email.body for email in sweep_emails)
     ]
     check(
         (missed_account, missed_region, missed_instance) in missed_cross,
-        f"the instance planted as missed in {missed_account} {missed_region} was found and emailed",
+        f"the instance planted as missed in {missed_account} {missed_region} is in the digest, "
+        "under its account and region",
     )
 
-    say("\n== Coverage: who should report, who did")
-    coverage = organization_coverage(
-        aws, stack_set, organization, seen=arrived | answered, hub=HUB_REGION
+    say("\n== Coverage, as the sweep's digest says it")
+    coverage = coverage_lines(digest.body)
+    check(
+        f"Coverage: {len(placed) + 1} account-regions should report" in digest.body,
+        "every StackSet instance and the hub's own region expected",
     )
-    for line in coverage.lines(organization.names.get):
-        say(f"  {line}")
-    check(organization.spokeless in coverage.without_spoke, "the member with no spoke is named")
-    silent_reported = len(coverage.silent) + len(coverage.unhealthy) + len(coverage.without_spoke)
+    check(
+        any(line.startswith(f"no spoke: {organization.spokeless}") for line in coverage),
+        "the member with no spoke is named",
+    )
+    silent_reported = len(coverage)
 
     emails = notifier_emails + sweep_emails
     accounts_in_emails = {
@@ -497,90 +543,110 @@ def run(moto: MotoServer, workdir: Path) -> str:
     )
 
 
-def sweep_each_place(
-    deployment: Deployment, places: list[tuple[str, str]], hub_account: str
-) -> tuple[list[tuple[str, str, str]], set[tuple[str, str]]]:
-    """The sweep's units of work, with accounts.py's clients: per (account, region), list the
-    watched documents' associations and check each one (`check_association`, as a "check" unit
-    does), then publish one digest per place with something missed. The deployed sweep's
-    planning, state table and work queue are not driven here (they address one place today).
-    Returns the missed (account, region, instance) and the places that answered."""
-    import math
+SWEEP_DIGEST = "SSM missed-instance sweep:"
 
-    from ssm_notifier import sweep_digest
-    from ssm_notifier.accounts import account_clients
-    from ssm_notifier.clients import SWEEP_CALL_SECONDS, SWEEP_CLIENT_OPTIONS, make_client
-    from ssm_notifier.paging import Pager
-    from ssm_notifier.publish import Pacer, publish_digest
-    from ssm_notifier.settings import load_sweep_settings
-    from ssm_notifier.sweep_check import check_association, list_association_ids
-    from ssm_notifier.sweep_report import SweepReport
-    from ssm_notifier.targets import Fleet
-    from ssm_notifier.times import utc_now
 
-    name = deployment.children["Sweep"].outputs["SweepFunctionName"]
-    environment = deployment.client("lambda").get_function_configuration(FunctionName=name)[
-        "Environment"
-    ]["Variables"]
-    settings = load_sweep_settings(environment)
-    check(environment.get("SCOPE") == "organization", "the sweep function runs organization-wide")
-    accounts = account_clients(
-        settings.topic_arn,
-        environment["READER_ROLE_NAME_PREFIX"],
-        lambda service: make_client(service, SWEEP_CLIENT_OPTIONS),
-        SWEEP_CLIENT_OPTIONS,
-    )
-    sns = make_client("sns", SWEEP_CLIENT_OPTIONS)
-    missed: list[tuple[str, str, str]] = []
-    answered: set[tuple[str, str]] = set()
-    for account, region in places:
-        ssm = accounts.client("ssm", account, region)
-        pager = Pager(lambda: math.inf, 0, SWEEP_CALL_SECONDS)
-        fleet = Fleet(ssm, accounts.client("ec2", account, region), pager)
-        now = utc_now()
-        results = [
-            check_association(
-                document, association, settings, ssm=ssm, fleet=fleet, pager=pager, now=now
-            )
-            for document in settings.documents
-            for association in list_association_ids(ssm, pager, document)
-        ]
-        report = SweepReport(results, now, region=region, partition="aws")
-        if not report.not_checked:
-            answered.add((account, region))
-        for result in report.missed:
-            missed += [(account, region, state.instance_id) for state in result.missed]
-        if report.worth_sending:
-            publish_digest(
-                sns,
-                settings.topic_arn,
-                sweep_digest.subject(report),
-                sweep_digest.message(report),
-                Pacer(),
-            )
-        say(
-            f"  {account} {region}: {len(results)} associations, {report.missed_count} missed"
-            + ("" if account == hub_account and region == HUB_REGION else " (reader role)")
+class DeployedSweep:
+    """The deployed sweep function, run in this process as AWS runs it (the code from its zip,
+    its environment and context: deployed_code): its schedule's event, then its work queue's
+    event source mapping (BatchSize 1: one record an invocation, deleted unless handed back)
+    until the queue is empty. moto's event source mapping invokes nothing; this does its part."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        name = deployment.children["Sweep"].outputs["SweepFunctionName"]
+        function = deployment.client("lambda").get_function(FunctionName=name)
+        self.configuration = {
+            **function["Configuration"],
+            "LoggingConfig": function_logging_config(deployment, name),
+        }
+        self.variables = self.configuration["Environment"]["Variables"]
+        self.sqs = deployment.client("sqs")
+        self.queue_url = self.variables["WORK_QUEUE_URL"]
+        self.queue_arn = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        code = moto_workarounds.function_code_zip(
+            function,
+            lambda key: (
+                deployment.client("s3").get_object(Bucket=ARTIFACT_BUCKET, Key=key)["Body"].read()
+            ),
         )
-    return missed, answered
+        code_dir = deployment.workdir / f"sweep-{hashlib.sha256(code).hexdigest()[:12]}"
+        zipfile.ZipFile(io.BytesIO(code)).extractall(code_dir)
+        self.code = DeployedCode(code_dir, self.configuration["Handler"])
+        self.failed: list[dict[str, Any]] = []
+
+    def scheduled(self, when: datetime) -> dict[str, Any]:
+        """The invocation the sweep's schedule makes (an EventBridge Scheduled Event)."""
+        account = self.queue_arn.split(":")[4]
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": account,
+            "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": HUB_REGION,
+            "resources": [],
+            "detail": {},
+        }
+        return invoke_as_runtime(self.code, event, self.configuration).response
+
+    def drain(self, most: int = 200) -> list[dict[str, Any]]:
+        """Every work message, one an invocation, in the order the queue gives them (what was
+        queued meanwhile too); returns their bodies."""
+        done: list[dict[str, Any]] = []
+        for _ in range(most):
+            messages = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=1,
+                MessageSystemAttributeNames=["All"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            if not messages:
+                return done
+            [message] = messages
+            record = {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": dict(message.get("Attributes", {})),
+                "messageAttributes": {},
+                "md5OfBody": message["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": self.queue_arn,
+                "awsRegion": HUB_REGION,
+            }
+            answer = invoke_as_runtime(self.code, {"Records": [record]}, self.configuration)
+            if answer.response.get("batchItemFailures"):
+                self.failed.append(record)
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            done.append(json.loads(message["Body"]))
+        raise SystemExit(f"org demo failed: more than {most} work messages")
 
 
-def organization_coverage(
-    aws: Emulator,
-    stack_set: str,
-    organization: Organization,
-    seen: set[tuple[str, str]],
-    hub: str,
-):
-    from ssm_notifier.accounts import Place
-    from ssm_notifier.coverage import active_accounts, compare, spoke_instances
+def missed_in_digest(body: str) -> list[tuple[str, str, str]]:
+    """(account, region, instance) of every missed instance the digest lists, read from its
+    Account:/Region: group lines and its instance lines."""
+    account = region = ""
+    found = []
+    for line in body.splitlines():
+        if heading := re.match(r"^Account: +(\d{12})", line):
+            account = heading[1]
+        elif heading := re.match(r"^Region: +(\S+)$", line):
+            region = heading[1]
+        elif (instance := re.match(r"^  ((?:i|mi)-[0-9a-f]+): ", line)) and account:
+            found.append((account, region, instance[1]))
+    return found
 
-    return compare(
-        spoke_instances(aws.hub("cloudformation"), stack_set),
-        {Place(account, region) for account, region in seen if account and region},
-        hub=Place(organization.management, hub),
-        accounts=active_accounts(aws.hub("organizations")),
-    )
+
+def coverage_lines(body: str) -> list[str]:
+    """The coverage lines of a sweep digest: silent spokes, spokes not CURRENT, no spoke."""
+    return [
+        line.strip()
+        for line in body.splitlines()
+        if re.match(r"^  (silent|spoke [a-z_]+|no spoke): ", line)
+    ]
 
 
 def _indent(text: str) -> str:

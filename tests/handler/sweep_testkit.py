@@ -76,12 +76,20 @@ def clients(aws: Aws) -> ClientCache:
     return cache
 
 
-def run(aws: Aws, sweep_settings=None, seconds_left=lambda: math.inf, now=NOW) -> dict:
+def run(
+    aws: Aws,
+    sweep_settings=None,
+    seconds_left=lambda: math.inf,
+    now=NOW,
+    accounts=None,
+    cache: ClientCache | None = None,
+) -> dict:
     """One sweep run to its end: plan, every work message (checks get `seconds_left`), collect.
-    Returns the collect's summary ({} if none); records handed back are in aws.failed_records."""
+    Returns the collect's summary ({} if none); records handed back are in aws.failed_records.
+    `accounts`: Scope=organization's clients per place (accounts.AccountClients or a fake)."""
     chosen = (sweep_settings or settings())._replace(work_queue_url=aws.queue_url)
-    cache = clients(aws)
-    sweep.Sweep(chosen, cache, now, lambda: math.inf).plan(now)
+    cache = cache or clients(aws)
+    sweep.Sweep(chosen, cache, now, lambda: math.inf, accounts).plan(now)
     collected: list[dict] = []
     for _ in range(1000):
         messages = aws.sqs.receive_message(QueueUrl=aws.queue_url, MaxNumberOfMessages=1).get(
@@ -93,7 +101,7 @@ def run(aws: Aws, sweep_settings=None, seconds_left=lambda: math.inf, now=NOW) -
         record = {"messageId": message["MessageId"], "body": message["Body"]}
         kind = json.loads(message["Body"])["kind"]
         invocation = sweep.Sweep(
-            chosen, cache, now, seconds_left if kind == "check" else (lambda: math.inf)
+            chosen, cache, now, seconds_left if kind == "check" else (lambda: math.inf), accounts
         )
         answer = invocation.records([record])
         collected.extend(invocation.collected)
