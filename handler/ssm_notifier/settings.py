@@ -143,6 +143,7 @@ class SweepSettings(NamedTuple):
 def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
     """Settings from `environ`, or SettingsError naming the first bad variable."""
     topic_arn, log_level = _topic_and_level(environ)  # checked as the notifier checks them
+    organization = _organization_settings(environ)  # SCOPE, READER_ROLE_NAME_PREFIX alike too
     documents = tuple(
         dict.fromkeys(
             name.strip() for name in environ.get("WATCHED_DOCUMENTS", "").split(",") if name.strip()
@@ -171,9 +172,8 @@ def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
         reminder=timedelta(
             days=_number(environ, "REMINDER_DAYS", int, DEFAULT_REMINDER_DAYS, 1, 365)
         ),
-        scope=base.scope,
-        reader_role_name_prefix=base.reader_role_name_prefix,
-        **_spoke_stack_set(environ, base.across_organization),
+        **organization,
+        **_spoke_stack_set(environ, organization["scope"] == "organization"),
     )
 
 
