@@ -1,7 +1,8 @@
 """Benchmark: generate.py, the handler's cold import, handler time per event, template sizes.
 
-Not a test: it prints figures and asserts no timing. Each timed figure is the median of RUNS runs,
-with min and max beside it. Run: python bench/bench.py (or tox -e bench).
+Not a test: it prints figures and asserts no timing. Each timed figure is the median of RUNS runs
+(PAIRS for generate.py and its import floor), with min and max beside it.
+Run: python bench/bench.py (or tox -e bench).
 
 How each figure is measured:
 - generate: `python generate.py --check` in a fresh interpreter per run, wall time around the
@@ -9,6 +10,10 @@ How each figure is measured:
   RSS as reported by `/usr/bin/time -f %M` (GNU time, KiB). Twice: with
   PYTHONDONTWRITEBYTECODE=1 as tox runs it (templates/ compiled from source every run), and with a
   warm bytecode cache kept in a temporary PYTHONPYCACHEPREFIX (a developer's second run).
+- import floor: after each generate.py run, `python -c "import ..."` of every troposphere and
+  awacs module generate.py loads (found by importing it), in the same environment; the pair's
+  ratio is generate's wall time over the floor's, and `generate_vs_import_floor` is the median
+  ratio with no bytecode (as tox runs it).
 - import: a copy of handler/ssm_notifier without bytecode (as a Lambda zip built elsewhere has
   none), imported with `python -I -B` and timed with perf_counter around the import statement.
   (a) bare: nothing imported before it; (b) on the runtime: the stdlib modules the Lambda runtime
@@ -31,6 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLER = ROOT / "handler"
@@ -45,6 +51,7 @@ from ssm_notifier.settings import load_settings  # noqa: E402
 from templates.config import Config  # noqa: E402
 
 RUNS = 7
+PAIRS = 15  # generate.py and its import floor, run in turn; more runs: the ratio is the goal
 TIME_COMMAND = "/usr/bin/time"
 HANDLER_MODULES = ("ssm_notifier.notify", "ssm_notifier.sweep")
 # Module-level stdlib imports of awslambdaric 4.x before it imports the handler: bootstrap.py,
@@ -110,16 +117,51 @@ def repeat(run: Callable[[], float], runs: int = RUNS) -> Figure:
 # generate.py
 
 
-def generate_figures(environ: dict[str, str]) -> tuple[Figure, Figure | None, int]:
-    """Wall seconds, peak MiB (None without /usr/bin/time) and the last exit code."""
+# Modules of the import floor: troposphere, the resource modules generate.py uses, and awacs.
+FLOOR_PACKAGES = ("troposphere", "awacs")
+FLOOR_PROBE = """
+import contextlib, io, sys
+import generate
+with contextlib.redirect_stderr(io.StringIO()):
+    generate.main(["--check"])  # and what it imports while running (awacs.sts)
+print(",".join(sorted(name for name in sys.modules if name.split(".")[0] in {packages})))
+"""
+
+
+def floor_modules(environ: dict[str, str]) -> list[str]:
+    """The troposphere and awacs modules generate.py imports, found by running it."""
+    probe = FLOOR_PROBE.format(packages=set(FLOOR_PACKAGES))
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environ, capture_output=True, text=True
+    )
+    done.check_returncode()
+    return done.stdout.strip().split(",")
+
+
+class GenerateFigures(NamedTuple):
+    wall: Figure  # seconds, python generate.py --check
+    peak: Figure | None  # MiB, None without /usr/bin/time
+    code: int  # exit code of the last run
+    floor: Figure  # seconds, python -c "import <the floor modules>"
+    ratio: Figure  # generate / floor, pair by pair
+
+
+def generate_figures(environ: dict[str, str], floor: list[str]) -> GenerateFigures:
+    """generate.py and the bare import of its floor modules, PAIRS pairs, the two in turn and
+    each going first in every other pair: a pair shares whatever load the machine has at that
+    moment, so the ratio is steadier than either figure."""
     has_time = Path(TIME_COMMAND).exists()
     wall: list[float] = []
     peak: list[float] = []
+    floor_wall: list[float] = []
     code = 0
+    floor_command = [sys.executable, "-c", "import " + ", ".join(floor)]
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "maxrss"
         prefix = [TIME_COMMAND, "-f", "%M", "-o", str(report)] if has_time else []
-        for _ in range(RUNS):
+
+        def run_generate() -> None:
+            nonlocal code
             started = time.perf_counter()
             done = subprocess.run(
                 [*prefix, sys.executable, "generate.py", "--check"],
@@ -131,7 +173,22 @@ def generate_figures(environ: dict[str, str]) -> tuple[Figure, Figure | None, in
             code = done.returncode
             if has_time:
                 peak.append(int(report.read_text().split()[-1]) / 1024)  # KiB -> MiB
-    return Figure(wall), Figure(peak) if peak else None, code
+
+        def run_floor() -> None:
+            started = time.perf_counter()
+            subprocess.run([*prefix, *floor_command], cwd=ROOT, env=environ, check=True)
+            floor_wall.append(time.perf_counter() - started)
+
+        for pair in range(PAIRS):
+            for run in (run_generate, run_floor) if pair % 2 == 0 else (run_floor, run_generate):
+                run()
+    return GenerateFigures(
+        Figure(wall),
+        Figure(peak) if peak else None,
+        code,
+        Figure(floor_wall),
+        Figure([ours / bare for ours, bare in zip(wall, floor_wall, strict=True)]),
+    )
 
 
 # Handler import
@@ -266,23 +323,31 @@ def used(value: int, limit: int) -> str:
 # Report
 
 
-def report_generate() -> tuple[Figure, Figure | None]:
-    print("\n== python generate.py --check (fresh interpreter per run) ==")
+def report_generate() -> tuple[GenerateFigures, GenerateFigures]:
+    print(f"\n== python generate.py --check (fresh interpreter per run, {PAIRS} runs) ==")
     cold_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     cold_env.pop("PYTHONPYCACHEPREFIX", None)
-    wall, peak, code = generate_figures(cold_env)
+    floor = floor_modules(cold_env)
+    cold = generate_figures(cold_env, floor)
     with tempfile.TemporaryDirectory() as cache:
         warm_env = {**cold_env, "PYTHONPYCACHEPREFIX": cache}
         del warm_env["PYTHONDONTWRITEBYTECODE"]
-        generate_figures(warm_env)  # fills the cache; its figures are discarded
-        warm_wall, warm_peak, warm_code = generate_figures(warm_env)
+        # One run fills the cache (the floor's modules have theirs in site-packages already).
+        subprocess.run(
+            [sys.executable, "generate.py", "--check"], cwd=ROOT, env=warm_env, capture_output=True
+        )
+        warm = generate_figures(warm_env, floor)
     memory = "peak RSS (/usr/bin/time -f %M)"
-    print(f"no bytecode (as tox runs it): {wall.show('s', 3)}, exit {code}")
-    print(f"  {memory}: {peak.show('MiB') if peak else 'n/a, no /usr/bin/time'}")
-    print(f"warm bytecode cache:          {warm_wall.show('s', 3)}, exit {warm_code}")
-    print(f"  {memory}: {warm_peak.show('MiB') if warm_peak else 'n/a, no /usr/bin/time'}")
-    print("targets: <= 0.2 s, <= 60 MiB")
-    return wall, peak
+    for label, figures in [("no bytecode (as tox runs it):", cold), ("warm bytecode cache:", warm)]:
+        print(f"{label:<30}{figures.wall.show('s', 3)}, exit {figures.code}")
+        peak = figures.peak.show("MiB") if figures.peak else "n/a, no /usr/bin/time"
+        print(f"  {memory}: {peak}")
+        print(f"  import floor alone:          {figures.floor.show('s', 3)}")
+        print(f"  generate / floor, per pair:  {figures.ratio.show('x', 2)}")
+    print(f"import floor: python -c 'import ...' of the {len(floor)} troposphere and awacs modules")
+    print("  generate.py loads (" + ", ".join(floor) + ")")
+    print("targets: <= 0.2 s, <= 60 MiB, generate / floor <= 1.5")
+    return cold, warm
 
 
 def report_imports() -> tuple[float, float, bool]:
@@ -349,14 +414,16 @@ def main() -> int:
     started = time.perf_counter()
     print(f"bench: median of {RUNS} runs (min, max); python {sys.version.split()[0]}, ", end="")
     print(f"{os.cpu_count()} CPUs")
-    generate_wall, generate_peak = report_generate()
+    generate, generate_warm = report_generate()
     import_bare, import_on_runtime, boto_free = report_imports()
     per_event = report_per_event()
     largest = report_templates()
     print(f"\nbench took {time.perf_counter() - started:.1f} s")
-    mib = f"{generate_peak.median:.1f}" if generate_peak else "nan"
+    mib = f"{generate.peak.median:.1f}" if generate.peak else "nan"
+    print(f"generate_vs_import_floor={generate.ratio.median:.2f}")
+    print(f"generate_vs_import_floor_warm_cache={generate_warm.ratio.median:.2f}")
     print(
-        f"bench: generate_s={generate_wall.median:.1f} generate_mib={mib} "
+        f"bench: generate_s={generate.wall.median:.3f} generate_mib={mib} "
         f"import_ms={import_bare:.1f} import_on_runtime_ms={import_on_runtime:.1f} "
         f"us_per_event={per_event.median:.1f} largest_template_bytes={largest}"
     )

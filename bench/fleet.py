@@ -96,6 +96,9 @@ class CannedSsm:
         source = {"OutputSourceId": "command-1", "OutputSourceType": "RunCommand"}
         return {"AssociationExecutionTargets": [{"OutputSource": source}]}
 
+    def list_command_invocations(self, **kwargs: object) -> dict:
+        return {"CommandInvocations": [{"CommandPlugins": [{"Name": "aws:updateSsmAgent"}]}]}
+
     def get_command_invocation(self, **kwargs: object) -> dict:
         return {"StandardOutputContent": CANNED_STDOUT, "StandardErrorContent": "exit status 1"}
 

@@ -1,11 +1,11 @@
-"""Small pieces every stack module uses: troposphere fixes and awacs helpers."""
+"""Small pieces the stack modules share: a new template, awacs policy helpers, checkov skips,
+and the rule pieces (a retrying target, a queue policy only the rule may use)."""
 
 from __future__ import annotations
 
 from awacs import sqs as sqs_actions
 from awacs.aws import Allow, ArnEquals, Condition, Policy, Principal, Statement
-from troposphere import AWSProperty, GetAtt, Ref, Sub, Template, awslambda, events, sqs
-from troposphere.validators import integer
+from troposphere import GetAtt, Ref, Sub, Template, events, sqs
 
 from templates.config import Config
 
@@ -31,16 +31,7 @@ def checkov_skips(**reasons: str) -> dict:
     }
 
 
-# checkov checks that no function of this product should satisfy, and why.
-FUNCTION_CHECKOV_SKIPS = {
-    "CKV_AWS_115": "concurrency is capped by the event source mapping (notifier) or the schedule "
-    "(sweep); a reservation fails in accounts at the default concurrency quota",
-    "CKV_AWS_117": "calls only AWS APIs; a VPC would add NAT or endpoints and protect nothing",
-    "CKV_AWS_173": "the environment holds ARNs and names only, no secrets",
-}
-
-
-def service_trust_policy(service: str) -> Policy:
+def service_trust_policy(service: str | Sub) -> Policy:
     """Who may assume a role: one AWS service principal, e.g. `lambda.amazonaws.com`."""
     from awacs.sts import AssumeRole
 
@@ -52,38 +43,6 @@ def service_trust_policy(service: str) -> Policy:
 def aws_managed_policy_arn(name: str) -> Sub:
     """ARN of an AWS managed policy in whatever partition the stack is deployed to."""
     return Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")
-
-
-# troposphere 4.11.1's awslambda.LoggingConfig and awslambda.ScalingConfig carry other resources'
-# properties (no LogFormat, no MaximumConcurrency). Correct classes are built on copies of the
-# library's property dicts; the library itself is left untouched.
-class FunctionLoggingConfig(AWSProperty):
-    props = {
-        **awslambda.LoggingConfig.props,
-        "LogFormat": (str, False),
-    }
-
-
-class EventSourceScalingConfig(AWSProperty):
-    props = {"MaximumConcurrency": (integer, False)}
-
-
-class EventSourceMapping(awslambda.EventSourceMapping):
-    props = {
-        **awslambda.EventSourceMapping.props,
-        "ScalingConfig": (EventSourceScalingConfig, False),
-    }
-
-
-class LocalCodeFunction(awslambda.Function):
-    """A Function whose `Code` is a local directory path that `aws cloudformation package` zips
-    and uploads, replacing it with the S3 location."""
-
-    props = {
-        **awslambda.Function.props,
-        "Code": (str, True),
-        "LoggingConfig": (FunctionLoggingConfig, False),
-    }
 
 
 def retrying_rule_target(target_id: str, arn, dead_letter_arn, config: Config) -> events.Target:
@@ -109,6 +68,8 @@ def only_rule_may_send(
         Queues=[Ref(queue) for queue in queues],
         PolicyDocument=policy_document(
             [
+                # EventBridge user guide, "Using resource-based policies for Amazon EventBridge",
+                # section "Amazon SQS permissions" (with aws:SourceArn, the rule).
                 Statement(
                     Sid=sid,
                     Effect=Allow,

@@ -72,6 +72,8 @@ def build(config: Config) -> Template:
         _tls_only_policy(
             "AccessLogBucketPolicy",
             access_logs,
+            # S3 user guide, "Enabling Amazon S3 server access logging" (permissions for the
+            # logging service principal, with aws:SourceArn and aws:SourceAccount).
             Statement(
                 Sid="S3WritesAccessLog",
                 Effect=Allow,
@@ -171,9 +173,15 @@ def _tls_only_policy(title: str, bucket: s3.Bucket, *allow: Statement) -> s3.Buc
     arn = GetAtt(bucket, "Arn")
     return s3.BucketPolicy(
         title,
+        # Kept with the bucket it protects: a retained bucket without its policy would lose
+        # TLS-only, and the access-log bucket the logging service's permission to write.
+        DeletionPolicy="Retain",
+        UpdateReplacePolicy="Retain",
         Bucket=Ref(bucket),
         PolicyDocument=policy_document(
             [
+                # S3 user guide, "Security best practices for Amazon S3" (enforce encryption of
+                # data in transit: deny when aws:SecureTransport is false).
                 Statement(
                     Sid="DenyInsecureTransport",
                     Effect=Deny,

@@ -2,7 +2,8 @@
 
 A value passed from one stack to another is an Output of the producer, a Parameter of the
 consumer, and `GetAtt(producer, f"Outputs.{NAME}")` in the parent: all three use the constant
-below, so a rename cannot leave one of them behind.
+below, so a rename cannot leave one of them behind. A parameter the parent declares for a child
+has the same name in both.
 """
 
 # Outputs of the network stack.
@@ -14,27 +15,35 @@ VPC_ID = "VpcId"
 OUTPUT_BUCKET_NAME = "OutputBucketName"
 OUTPUT_BUCKET_ARN = "OutputBucketArn"
 
-# Outputs of the notifications stack.
+# Outputs of the notifications stack. The key encrypts the topic, the queues and the log groups;
+# the sweep stack takes it and the topic.
 TOPIC_ARN = "TopicArn"
 QUEUE_URL = "QueueUrl"
 QUEUE_ARN = "QueueArn"
 DEAD_LETTER_QUEUE_URL = "DeadLetterQueueUrl"
 FUNCTION_NAME = "FunctionName"
 RULE_NAME = "RuleName"
-
-# Parameters that more than one stack takes.
-NOTIFICATION_EMAIL = "NotificationEmail"
-INSTANCE_ROLE_NAMES = "InstanceRoleNames"
-WATCHED_DOCUMENTS = "WatchedDocuments"
-WATCHED_STATUSES = "WatchedStatuses"
-LOG_RETENTION_DAYS = "LogRetentionDays"
-
-# Tag that marks the demo instances, so the association can target them by tag.
-FLEET_TAG_KEY = "ssm-notifier:fleet"
-FLEET_TAG_VALUE = "FleetTagValue"
+KEY_ARN = "KeyArn"
+# The alarm topic (its own key): every alarm of every stack publishes to it.
+ALARM_TOPIC_ARN = "AlarmTopicArn"
 
 # Outputs of the association stack.
 ASSOCIATION_ID = "AssociationId"
+
+# Outputs of the sweep stack.
+SWEEP_FUNCTION_NAME = "SweepFunctionName"
+
+# Parameters of the parent that it passes to more than one child, or to a child by another name.
+NOTIFICATION_EMAIL = "NotificationEmail"
+INSTANCE_ROLE_NAMES = "InstanceRoleNames"  # the logging stack's, from the network's role or input
+WATCHED_DOCUMENTS = "WatchedDocuments"
+WATCHED_STATUSES = "WatchedStatuses"
+LOG_RETENTION_DAYS = "LogRetentionDays"
+# The parent's stack name: the functions' log groups are named after it (functions.py), so the
+# pipeline key's policy can name them before they exist.
+PARENT_STACK_NAME = "ParentStackName"
+
+# Parameters of the association stack (the parent declares them under the same names).
 ASSOCIATION_SCHEDULE = "AssociationSchedule"
 ASSOCIATION_MAX_CONCURRENCY = "AssociationMaxConcurrency"
 ASSOCIATION_MAX_ERRORS = "AssociationMaxErrors"
@@ -42,8 +51,12 @@ ASSOCIATION_TARGETS = "AssociationTargets"
 TARGET_TAG_KEY = "TargetTagKey"
 TARGET_TAG_VALUE = "TargetTagValue"
 
-# Outputs of the notifications stack the sweep stack needs (the key encrypts the topic, the
-# queues and the log groups).
-KEY_ARN = "KeyArn"
+# Parameters of the sweep stack (the parent declares it under the same name).
 SWEEP_SCHEDULE = "SweepSchedule"
-SWEEP_FUNCTION_NAME = "SweepFunctionName"
+
+# The tag that marks the demo instances, so the association can target them by tag: its key, and
+# the network stack's parameter for its value (the parent passes its own stack name).
+FLEET_TAG_KEY = "ssm-notifier:fleet"
+FLEET_TAG_VALUE = "FleetTagValue"
+# The demo subnets' zones (the parent declares it under the same name; empty: the first two).
+DEMO_AVAILABILITY_ZONES = "DemoAvailabilityZones"

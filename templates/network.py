@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from troposphere import (
     Cidr,
+    Equals,
     GetAtt,
     GetAZs,
+    If,
     Join,
     Output,
     Parameter,
@@ -31,6 +33,7 @@ from templates.config import Config
 
 SUBNET_COUNT = 2  # two Availability Zones, like the seed
 SUBNET_HOST_BITS = 5  # /27 subnets
+ZONES_DEFAULTED = "AvailabilityZonesDefaulted"
 
 
 def build(config: Config) -> Template:
@@ -38,6 +41,8 @@ def build(config: Config) -> Template:
 
     vpc_cidr = template.add_parameter(parameters.vpc_cidr(config))
     instance_type = template.add_parameter(parameters.instance_type(config))
+    zones = template.add_parameter(parameters.demo_availability_zones())
+    template.add_condition(ZONES_DEFAULTED, Equals(Join("", Ref(zones)), ""))
     image_id = template.add_parameter(
         Parameter(
             "ImageId",
@@ -91,7 +96,11 @@ def build(config: Config) -> Template:
             ec2.Subnet(
                 f"PublicSubnet{index + 1}",
                 VpcId=Ref(vpc),
-                AvailabilityZone=Select(index, GetAZs("")),
+                # The chosen zones, or the Region's first two: zone letters are assigned per
+                # account, and an instance type may not be offered in every zone.
+                AvailabilityZone=If(
+                    ZONES_DEFAULTED, Select(index, GetAZs("")), Select(index, Ref(zones))
+                ),
                 CidrBlock=Select(index, subnet_cidrs),
                 # Public addresses let the agent reach Systems Manager without NAT or endpoints.
                 MapPublicIpOnLaunch=True,
@@ -128,7 +137,9 @@ def build(config: Config) -> Template:
         iam.Role(
             "InstanceRole",
             Description="Demo instances: managed by Systems Manager",
-            AssumeRolePolicyDocument=service_trust_policy("ec2.amazonaws.com"),
+            # EC2's principal is ec2.amazonaws.com.cn in the China partition (the IAM console
+            # there writes it, and EKS requires it); URLSuffix gives each partition its own.
+            AssumeRolePolicyDocument=service_trust_policy(Sub("ec2.${AWS::URLSuffix}")),
             ManagedPolicyArns=[aws_managed_policy_arn("AmazonSSMManagedInstanceCore")],
         )
     )

@@ -5,7 +5,8 @@
 
 Nothing is dropped silently: the rule's target retries and dead-letters, the queue redrives
 records the function could not handle, and alarms on the dead-letter queue, the function's errors
-and the rule's failed invocations publish to the same topic.
+and the rule's failed and dead-letter deliveries publish to the alarm topic, which has a key of
+its own (templates/alarm_topic.py) so that they still arrive when the pipeline's key is unusable.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from awacs import kms as kms_actions
+from awacs import s3 as s3_actions
 from awacs import sqs as sqs_actions
 from awacs import ssm as ssm_actions
-from awacs.aws import Allow, ArnLike, Condition, Principal, Statement
+from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement
 from troposphere import (
     GetAtt,
     Output,
@@ -29,11 +31,8 @@ from troposphere import (
     sqs,
 )
 
-from templates import functions, names, parameters
+from templates import alarm_topic, alarms, functions, names, parameters
 from templates.common import (
-    FUNCTION_CHECKOV_SKIPS,
-    EventSourceMapping,
-    EventSourceScalingConfig,
     checkov_skips,
     new_template,
     only_rule_may_send,
@@ -41,6 +40,11 @@ from templates.common import (
     retrying_rule_target,
 )
 from templates.config import Config
+from templates.functions import (
+    FUNCTION_CHECKOV_SKIPS,
+    EventSourceMapping,
+    EventSourceScalingConfig,
+)
 
 DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
 
@@ -71,6 +75,12 @@ def build(config: Config) -> Template:
             Endpoint=Ref(params.email),
         )
     )
+    # The alarm path: its own key and topic, the same address subscribed (README, "Alarms").
+    alarm_key = template.add_resource(alarm_topic.alarm_key())
+    alarm_topic_ = template.add_resource(alarm_topic.alarm_topic(alarm_key))
+    template.add_resource(alarm_topic.alarm_subscription(alarm_topic_, Ref(params.email)))
+    key_state_rule = template.add_resource(alarm_topic.key_state_rule(key, alarm_topic_))
+    template.add_resource(alarm_topic.alarm_topic_policy(alarm_topic_, key_state_rule))
 
     dead_letter_queue = template.add_resource(
         sqs.Queue(
@@ -129,14 +139,19 @@ def build(config: Config) -> Template:
     )
 
     log_group = template.add_resource(
-        functions.log_group("FunctionLogGroup", Ref(params.log_retention), GetAtt(key, "Arn"))
+        functions.log_group(
+            "FunctionLogGroup",
+            Ref(params.log_retention),
+            GetAtt(key, "Arn"),
+            functions.NOTIFIER_LOG_GROUP,
+        )
     )
     role = template.add_resource(
         functions.role(
             "FunctionRole",
             "Notifier function: consume the queue, enrich failures, publish digests",
             "notifier",
-            _notifier_statements(queue, topic, key, log_group),
+            _notifier_statements(queue, topic, key, log_group, params.output_bucket_arn),
         )
     )
     function = template.add_resource(
@@ -168,7 +183,9 @@ def build(config: Config) -> Template:
         )
     )
 
-    _add_alarms(template, topic, dead_letter_queue, function, rule)
+    template.add_resource(
+        alarms.alarms(_alarms(dead_letter_queue, function, rule), Ref(alarm_topic_))
+    )
 
     template.add_output(
         [
@@ -179,6 +196,7 @@ def build(config: Config) -> Template:
             Output(names.FUNCTION_NAME, Value=Ref(function)),
             Output(names.RULE_NAME, Value=Ref(rule)),
             Output(names.KEY_ARN, Value=GetAtt(key, "Arn")),
+            Output(names.ALARM_TOPIC_ARN, Value=Ref(alarm_topic_)),
         ]
     )
     return template
@@ -189,6 +207,8 @@ class _Parameters(NamedTuple):
     documents: Parameter
     statuses: Parameter
     log_retention: Parameter
+    output_bucket_arn: Parameter
+    parent_stack_name: Parameter
 
 
 def _parameters(template: Template, config: Config) -> _Parameters:
@@ -196,21 +216,35 @@ def _parameters(template: Template, config: Config) -> _Parameters:
     documents = template.add_parameter(parameters.watched_documents(config))
     statuses = template.add_parameter(parameters.watched_statuses(config))
     log_retention = template.add_parameter(parameters.log_retention_days(config))
-    return _Parameters(email, documents, statuses, log_retention)
+    output_bucket_arn = template.add_parameter(
+        Parameter(
+            names.OUTPUT_BUCKET_ARN,
+            Type="String",
+            # An S3 bucket ARN in any partition (bucket naming rules: 3-63 characters).
+            AllowedPattern=r"arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
+            ConstraintDescription="the ARN of an S3 bucket",
+            Description="Bucket the association output is written to: the notifier reads the "
+            "end of a run's output there when the API returns only its first 24,000 characters",
+        )
+    )
+    parent_stack_name = template.add_parameter(parameters.parent_stack_name())
+    return _Parameters(
+        email, documents, statuses, log_retention, output_bucket_arn, parent_stack_name
+    )
 
 
 def notifier_key() -> kms.Key:
-    """The customer-managed key of the topic, the queues and the log groups.
+    """The customer-managed key of the topic, the queues and the log groups (the pipeline key).
 
-    AWS-managed keys would not do: aws/sns blocks CloudWatch alarms from publishing and aws/sqs
-    blocks EventBridge from sending, so this key's policy names both services (and CloudWatch Logs,
-    for the log groups). The functions get their use of it through their IAM roles.
+    AWS-managed keys would not do: aws/sqs blocks EventBridge from sending, so this key's policy
+    names EventBridge (and CloudWatch Logs, for the two log groups). The functions get their use
+    of it through their IAM roles. The alarms do not use it: they publish to the alarm topic,
+    under a key of its own (templates/alarm_topic.py).
 
-    The CloudWatch and EventBridge statements are the ones AWS documents for alarms to an
-    encrypted topic and rules to an encrypted queue, without source conditions: SNS and SQS make
-    those KMS calls on the services' behalf, and a condition key missing from that request would
-    silently stop every alarm and every event. Who may publish or send is narrowed by the queue
-    policy (only this rule) and the topic's default policy (this account) instead.
+    The EventBridge statement is the one AWS documents for rules to an encrypted queue, without
+    source conditions: SQS makes that KMS call on EventBridge's behalf, and a condition key missing
+    from that request would silently stop every event. Who may send is narrowed by the queue
+    policy (only this rule) instead.
     """
     account_root = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
     return kms.Key(
@@ -222,22 +256,18 @@ def notifier_key() -> kms.Key:
         EnableKeyRotation=True,
         KeyPolicy=policy_document(
             [
+                # KMS developer guide, "Default key policy": the account administers the key
+                # through IAM; without it the key could become unmanageable.
                 Statement(
                     Sid="AccountAdministersKeyThroughIam",
                     Effect=Allow,
                     Principal=Principal("AWS", account_root),
-                    # The key policy's standard root statement: it only delegates to IAM policies
-                    # in this account; without it the key could become unmanageable.
                     Action=[kms_actions.Action("*")],
                     Resource=["*"],  # in a key policy, "*" means this key
                 ),
-                Statement(
-                    Sid="CloudWatchAlarmsPublish",
-                    Effect=Allow,
-                    Principal=Principal("Service", "cloudwatch.amazonaws.com"),
-                    Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
-                    Resource=["*"],  # in a key policy, "*" means this key
-                ),
+                # SQS developer guide, "Amazon SQS Key management", section "Configure KMS
+                # permissions for AWS services" (EventBridge to the queue and the dead-letter
+                # queues).
                 Statement(
                     Sid="EventBridgeSendsToQueues",
                     Effect=Allow,
@@ -245,10 +275,14 @@ def notifier_key() -> kms.Key:
                     Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
                     Resource=["*"],  # in a key policy, "*" means this key
                 ),
+                # CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS Key
+                # Management Service": the regional service principal (URLSuffix: amazonaws.com.cn
+                # in China), and only for this product's two log groups, named before they exist
+                # so that naming them here makes no dependency cycle.
                 Statement(
                     Sid="CloudWatchLogsEncryptsLogGroups",
                     Effect=Allow,
-                    Principal=Principal("Service", Sub("logs.${AWS::Region}.amazonaws.com")),
+                    Principal=Principal("Service", Sub("logs.${AWS::Region}.${AWS::URLSuffix}")),
                     Action=[
                         kms_actions.Encrypt,
                         kms_actions.Decrypt,
@@ -259,12 +293,15 @@ def notifier_key() -> kms.Key:
                     ],
                     Resource=["*"],  # in a key policy, "*" means this key
                     Condition=Condition(
-                        ArnLike(
+                        ArnEquals(
                             "kms:EncryptionContext:aws:logs:arn",
-                            Sub(
-                                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}"
-                                ":log-group:*"
-                            ),
+                            [
+                                Sub(
+                                    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}"
+                                    f":log-group:{functions.log_group_name(group)}"
+                                )
+                                for group in functions.PIPELINE_KEY_LOG_GROUPS
+                            ],
                         )
                     ),
                 ),
@@ -273,7 +310,7 @@ def notifier_key() -> kms.Key:
     )
 
 
-def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
+def _notifier_statements(queue, topic, key, log_group, output_bucket_arn) -> list[Statement]:
     association_arns = Sub(
         "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*"
     )
@@ -303,37 +340,51 @@ def _notifier_statements(queue, topic, key, log_group) -> list[Statement]:
         Statement(
             Sid="ReadCommandOutput",
             Effect=Allow,
-            Action=[ssm_actions.GetCommandInvocation],
-            # GetCommandInvocation supports no resource-level permissions.
+            Action=[ssm_actions.ListCommandInvocations, ssm_actions.GetCommandInvocation],
+            # Neither supports resource-level permissions (Service Authorization Reference).
             Resource=["*"],
+        ),
+        Statement(
+            Sid="ReadOutputEnds",
+            Effect=Allow,
+            Action=[s3_actions.GetObject],
+            Resource=[Sub(f"${{{output_bucket_arn.title}}}/*")],
         ),
     ]
 
 
-def _add_alarms(template: Template, topic, dead_letter_queue, function, rule) -> None:
-    """Every way a notification can be lost ends in an email on the same topic."""
-    for alarm in [
-        functions.alarm(
+def _alarms(dead_letter_queue, function, rule) -> list[alarms.Alarm]:
+    """Every way a notification can be lost."""
+    return [
+        alarms.Alarm(
             "DeadLetterQueueAlarm",
             "Association events reached the dead-letter queue: nothing was emailed for them. "
             "Read the function's logs, fix the cause, then replay (see README).",
-            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
-            ("QueueName", GetAtt(dead_letter_queue, "QueueName")),
-            Ref(topic),
+            alarms.QUEUE_DEPTH,
+            alarms.MAXIMUM,
+            GetAtt(dead_letter_queue, "QueueName"),
         ),
-        functions.alarm(
+        alarms.Alarm(
             "FunctionErrorsAlarm",
             "The notifier function failed; its batch is retried and may dead-letter.",
-            ("AWS/Lambda", "Errors"),
-            ("FunctionName", Ref(function)),
-            Ref(topic),
+            alarms.FUNCTION_ERRORS,
+            alarms.SUM,
+            Ref(function),
         ),
-        functions.alarm(
+        alarms.Alarm(
             "RuleDeliveryAlarm",
             "EventBridge could not deliver association events to the queue.",
-            ("AWS/Events", "FailedInvocations"),
-            ("RuleName", Ref(rule)),
-            Ref(topic),
+            alarms.RULE_FAILED_DELIVERIES,
+            alarms.SUM,
+            Ref(rule),
         ),
-    ]:
-        template.add_resource(alarm)
+        alarms.Alarm(
+            "RuleDeadLetterAlarm",
+            "EventBridge gave up on association events and could not put them in the "
+            "dead-letter queue either: they are lost. Is the pipeline key disabled or pending "
+            "deletion?",
+            alarms.RULE_DEAD_LETTER_FAILURES,
+            alarms.SUM,
+            Ref(rule),
+        ),
+    ]

@@ -1,9 +1,14 @@
-"""Deploy-time parameters, declared once.
+"""Deploy-time parameters, declared once, each constrained exactly as AWS constrains the value.
 
 A parameter the parent takes and passes to a child is declared by the same factory in both, so
 its type, default and constraint cannot drift apart. Every constraint is there to reject a bad
-value before CloudFormation creates anything (tests/test_parameter_constraints.py tries good and
-bad values against each).
+value before CloudFormation creates anything; each names its source (a botocore service model
+shape, or the AWS documentation page that states the rule). tests/test_parameter_constraints.py
+tries AWS's documented good and bad values and the boundaries against every declaration.
+
+CloudFormation's AllowedPattern is a Java regular expression that must match the whole value.
+The patterns use only constructs Java and Python's `regex` read alike: no `\\w` (ASCII in Java,
+Unicode in Python), `\\p{...}` only for Unicode categories, no `&&` or `[` inside a class.
 """
 
 from __future__ import annotations
@@ -13,31 +18,171 @@ from troposphere import Parameter
 from templates import names
 from templates.config import FINAL_STATUSES, LOG_RETENTION_CHOICES, Config
 
-# The shape SNS email subscriptions accept in practice (RFC 5322 allows more, SNS does not).
-EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
-INSTANCE_TYPE_PATTERN = r"^[a-z][a-z0-9-]*\.[a-z0-9]+$"
-# An IPv4 block from /16 to /26 (room for the two /27 subnets).
-CIDR_PATTERN = (
-    r"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
-    r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-6])$"
+
+def integer_range(low: int, high: int) -> str:
+    """A regex group matching the decimal integers low..high, without leading zeros."""
+    if not 0 <= low <= high:
+        raise ValueError(f"bad range {low}..{high}")
+    parts: list[str] = []
+    while low <= high:
+        # Split at powers of ten so each piece has one digit count.
+        top = min(high, 10 ** len(str(low)) - 1)
+        parts += _same_length(str(low), str(top))
+        low = top + 1
+    return "(" + "|".join(parts) + ")"
+
+
+def _digits(low: str, high: str) -> str:
+    return low if low == high else f"[{low}-{high}]"
+
+
+def _same_length(low: str, high: str) -> list[str]:
+    """Alternatives matching low..high, two numbers with the same number of digits."""
+    if len(low) == 1:
+        return [_digits(low, high)]
+    if low[0] == high[0]:
+        return [low[0] + rest for rest in _same_length(low[1:], high[1:])]
+    tail = len(low) - 1
+    parts = []
+    first, last = int(low[0]), int(high[0])
+    if low[1:] != "0" * tail:  # low's leading digit does not cover a whole block
+        parts += [low[0] + rest for rest in _same_length(low[1:], "9" * tail)]
+        first += 1
+    if high[1:] != "9" * tail:
+        last -= 1
+    if first <= last:
+        parts.append(_digits(str(first), str(last)) + "[0-9]" + (f"{{{tail}}}" if tail > 1 else ""))
+    if high[1:] != "9" * tail:
+        parts += [high[0] + rest for rest in _same_length("0" * tail, high[1:])]
+    return parts
+
+
+def whole(pattern: str) -> str:
+    """Anchor a pattern to the whole value, as the API models write theirs."""
+    return f"^({pattern})$"
+
+
+# --- Schedules --------------------------------------------------------------------------------
+# Cron field values shared by EventBridge (user guide "Using cron and rate expressions to schedule
+# rules in Amazon EventBridge") and SSM ("Reference: Cron and rate expressions for Systems
+# Manager"); both take 1-7/SUN-SAT and 1-12/JAN-DEC.
+CRON_MINUTE = "[0-5]?[0-9]"  # 0-59 (AWS's own examples write 09)
+CRON_HOUR = "([01]?[0-9]|2[0-3])"  # 0-23
+CRON_DAY_OF_MONTH = "(0?[1-9]|[12][0-9]|3[01])"  # 1-31
+CRON_MONTH = "(0?[1-9]|1[0-2]|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)"
+CRON_WEEKDAY = "([1-7]|SUN|MON|TUE|WED|THU|FRI|SAT)"
+CRON_YEAR = "(19[7-9][0-9]|2[01][0-9][0-9])"  # 1970-2199
+
+
+def _cron_list(value: str, step: str | None) -> str:
+    """A cron field: `*`, values or ranges (each with /step where the field takes one), listed."""
+    item = rf"(\*|{value}(-{value})?)" + (f"(/{step})?" if step else "")
+    return f"{item}(,{item})*"
+
+
+# EventBridge cron: six fields, minutes hours day-of-month month day-of-week year; one of the two
+# day fields is `?`. Day-of-month also takes L (last day) and nW (weekday nearest the n-th);
+# day-of-week takes L, nL (last n-day of the month) and n#k (k-th n-day), and no /step.
+_EVENTS_MONTH = _cron_list(CRON_MONTH, integer_range(1, 12))
+_EVENTS_DAY_OF_MONTH = (
+    f"({_cron_list(CRON_DAY_OF_MONTH, integer_range(1, 31))}|L|{CRON_DAY_OF_MONTH}W)"
 )
-SSM_PARAMETER_NAME_PATTERN = r"^/[A-Za-z0-9_./-]+$"
-# SSM document names, as CreateAssociation accepts them (applied to each list element).
+_EVENTS_DAY_OF_WEEK = f"({_cron_list(CRON_WEEKDAY, None)}|L|{CRON_WEEKDAY}L|{CRON_WEEKDAY}#[1-5])"
+EVENTS_CRON = (
+    rf"cron\({_cron_list(CRON_MINUTE, integer_range(1, 59))}"
+    rf" {_cron_list(CRON_HOUR, integer_range(1, 23))}"
+    rf" ({_EVENTS_DAY_OF_MONTH} {_EVENTS_MONTH} \?|\? {_EVENTS_MONTH} {_EVENTS_DAY_OF_WEEK})"
+    rf" {_cron_list(CRON_YEAR, integer_range(1, 229))}\)"
+)
+# EventBridge rate(value unit): a positive whole number; 1 takes the singular unit, more the plural.
+EVENTS_RATE = r"rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)"
+# events service-2.json ScheduleExpression (max 256) + the user guide above.
+EVENTS_SCHEDULE_PATTERN = whole(f"{EVENTS_RATE}|{EVENTS_CRON}")
+
+# State Manager association cron ("Reference: Cron and rate expressions for Systems Manager",
+# section "Cron and rate expressions for associations"): "every 1/2, 1, 2, 4, 8, or 12 hours;
+# every day or every week at a specific time", six fields with an optional leading Seconds field
+# that can only be 0, plus the monthly forms AWS's association examples use (THU#2, 6L, L).
+_EVERY_DAY = r"(\? \* \*|(\*|1/1) \* \?)"  # day-of-month month day-of-week: any day
+_EVERY_HALF_HOUR = rf"(0|\*)/30 \* {_EVERY_DAY}"  # cron(0/30 * * * ? *)
+_EVERY_N_HOURS = rf"{CRON_MINUTE} (0|\*)/(1|2|4|8|12) {_EVERY_DAY}"  # cron(0 0/4 * * ? *)
+_DAILY = rf"{CRON_MINUTE} {CRON_HOUR} {_EVERY_DAY}"  # cron(15 13 ? * * *)
+_WEEKLY = rf"{CRON_MINUTE} {CRON_HOUR} \? \* {CRON_WEEKDAY}"  # cron(15 13 ? * MON *)
+_MONTHLY = rf"{CRON_MINUTE} {CRON_HOUR} (\? \* ({CRON_WEEKDAY}#[1-5]|[1-7]L)|L \* \?)"
+ASSOCIATION_CRON = (
+    rf"cron\((0 )?({_EVERY_HALF_HOUR}|{_EVERY_N_HOURS}|{_DAILY}|{_WEEKLY}|{_MONTHLY}) \*\)"
+)
+# Association rate: "intervals of 30 minutes or greater and less than 31 days" (31 days is
+# 44640 minutes or 744 hours); 1 takes the singular unit.
+ASSOCIATION_RATE = (
+    rf"rate\(({integer_range(30, 44639)} minutes|1 hour|{integer_range(2, 743)} hours"
+    rf"|1 day|{integer_range(2, 30)} days)\)"
+)
+# ssm service-2.json ScheduleExpression (1-256) + the SSM reference above.
+ASSOCIATION_SCHEDULE_PATTERN = whole(f"{ASSOCIATION_RATE}|{ASSOCIATION_CRON}")
+SCHEDULE_MAX_LENGTH = 256  # events and ssm service-2.json ScheduleExpression max
+
+# --- Rate controls ----------------------------------------------------------------------------
+# ssm service-2.json MaxErrors and MaxConcurrency: these patterns, length 1-7.
+MAX_ERRORS_PATTERN = r"^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$"
+MAX_CONCURRENCY_PATTERN = r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"
+RATE_CONTROL_MAX_LENGTH = 7
+
+# --- Tags -------------------------------------------------------------------------------------
+# The key part of an SSM target "tag:<key>": ssm service-2.json TargetKey allows
+# [\p{L}\p{Z}\p{N}_.:/=\-@] (no +, unlike TagKey); EC2 and SSM tag keys are 1-128 characters.
+TAG_KEY_PATTERN = r"^[\p{L}\p{Z}\p{N}_.:/=@-]*$"
+TAG_KEY_MAX_LENGTH = 128
+# ssm service-2.json TagValue: the tag value rule SSM applies (0-256 characters). TargetValue
+# itself has no pattern; EC2 allows any character in its own tags, but SSM and most services not.
+TAG_VALUE_PATTERN = r"^[\p{L}\p{Z}\p{N}_.:/=+@-]*$"
+
+# --- Everything else --------------------------------------------------------------------------
+# SNS Subscribe Endpoint (sns service-2.json `endpoint`) has no pattern: one RFC 5322 dot-atom
+# address (local part up to 64 characters, RFC 5321) at an LDH host name whose top-level domain
+# is letters or an IDN A-label (xn--...); 254 characters at most (RFC 5321 path).
+_EMAIL_LOCAL_CHARACTER = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_EMAIL_LOCAL = rf"{_EMAIL_LOCAL_CHARACTER}+(\.{_EMAIL_LOCAL_CHARACTER}+)*"
+_DNS_LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TOP_LEVEL_DOMAIN = "([A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{0,57}[A-Za-z0-9])"
+EMAIL_PATTERN = rf"^(?=[^@]{{1,64}}@){_EMAIL_LOCAL}@({_DNS_LABEL}\.)+{_TOP_LEVEL_DOMAIN}$"
+EMAIL_MAX_LENGTH = 254
+# ec2 service-2.json InstanceType is an enum (1437 types in botocore 1.44): a family, then nano
+# ... xlarge, Nxlarge, metal or metal-Nxl. The pattern accepts every member (the test checks) and
+# types launched after this botocore, which a copied enum would reject.
+INSTANCE_TYPE_PATTERN = (
+    r"^[a-z][a-z0-9]*(-[a-z0-9]+)*\."
+    r"(nano|micro|small|medium|large|[1-9][0-9]*xlarge|xlarge|metal|metal-[1-9][0-9]*xl)$"
+)
+# EC2 VPC CIDR blocks are /16 to /28 ("VPC CIDR blocks", Amazon VPC user guide) and name a
+# network, so the host bits are zero (EC2 rejects 10.0.0.5/24); /26 at most here, so two /27
+# public subnets fit. One alternative per prefix length lists the octet values it can end on.
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+
+
+def _network_octet(block: int) -> str:
+    """The octet values that are multiples of `block` (any octet when block is 1)."""
+    if block == 1:
+        return _OCTET
+    return "(" + "|".join(str(value) for value in range(0, 256, block)) + ")"
+
+
+def _network(prefix: int) -> str:
+    if prefix <= 24:
+        third, fourth = _network_octet(2 ** (24 - prefix)), "0"
+    else:
+        third, fourth = _OCTET, _network_octet(2 ** (32 - prefix))
+    return rf"{_OCTET}\.{_OCTET}\.{third}\.{fourth}/{prefix}"
+
+
+CIDR_PATTERN = whole("|".join(_network(prefix) for prefix in range(16, 27)))
+# SSM parameter names ("Requirements and constraints for parameter names", SSM user guide):
+# a-z A-Z 0-9 _ . -, a hierarchy of at most 15 levels starts with /; 1011 characters at most.
+SSM_PARAMETER_NAME_PATTERN = r"^((/[A-Za-z0-9_.-]+){1,15}|[A-Za-z0-9_.-]+)$"
+SSM_PARAMETER_NAME_MAX_LENGTH = 1011
+# ssm service-2.json DocumentARN (CreateAssociation Name, and the event's document name); applied
+# to each list element.
 DOCUMENT_NAME_PATTERN = r"^[a-zA-Z0-9_\-.:/]{3,128}$"
-# rate(N minutes|hours|days) or cron(...), as EventBridge schedules accept them.
-EVENTS_SCHEDULE_PATTERN = (
-    r"^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$"
-)
-# State Manager: rate() at least 30 minutes apart, or cron().
-ASSOCIATION_SCHEDULE_PATTERN = (
-    r"^(rate\((3[0-9]|[4-9][0-9]|[1-9][0-9]{2,}) minutes\)"
-    r"|rate\(([1-9][0-9]*) (hour|hours|day|days)\)"
-    r"|cron\([^()]+\))$"
-)
-# A count ("10") or a percentage ("10%"), as MaxConcurrency and MaxErrors take them.
-RATE_LIMIT_PATTERN = r"^([1-9][0-9]*|[1-9][0-9]?%|100%)$"
-ERROR_LIMIT_PATTERN = r"^([0-9]+|[0-9][0-9]?%|100%)$"
-TAG_VALUE_PATTERN = r"^[\w .:/=+@-]*$"
 
 
 def notification_email() -> Parameter:
@@ -46,7 +191,9 @@ def notification_email() -> Parameter:
         Type="String",
         Description="Email address that receives the digests and alarms (confirm the subscription)",
         AllowedPattern=EMAIL_PATTERN,
-        ConstraintDescription="a single email address such as ops@example.com",
+        MaxLength=EMAIL_MAX_LENGTH,
+        ConstraintDescription="a single email address such as ops@example.com (no list, no "
+        "spaces, at most 254 characters)",
     )
 
 
@@ -57,7 +204,8 @@ def instance_type(config: Config) -> Parameter:
         Default=config.default_instance_type,
         Description="EC2 instance type of the demo instances",
         AllowedPattern=INSTANCE_TYPE_PATTERN,
-        ConstraintDescription="an EC2 instance type such as t3.micro",
+        ConstraintDescription="an EC2 instance type such as t3.micro, c6gn.16xlarge or "
+        "m7i.metal-24xl",
     )
 
 
@@ -81,23 +229,28 @@ def image_parameter_name(config: Config) -> Parameter:
         Description="Public SSM parameter that names the demo instances' AMI "
         "(default: latest Amazon Linux 2023)",
         AllowedPattern=SSM_PARAMETER_NAME_PATTERN,
-        ConstraintDescription="an SSM parameter name starting with /",
+        MaxLength=SSM_PARAMETER_NAME_MAX_LENGTH,
+        ConstraintDescription="an SSM parameter name: letters, digits, _ . -, either one name or "
+        "/a/hierarchy of at most 15 levels",
     )
 
 
 def output_retention_days(config: Config) -> Parameter:
+    # S3 lifecycle Expiration Days is a positive whole number ("Lifecycle configuration
+    # elements", S3 user guide): a String with a pattern, since a Number parameter takes 1.5;
+    # 3650 is this product's ceiling (config.validate).
     return Parameter(
         "OutputRetentionDays",
-        Type="Number",
-        Default=config.default_output_retention_days,
-        MinValue=1,
-        MaxValue=3650,
+        Type="String",
+        Default=str(config.default_output_retention_days),
+        AllowedPattern=whole(integer_range(1, 3650)),
         Description="Days association output (and its access log) is kept in the bucket",
         ConstraintDescription="a whole number of days from 1 to 3650",
     )
 
 
 def log_retention_days(config: Config) -> Parameter:
+    # logs service-2.json Days: "Possible values are: 1, 3, 5, ... 3653".
     return Parameter(
         names.LOG_RETENTION_DAYS,
         Type="Number",
@@ -115,11 +268,14 @@ def watched_documents(config: Config) -> Parameter:
         Default=",".join(config.watched_documents),
         Description="SSM documents whose association runs are reported (comma-separated)",
         AllowedPattern=DOCUMENT_NAME_PATTERN,
-        ConstraintDescription="SSM document names, comma-separated",
+        ConstraintDescription="SSM document names or ARNs, comma-separated, each 3-128 "
+        "characters of letters, digits and _ - . : /",
     )
 
 
 def watched_statuses(config: Config) -> Parameter:
+    # The final statuses of an association run on an instance (DESIGN.md; the "EC2 State Manager
+    # Instance Association State Change" event's status).
     return Parameter(
         names.WATCHED_STATUSES,
         Type="CommaDelimitedList",
@@ -137,7 +293,10 @@ def sweep_schedule(config: Config) -> Parameter:
         Default=config.default_sweep_schedule,
         Description="How often to look for instances a watched association did not run on",
         AllowedPattern=EVENTS_SCHEDULE_PATTERN,
-        ConstraintDescription="rate(N minutes|hours|days) or cron(...)",
+        MaxLength=SCHEDULE_MAX_LENGTH,
+        ConstraintDescription="an EventBridge schedule: rate(1 minute|hour|day), "
+        "rate(N minutes|hours|days) for N of 2 or more, or cron(minutes hours day-of-month "
+        "month day-of-week year) with ? in one of the day fields",
     )
 
 
@@ -148,7 +307,10 @@ def association_schedule(config: Config) -> Parameter:
         Default=config.default_association_schedule,
         Description="How often the agent update runs: rate(...) or cron(...)",
         AllowedPattern=ASSOCIATION_SCHEDULE_PATTERN,
-        ConstraintDescription="rate(N days|hours|minutes >= 30) or cron(...)",
+        MaxLength=SCHEDULE_MAX_LENGTH,
+        ConstraintDescription="a State Manager schedule: rate(30 minutes) up to rate(30 days) "
+        "(1 hour and 1 day singular), or cron() every 1/2, 1, 2, 4, 8 or 12 hours, or daily, "
+        "weekly (SUN) or monthly (THU#2, 6L, L) at a time, such as cron(0 2 ? * SUN *)",
     )
 
 
@@ -158,8 +320,11 @@ def association_max_concurrency(config: Config) -> Parameter:
         Type="String",
         Default=config.default_max_concurrency,
         Description="How many targets the agent update runs on at once: a number or a percentage",
-        AllowedPattern=RATE_LIMIT_PATTERN,
-        ConstraintDescription="a number from 1, or a percentage from 1% to 100%",
+        AllowedPattern=MAX_CONCURRENCY_PATTERN,
+        MinLength=1,
+        MaxLength=RATE_CONTROL_MAX_LENGTH,
+        ConstraintDescription="a number from 1 (at most 7 digits), or a percentage from 1% "
+        "to 100%, without leading zeros",
     )
 
 
@@ -169,8 +334,11 @@ def association_max_errors(config: Config) -> Parameter:
         Type="String",
         Default=config.default_max_errors,
         Description="Errors after which the agent update stops: a number or a percentage",
-        AllowedPattern=ERROR_LIMIT_PATTERN,
-        ConstraintDescription="a number from 0, or a percentage from 0% to 100%",
+        AllowedPattern=MAX_ERRORS_PATTERN,
+        MinLength=1,
+        MaxLength=RATE_CONTROL_MAX_LENGTH,
+        ConstraintDescription="a number from 0 (at most 7 digits), or a percentage from 0% "
+        "to 100%, without leading zeros",
     )
 
 
@@ -192,7 +360,39 @@ def target_tag_key() -> Parameter:
         Default=names.FLEET_TAG_KEY,
         Description="Tag key of the instances the agent update targets",
         MinLength=1,
+        MaxLength=TAG_KEY_MAX_LENGTH,
+        AllowedPattern=TAG_KEY_PATTERN,
+        ConstraintDescription="a tag key of 1-128 letters (any script), digits, spaces and "
+        "_ . : / = @ - (no +: SSM targets do not take it)",
+    )
+
+
+def parent_stack_name() -> Parameter:
+    # CloudFormation CreateStack StackName ("must start with an alphabetical character and can't
+    # be longer than 128 characters"; letters, digits and hyphens): the parent fills it.
+    return Parameter(
+        names.PARENT_STACK_NAME,
+        Type="String",
+        Description="Name of the parent stack; the functions' log groups are named after it",
+        AllowedPattern=r"^[A-Za-z][-A-Za-z0-9]*$",
         MaxLength=128,
-        AllowedPattern=r"^[\w .:/=+@-]+$",
-        ConstraintDescription="a tag key (letters, digits, spaces and _ . : / = + - @)",
+    )
+
+
+# Zone names as the EC2 user guide ("Regions and Zones") forms them: the Region code and a letter
+# (us-east-1a), or for a Local Zone the Region code, a location and a letter (us-west-2-lax-1a);
+# empty: the default. Applied to each element of the list.
+AVAILABILITY_ZONE_PATTERN = r"^([a-z]{2}(-[a-z]+)+-[0-9]+([a-z]|-[a-z]+-[0-9]+[a-z]))?$"
+
+
+def demo_availability_zones() -> Parameter:
+    return Parameter(
+        names.DEMO_AVAILABILITY_ZONES,
+        Type="CommaDelimitedList",
+        Default="",
+        Description="demo mode: the two Availability Zones of the subnets and instances, e.g. "
+        "us-east-1a,us-east-1c (empty: the Region's first two; zone letters map to different "
+        "zones in each account, and the instance type may not be offered in all of them)",
+        AllowedPattern=AVAILABILITY_ZONE_PATTERN,
+        ConstraintDescription="two zone names such as us-east-1a,us-east-1c, or empty",
     )

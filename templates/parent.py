@@ -7,6 +7,8 @@ constants of `templates.names`; there is no Export/ImportValue in the family.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from troposphere import (
     Equals,
     GetAtt,
@@ -45,194 +47,230 @@ def child_output(stack: cloudformation.Stack, name: str) -> GetAtt:
     return GetAtt(stack, f"Outputs.{name}")
 
 
-def nested_stack(title: str, **properties) -> cloudformation.Stack:
-    """A child of CHILDREN, from its file in build/ (`package` uploads it). Deleting or replacing
-    it deletes its resources, except the buckets, which retain themselves."""
-    return cloudformation.Stack(
-        title,
-        TemplateURL=CHILDREN[title][1],
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-        **properties,
+def add_child(
+    template: Template, title: str, passed_on: dict[str, str], **properties
+) -> cloudformation.Stack:
+    """Child `title` of CHILDREN, from its file in build/ (`package` uploads it), and its outputs
+    `passed_on` (name -> description) as the parent's, under the child's condition. Deleting or
+    replacing it deletes its resources, except the buckets, which retain themselves."""
+    stack = template.add_resource(
+        cloudformation.Stack(
+            title,
+            TemplateURL=CHILDREN[title][1],
+            DeletionPolicy="Delete",
+            UpdateReplacePolicy="Delete",
+            **properties,
+        )
     )
+    condition = {"Condition": properties["Condition"]} if "Condition" in properties else {}
+    for name, description in passed_on.items():
+        template.add_output(
+            Output(name, Value=child_output(stack, name), Description=description, **condition)
+        )
+    return stack
 
 
 def build(config: Config) -> Template:
+    """The parent, in the order the data flows: the demo network, the output bucket, the
+    notification pipeline, the sweep, then the association whose runs they report."""
     template = new_template(
         "SSM association notifier: emails how every State Manager association run went"
     )
-    email = template.add_parameter(parameters.notification_email())
-    instance_type = template.add_parameter(parameters.instance_type(config))
-    vpc_cidr = template.add_parameter(parameters.vpc_cidr(config))
-    image_parameter = template.add_parameter(parameters.image_parameter_name(config))
-    output_retention = template.add_parameter(parameters.output_retention_days(config))
-    log_retention = template.add_parameter(parameters.log_retention_days(config))
-    documents = template.add_parameter(parameters.watched_documents(config))
-    statuses = template.add_parameter(parameters.watched_statuses(config))
-
-    fleet_mode = template.add_parameter(
-        Parameter(
-            "FleetMode",
-            Type="String",
-            Default=FLEET_DEMO,
-            AllowedValues=[FLEET_DEMO, FLEET_EXISTING],
-            Description="demo: deploy a VPC with two instances to watch; existing: watch the "
-            "instances you already have (no network stack)",
-        )
-    )
-    existing_roles = template.add_parameter(
-        Parameter(
-            "ExistingInstanceRoleNames",
-            Type="CommaDelimitedList",
-            Default="",
-            AllowedPattern=r"^[\w+=,.@-]{0,64}$",
-            ConstraintDescription="IAM role names (not ARNs), comma-separated",
-            Description="existing mode: instance roles that get the policy to write association "
-            "output to the bucket (empty: none)",
-        )
-    )
-    create_association = template.add_parameter(
-        Parameter(
-            "CreateAgentUpdateAssociation",
-            Type="String",
-            Default="true",
-            AllowedValues=["true", "false"],
-            Description="Create the AWS-UpdateSSMAgent association (false if you already have "
-            "one, e.g. from the console's one-click auto-update)",
-        )
-    )
-    association_params = _association_parameters(template, config)
-
-    template.add_condition(IS_DEMO, Equals(Ref(fleet_mode), FLEET_DEMO))
-    template.add_condition(CREATE_ASSOCIATION, Equals(Ref(create_association), "true"))
-    template.add_condition(
-        TAG_VALUE_DEFAULTED, Equals(Ref(association_params[names.TARGET_TAG_VALUE]), "")
-    )
-
-    network_stack = template.add_resource(
-        nested_stack(
-            "Network",
-            Condition=IS_DEMO,
-            Parameters={
-                "InstanceType": Ref(instance_type),
-                "VpcCidr": Ref(vpc_cidr),
-                "ImageId": Ref(image_parameter),
-                names.FLEET_TAG_VALUE: StackName,
-            },
-        )
-    )
-    logging_stack = template.add_resource(
-        nested_stack(
-            "Logging",
-            Parameters={
-                "OutputRetentionDays": Ref(output_retention),
-                names.INSTANCE_ROLE_NAMES: If(
-                    IS_DEMO,
-                    child_output(network_stack, names.INSTANCE_ROLE_NAME),
-                    Join(",", Ref(existing_roles)),
-                ),
-            },
-        )
-    )
-    notifications_stack = template.add_resource(
-        nested_stack(
-            "Notifications",
-            Parameters={
-                names.NOTIFICATION_EMAIL: Ref(email),
-                # Nested-stack parameters are strings: lists travel joined.
-                names.WATCHED_DOCUMENTS: Join(",", Ref(documents)),
-                names.WATCHED_STATUSES: Join(",", Ref(statuses)),
-                names.LOG_RETENTION_DAYS: Ref(log_retention),
-            },
-        )
-    )
-
-    sweep_schedule = template.add_parameter(parameters.sweep_schedule(config))
-    sweep_stack = template.add_resource(
-        nested_stack(
-            "Sweep",
-            Parameters={
-                names.TOPIC_ARN: child_output(notifications_stack, names.TOPIC_ARN),
-                names.KEY_ARN: child_output(notifications_stack, names.KEY_ARN),
-                names.WATCHED_DOCUMENTS: Join(",", Ref(documents)),
-                names.SWEEP_SCHEDULE: Ref(sweep_schedule),
-                names.LOG_RETENTION_DAYS: Ref(log_retention),
-            },
-        )
-    )
-    association_stack = template.add_resource(
-        nested_stack(
-            "Association",
-            Condition=CREATE_ASSOCIATION,
-            # Created after the pipeline, so the events of its first run are caught;
-            # no reference orders the two stacks.
-            DependsOn=[notifications_stack.title],
-            Parameters={
-                names.OUTPUT_BUCKET_NAME: child_output(logging_stack, names.OUTPUT_BUCKET_NAME),
-                names.ASSOCIATION_SCHEDULE: Ref(association_params[names.ASSOCIATION_SCHEDULE]),
-                names.ASSOCIATION_MAX_CONCURRENCY: Ref(
-                    association_params[names.ASSOCIATION_MAX_CONCURRENCY]
-                ),
-                names.ASSOCIATION_MAX_ERRORS: Ref(association_params[names.ASSOCIATION_MAX_ERRORS]),
-                names.ASSOCIATION_TARGETS: Ref(association_params[names.ASSOCIATION_TARGETS]),
-                names.TARGET_TAG_KEY: Ref(association_params[names.TARGET_TAG_KEY]),
-                # Empty means the tag the demo instances carry: the parent stack's name.
-                names.TARGET_TAG_VALUE: If(
-                    TAG_VALUE_DEFAULTED,
-                    StackName,
-                    Ref(association_params[names.TARGET_TAG_VALUE]),
-                ),
-            },
-        )
-    )
-
-    template.add_output(
-        [
-            Output(
-                names.TOPIC_ARN,
-                Value=child_output(notifications_stack, names.TOPIC_ARN),
-                Description="Topic the digests and alarms are published to",
-            ),
-            Output(
-                names.QUEUE_URL,
-                Value=child_output(notifications_stack, names.QUEUE_URL),
-                Description="Queue of association events waiting for the notifier",
-            ),
-            Output(
-                names.DEAD_LETTER_QUEUE_URL,
-                Value=child_output(notifications_stack, names.DEAD_LETTER_QUEUE_URL),
-                Description="Events that could not be notified; replay them from here",
-            ),
-            Output(
-                names.FUNCTION_NAME,
-                Value=child_output(notifications_stack, names.FUNCTION_NAME),
-                Description="Notifier function",
-            ),
-            Output(
-                names.OUTPUT_BUCKET_NAME,
-                Value=child_output(logging_stack, names.OUTPUT_BUCKET_NAME),
-                Description="Bucket that holds association output",
-            ),
-            Output(
-                names.INSTANCE_IDS,
-                Condition=IS_DEMO,
-                Value=child_output(network_stack, names.INSTANCE_IDS),
-                Description="Demo instances",
-            ),
-            Output(
-                names.ASSOCIATION_ID,
-                Condition=CREATE_ASSOCIATION,
-                Value=child_output(association_stack, names.ASSOCIATION_ID),
-                Description="The agent-update association (for start-associations-once)",
-            ),
-            Output(
-                names.SWEEP_FUNCTION_NAME,
-                Value=child_output(sweep_stack, names.SWEEP_FUNCTION_NAME),
-                Description="Missed-instance sweep function (invoke it to sweep now)",
-            ),
-        ]
-    )
+    inputs = declare_parameters(template, config)
+    declare_conditions(template, inputs)
+    network = add_network(template, inputs)
+    logging = add_logging(template, inputs, network)
+    notifications = add_notifications(template, inputs, logging)
+    add_sweep(template, inputs, notifications)
+    add_association(template, inputs, logging, notifications)
     return template
+
+
+class Inputs(NamedTuple):
+    """The parent's deploy-time parameters."""
+
+    email: Parameter
+    instance_type: Parameter
+    zones: Parameter
+    vpc_cidr: Parameter
+    image_parameter: Parameter
+    output_retention: Parameter
+    log_retention: Parameter
+    documents: Parameter
+    statuses: Parameter
+    fleet_mode: Parameter
+    existing_roles: Parameter
+    create_association: Parameter
+    association: dict[str, Parameter]  # keyed by name: passed to the association stack as is
+    sweep_schedule: Parameter
+
+
+def declare_parameters(template: Template, config: Config) -> Inputs:
+    """Every deploy-time parameter, in the order the README's table lists them."""
+    add = template.add_parameter
+    return Inputs(
+        email=add(parameters.notification_email()),
+        instance_type=add(parameters.instance_type(config)),
+        zones=add(parameters.demo_availability_zones()),
+        vpc_cidr=add(parameters.vpc_cidr(config)),
+        image_parameter=add(parameters.image_parameter_name(config)),
+        output_retention=add(parameters.output_retention_days(config)),
+        log_retention=add(parameters.log_retention_days(config)),
+        documents=add(parameters.watched_documents(config)),
+        statuses=add(parameters.watched_statuses(config)),
+        fleet_mode=add(
+            Parameter(
+                "FleetMode",
+                Type="String",
+                Default=FLEET_DEMO,
+                AllowedValues=[FLEET_DEMO, FLEET_EXISTING],
+                Description="demo: deploy a VPC with two instances to watch; existing: watch the "
+                "instances you already have (no network stack)",
+            )
+        ),
+        existing_roles=add(
+            Parameter(
+                "ExistingInstanceRoleNames",
+                Type="CommaDelimitedList",
+                Default="",
+                AllowedPattern=r"^[\w+=,.@-]{0,64}$",
+                ConstraintDescription="IAM role names (not ARNs), comma-separated",
+                Description="existing mode: instance roles that get the policy to write "
+                "association output to the bucket (empty: none)",
+            )
+        ),
+        create_association=add(
+            Parameter(
+                "CreateAgentUpdateAssociation",
+                Type="String",
+                Default="true",
+                AllowedValues=["true", "false"],
+                Description="Create the AWS-UpdateSSMAgent association (false if you already "
+                "have one, e.g. from the console's one-click auto-update)",
+            )
+        ),
+        association=_association_parameters(template, config),
+        sweep_schedule=add(parameters.sweep_schedule(config)),
+    )
+
+
+def declare_conditions(template: Template, inputs: Inputs) -> None:
+    template.add_condition(IS_DEMO, Equals(Ref(inputs.fleet_mode), FLEET_DEMO))
+    template.add_condition(CREATE_ASSOCIATION, Equals(Ref(inputs.create_association), "true"))
+    template.add_condition(
+        TAG_VALUE_DEFAULTED, Equals(Ref(inputs.association[names.TARGET_TAG_VALUE]), "")
+    )
+
+
+def add_network(template: Template, inputs: Inputs) -> cloudformation.Stack:
+    """Demo mode only: a VPC and two instances tagged with the parent's stack name."""
+    return add_child(
+        template,
+        "Network",
+        {names.INSTANCE_IDS: "Demo instances"},
+        Condition=IS_DEMO,
+        Parameters={
+            "InstanceType": Ref(inputs.instance_type),
+            # Nested-stack parameters are strings: the list travels joined.
+            names.DEMO_AVAILABILITY_ZONES: Join(",", Ref(inputs.zones)),
+            "VpcCidr": Ref(inputs.vpc_cidr),
+            "ImageId": Ref(inputs.image_parameter),
+            names.FLEET_TAG_VALUE: StackName,
+        },
+    )
+
+
+def add_logging(
+    template: Template, inputs: Inputs, network: cloudformation.Stack
+) -> cloudformation.Stack:
+    """The output bucket, writable by the demo instances' role or the existing roles."""
+    return add_child(
+        template,
+        "Logging",
+        {names.OUTPUT_BUCKET_NAME: "Bucket that holds association output"},
+        Parameters={
+            "OutputRetentionDays": Ref(inputs.output_retention),
+            names.INSTANCE_ROLE_NAMES: If(
+                IS_DEMO,
+                child_output(network, names.INSTANCE_ROLE_NAME),
+                Join(",", Ref(inputs.existing_roles)),
+            ),
+        },
+    )
+
+
+def add_notifications(
+    template: Template, inputs: Inputs, logging: cloudformation.Stack
+) -> cloudformation.Stack:
+    """Rule -> queue -> notifier -> topic -> email, and the alarms; the notifier reads the end of
+    a long run output from the output bucket."""
+    return add_child(
+        template,
+        "Notifications",
+        {
+            names.TOPIC_ARN: "Topic the digests are published to",
+            names.ALARM_TOPIC_ARN: "Topic the alarms are published to (a key of its own)",
+            names.QUEUE_URL: "Queue of association events waiting for the notifier",
+            names.DEAD_LETTER_QUEUE_URL: "Events that could not be notified; replay them from here",
+            names.FUNCTION_NAME: "Notifier function",
+        },
+        Parameters={
+            names.NOTIFICATION_EMAIL: Ref(inputs.email),
+            # Nested-stack parameters are strings: lists travel joined.
+            names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
+            names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
+            names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+            names.OUTPUT_BUCKET_ARN: child_output(logging, names.OUTPUT_BUCKET_ARN),
+            names.PARENT_STACK_NAME: StackName,
+        },
+    )
+
+
+def add_sweep(
+    template: Template, inputs: Inputs, notifications: cloudformation.Stack
+) -> cloudformation.Stack:
+    """The scheduled missed-instance check, publishing to the notifications stack's topic."""
+    return add_child(
+        template,
+        "Sweep",
+        {names.SWEEP_FUNCTION_NAME: "Missed-instance sweep function (invoke it to sweep now)"},
+        Parameters={
+            names.TOPIC_ARN: child_output(notifications, names.TOPIC_ARN),
+            names.KEY_ARN: child_output(notifications, names.KEY_ARN),
+            names.ALARM_TOPIC_ARN: child_output(notifications, names.ALARM_TOPIC_ARN),
+            names.PARENT_STACK_NAME: StackName,
+            names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
+            names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
+            names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
+        },
+    )
+
+
+def add_association(
+    template: Template,
+    inputs: Inputs,
+    logging: cloudformation.Stack,
+    notifications: cloudformation.Stack,
+) -> cloudformation.Stack:
+    """The agent-update association, writing its output to the logging stack's bucket."""
+    association_inputs = {name: Ref(parameter) for name, parameter in inputs.association.items()}
+    return add_child(
+        template,
+        "Association",
+        {names.ASSOCIATION_ID: "The agent-update association (for start-associations-once)"},
+        Condition=CREATE_ASSOCIATION,
+        # Created after the pipeline, so the events of its first run are caught;
+        # no reference orders the two stacks.
+        DependsOn=[notifications.title],
+        Parameters={
+            names.OUTPUT_BUCKET_NAME: child_output(logging, names.OUTPUT_BUCKET_NAME),
+            **association_inputs,
+            # Empty means the tag the demo instances carry: the parent stack's name.
+            names.TARGET_TAG_VALUE: If(
+                TAG_VALUE_DEFAULTED, StackName, association_inputs[names.TARGET_TAG_VALUE]
+            ),
+        },
+    )
 
 
 def _association_parameters(template: Template, config: Config) -> dict[str, Parameter]:

@@ -27,13 +27,15 @@ def association_event(
     region: str = REGION,
     time: str = RUN_TIME,
     event_id: str | None = None,
+    omit: tuple[str, ...] = (),
     **detail: Any,
 ) -> dict[str, Any]:
     """An `EC2 State Manager Instance Association State Change` event as EventBridge sends it.
 
     The document ARN carries an empty account field, as AWS-owned documents' ARNs do (DESIGN.md).
     Keyword arguments other than the named ones override `detail` fields, with `_` for `-`
-    (`error_code="InvalidAssoc"`) or spelled as AWS does (`**{"output-url": "..."}`).
+    (`error_code="InvalidAssoc"`) or spelled as AWS does (`**{"output-url": "..."}`); `omit`
+    names `detail` fields to leave out, as an older agent's events lack some.
     """
     failed = status in ("Failed", "TimedOut")
     body: dict[str, Any] = {
@@ -58,6 +60,8 @@ def association_event(
         "instance-association-cwe-version": "1.0",
     }
     body.update({key.replace("_", "-"): value for key, value in detail.items()})
+    for field in omit:
+        body.pop(field, None)
     return {
         "version": "0",
         "id": event_id or f"evt-{account}-{region}-{instance_id}-{status}",

@@ -25,15 +25,15 @@ from troposphere import (
     sqs,
 )
 
-from templates import functions, names, parameters
+from templates import alarms, functions, names, parameters
 from templates.common import (
-    FUNCTION_CHECKOV_SKIPS,
     checkov_skips,
     new_template,
     only_rule_may_send,
     retrying_rule_target,
 )
 from templates.config import Config
+from templates.functions import FUNCTION_CHECKOV_SKIPS
 
 
 def build(config: Config) -> Template:
@@ -49,6 +49,10 @@ def build(config: Config) -> Template:
             Description="KMS key of the topic, the failure queue and the log group",
         )
     )
+    alarm_topic_arn = template.add_parameter(
+        Parameter(names.ALARM_TOPIC_ARN, Type="String", Description="Topic the alarms go to")
+    )
+    template.add_parameter(parameters.parent_stack_name())  # names the log group
     documents = template.add_parameter(parameters.watched_documents(config))
     schedule = template.add_parameter(parameters.sweep_schedule(config))
     log_retention = template.add_parameter(parameters.log_retention_days(config))
@@ -65,7 +69,12 @@ def build(config: Config) -> Template:
         )
     )
     log_group = template.add_resource(
-        functions.log_group("SweepLogGroup", Ref(log_retention), Ref(key_arn))
+        functions.log_group(
+            "SweepLogGroup",
+            Ref(log_retention),
+            Ref(key_arn),
+            functions.SWEEP_LOG_GROUP,
+        )
     )
     role = template.add_resource(
         functions.role(
@@ -119,24 +128,7 @@ def build(config: Config) -> Template:
     template.add_resource(
         only_rule_may_send("SweepFailureQueuePolicy", "ScheduleDeadLetters", rule, [failures])
     )
-    for alarm in [
-        functions.alarm(
-            "SweepFailureAlarm",
-            "A missed-instance sweep could not run; instances that were never run may go "
-            "unreported. Read the sweep function's logs.",
-            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
-            ("QueueName", GetAtt(failures, "QueueName")),
-            Ref(topic_arn),
-        ),
-        functions.alarm(
-            "SweepErrorsAlarm",
-            "The missed-instance sweep failed; Lambda retries it twice.",
-            ("AWS/Lambda", "Errors"),
-            ("FunctionName", Ref(function)),
-            Ref(topic_arn),
-        ),
-    ]:
-        template.add_resource(alarm)
+    template.add_resource(alarms.alarms(_alarms(failures, function, rule), Ref(alarm_topic_arn)))
 
     template.add_output(Output(names.SWEEP_FUNCTION_NAME, Value=Ref(function)))
     return template
@@ -173,5 +165,35 @@ def _sweep_statements(topic_arn, key_arn, log_group, failures) -> list[Statement
             Effect=Allow,
             Action=[sqs_actions.SendMessage],
             Resource=[GetAtt(failures, "Arn")],
+        ),
+    ]
+
+
+def _alarms(failures, function, rule) -> list[alarms.Alarm]:
+    """A sweep that could not run, or failed, or whose failure could not be recorded."""
+    return [
+        alarms.Alarm(
+            "SweepFailureAlarm",
+            "A missed-instance sweep could not run; instances that were never run may go "
+            "unreported. Read the sweep function's logs.",
+            alarms.QUEUE_DEPTH,
+            alarms.MAXIMUM,
+            GetAtt(failures, "QueueName"),
+        ),
+        alarms.Alarm(
+            "SweepErrorsAlarm",
+            "The missed-instance sweep failed; Lambda retries it twice.",
+            alarms.FUNCTION_ERRORS,
+            alarms.SUM,
+            Ref(function),
+        ),
+        alarms.Alarm(
+            "SweepRuleDeadLetterAlarm",
+            "EventBridge gave up starting a sweep and could not record it in the failure queue "
+            "either (is the pipeline key disabled?). Instances that were never run may go "
+            "unreported.",
+            alarms.RULE_DEAD_LETTER_FAILURES,
+            alarms.SUM,
+            Ref(rule),
         ),
     ]

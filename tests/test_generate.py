@@ -1,5 +1,6 @@
-"""generate.py: writes build/, byte-identical every run, --check catches drift."""
+"""generate.py: writes build/, byte-identical every run, --check catches drift, stdout empty."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,22 +11,30 @@ from template_helpers import BUILD_DIR, ROOT
 import generate
 from templates.config import Config, ConfigError
 from templates.parent import build_all
+from templates.readme import sample_email
 
 
-def run_generate(*args: str) -> subprocess.CompletedProcess:
+def run_generate(*args: str, cwd=ROOT, **options) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "generate.py", *args], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "generate.py", *args], cwd=cwd, capture_output=True, text=True, **options
     )
 
 
+def rendered_files() -> dict[str, str]:
+    templates = build_all(Config())
+    files, _ = generate.render({name: t.to_dict() for name, t in templates.items()})
+    return files
+
+
 def test_rendering_is_byte_identical_from_run_to_run():
-    assert generate.render(build_all(Config())) == generate.render(build_all(Config()))
+    assert rendered_files() == rendered_files()
 
 
 def test_committed_build_matches_the_code():
     result = run_generate("--check")
     assert result.returncode == 0, result.stderr
-    assert "up to date" in result.stdout
+    assert "up to date" in result.stderr
+    assert result.stdout == ""
 
 
 def test_check_names_each_stale_and_unexpected_file(tmp_path, monkeypatch):
@@ -37,7 +46,7 @@ def test_check_names_each_stale_and_unexpected_file(tmp_path, monkeypatch):
     (build_copy / "logging.yaml").unlink()
     monkeypatch.setattr(generate, "BUILD_DIR", build_copy)
     assert generate.main(["--check"]) == 1
-    assert sorted(generate.stale_files(generate.render(build_all(Config())), build_copy)) == [
+    assert sorted(generate.stale_files(rendered_files(), build_copy)) == [
         "leftover.yaml",
         "logging.yaml",
         "network.yaml",
@@ -54,11 +63,13 @@ def scratch(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_generate_writes_every_file_and_prints_one_line_each(scratch, capsys):
+def test_generate_writes_every_file_and_prints_one_line_each_to_stderr(scratch, capsys):
     assert generate.main([]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    lines = printed.err.splitlines()
     written = sorted(path.name for path in (scratch / "build").iterdir())
-    assert written == sorted(generate.render(build_all(Config())))
+    assert written == sorted(rendered_files())
     assert len(lines) == len(written)
     assert all(line.endswith(" bytes") for line in lines)
     assert sum("resources" in line for line in lines) == len(build_all(Config()))
@@ -71,6 +82,16 @@ def test_unknown_arguments_get_a_usage_error():
     result = run_generate("--frobnicate")
     assert result.returncode == 2
     assert "usage:" in result.stderr
+    assert "--frobnicate" in result.stderr
+    assert result.stdout == ""
+
+
+def test_help_is_printed_to_stderr_and_exits_zero():
+    result = run_generate("--help")
+    assert result.returncode == 0
+    assert "usage: generate.py [-h] [--check]" in result.stderr
+    assert "--check" in result.stderr
+    assert result.stdout == ""
 
 
 @pytest.mark.parametrize(
@@ -118,7 +139,7 @@ def test_readme_without_a_section_marker_is_an_error(scratch):
 
 
 def test_sample_email_is_what_the_handler_publishes_for_a_failed_and_a_successful_run():
-    sample = generate.sample_email()
+    sample = sample_email()
     assert "Subject: [SSM] AWS-UpdateSSMAgent: 1 failed, 1 succeeded" in sample
     failed, succeeded = (
         sample.index("i-0f3c5a1d2e4b6f789: Failed"),
@@ -126,3 +147,70 @@ def test_sample_email_is_what_the_handler_publishes_for_a_failed_and_a_successfu
     )
     assert failed < succeeded  # failures first
     assert "| Failed to update amazon-ssm-agent to 100000" in sample  # the fetched output
+
+
+@pytest.fixture
+def checkout_copy(tmp_path):
+    """The files generate.py reads, copied, with the handler as committed (git's own files)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    copy = tmp_path / "checkout"
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    subprocess.run(["git", "init", "-q"], cwd=copy, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=copy, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "copy"],
+        cwd=copy,
+        check=True,
+    )
+    return copy
+
+
+def test_generate_writes_nothing_into_handler_even_when_bytecode_is_allowed(checkout_copy):
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    environment.pop("PYTHONPYCACHEPREFIX", None)
+    result = run_generate(cwd=checkout_copy, env=environment)
+    assert result.returncode == 0, result.stderr
+    # templates/ may cache its bytecode (ignored by git); handler/ is the Lambda zip: sources only.
+    assert (checkout_copy / "templates" / "__pycache__").exists(), "bytecode was allowed"
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "handler/"],
+        cwd=checkout_copy,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert status.stdout == ""
+    assert not list((checkout_copy / "handler").rglob("__pycache__"))
+
+
+def test_redirecting_stdout_into_build_never_corrupts_a_template(checkout_copy):
+    parent = checkout_copy / "build" / "parent.yaml"
+    expected = parent.read_bytes()
+    with parent.open("r+b") as redirect:  # `python generate.py > build/parent.yaml`, no truncation
+        result = subprocess.run(
+            [sys.executable, "generate.py"],
+            cwd=checkout_copy,
+            stdout=redirect,
+            stderr=subprocess.PIPE,
+        )
+    assert result.returncode == 0, result.stderr
+    assert parent.read_bytes() == expected
+    assert b"parent.yaml" in result.stderr  # the summary went to stderr
+    with parent.open("wb") as redirect:  # `> build/parent.yaml` truncates first: generate rewrites
+        result = subprocess.run(
+            [sys.executable, "generate.py", "--check"], cwd=checkout_copy, stdout=redirect
+        )
+    assert parent.read_bytes() == b"", "--check printed to stdout"
+    assert result.returncode == 1  # and --check notices the emptied template
+    assert run_generate(cwd=checkout_copy).returncode == 0
+    assert parent.read_bytes() == expected

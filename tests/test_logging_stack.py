@@ -1,5 +1,7 @@
 """Logging stack: the association output bucket, its access log, and the instance-role policy."""
 
+import re
+
 import pytest
 from template_helpers import one_resource, resources_of_type, statements
 
@@ -33,7 +35,11 @@ def test_objects_expire_after_a_parameterised_number_of_days(logging_stack, titl
     assert rule["Status"] == "Enabled"
     assert rule["ExpirationInDays"] == {"Ref": "OutputRetentionDays"}
     parameter = logging_stack["Parameters"]["OutputRetentionDays"]
-    assert (parameter["MinValue"], parameter["MaxValue"], parameter["Default"]) == (1, 3650, 90)
+    # A whole number of days from 1 to 3650 (a pattern: a Number parameter would take 1.5).
+    assert parameter["Default"] == "90"
+    days = [str(n) for n in range(0, 3700)] + ["1.5", "090"]
+    accepted = [d for d in days if re.fullmatch(parameter["AllowedPattern"], d)]
+    assert accepted == [str(n) for n in range(1, 3651)]
 
 
 def test_requests_to_the_output_bucket_are_logged_to_the_access_log_bucket(logging_stack):
@@ -89,3 +95,14 @@ def test_no_role_names_means_no_policy(logging_stack):
 
 def test_outputs(logging_stack):
     assert set(logging_stack["Outputs"]) == {names.OUTPUT_BUCKET_NAME, names.OUTPUT_BUCKET_ARN}
+
+
+@pytest.mark.parametrize("title", BUCKETS)
+def test_each_bucket_policy_is_retained_with_its_retained_bucket(logging_stack, title):
+    """A retained bucket that lost its policy on stack deletion would accept plain HTTP, and the
+    access-log bucket would refuse the logging service."""
+    policies = resources_of_type(logging_stack, "AWS::S3::BucketPolicy")
+    (policy,) = [p for p in policies.values() if p["Properties"]["Bucket"] == {"Ref": title}]
+    assert logging_stack["Resources"][title]["DeletionPolicy"] == "Retain"
+    assert policy["DeletionPolicy"] == "Retain"
+    assert policy["UpdateReplacePolicy"] == "Retain"

@@ -13,14 +13,27 @@ def test_vpc_cidr_is_a_parameter_with_the_seed_default_and_dns_on(network):
     assert vpc["EnableDnsHostnames"] is True
 
 
-def test_two_public_subnets_in_two_azs_chosen_by_getazs(network):
+def test_two_public_subnets_in_the_chosen_zones_or_the_first_two_of_getazs(network, parent):
     subnets = resources_of_type(network, "AWS::EC2::Subnet")
     assert len(subnets) == 2
     azs = [subnet["Properties"]["AvailabilityZone"] for subnet in subnets.values()]
     assert azs == [
-        {"Fn::Select": [0, {"Fn::GetAZs": ""}]},
-        {"Fn::Select": [1, {"Fn::GetAZs": ""}]},
+        {
+            "Fn::If": [
+                "AvailabilityZonesDefaulted",
+                {"Fn::Select": [index, {"Fn::GetAZs": ""}]},
+                {"Fn::Select": [index, {"Ref": "DemoAvailabilityZones"}]},
+            ]
+        }
+        for index in (0, 1)
     ]
+    # Defaulted means the parameter is left empty (its default).
+    assert network["Parameters"]["DemoAvailabilityZones"]["Default"] == ""
+    assert network["Conditions"]["AvailabilityZonesDefaulted"] == {
+        "Fn::Equals": [{"Fn::Join": ["", {"Ref": "DemoAvailabilityZones"}]}, ""]
+    }
+    passed = parent["Resources"]["Network"]["Properties"]["Parameters"]
+    assert passed["DemoAvailabilityZones"] == {"Fn::Join": [",", {"Ref": "DemoAvailabilityZones"}]}
     for subnet in subnets.values():
         assert subnet["Properties"]["MapPublicIpOnLaunch"] is True
         assert subnet["Properties"]["CidrBlock"]["Fn::Select"][1]["Fn::Cidr"][1:] == [2, 5]
@@ -48,7 +61,8 @@ def test_instance_role_has_ssm_core_policy_in_the_stack_partition(network):
         {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"}
     ]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
+    # ec2.amazonaws.com, or ec2.amazonaws.com.cn in China: the partition's own suffix.
+    assert trust["Principal"] == {"Service": {"Fn::Sub": "ec2.${AWS::URLSuffix}"}}
     profile = one_resource(network, "AWS::IAM::InstanceProfile")["Properties"]
     assert profile["Roles"] == [{"Ref": "InstanceRole"}]
 

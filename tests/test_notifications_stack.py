@@ -3,15 +3,15 @@
 from template_helpers import one_resource, resources_of_type, statements
 
 from templates import names
-from templates.config import Config
 from templates.notifications import DETAIL_TYPE
 from templates.parameters import EMAIL_PATTERN
 
-CONFIG = Config()
+# Safety-relevant values are pinned as literals, not read from templates/config.py: a test that
+# compares the template with the config that produced it passes whatever the value is.
 
 
 def test_rule_matches_document_by_name_and_watched_statuses(notifications):
-    rule = one_resource(notifications, "AWS::Events::Rule")["Properties"]
+    rule = notifications["Resources"]["Rule"]["Properties"]
     assert rule["EventPattern"] == {
         "source": ["aws.ssm"],
         "detail-type": [DETAIL_TYPE],
@@ -27,7 +27,7 @@ def test_rule_matches_document_by_name_and_watched_statuses(notifications):
 
 
 def test_rule_targets_the_queue_with_retries_and_a_dead_letter_queue(notifications):
-    (target,) = one_resource(notifications, "AWS::Events::Rule")["Properties"]["Targets"]
+    (target,) = notifications["Resources"]["Rule"]["Properties"]["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": ["Queue", "Arn"]}
     assert target["RetryPolicy"] == {
         "MaximumRetryAttempts": 185,
@@ -46,11 +46,13 @@ def test_queues_are_encrypted_and_redrive_to_the_dead_letter_queue(notifications
     queue = queues["Queue"]["Properties"]
     assert queue["RedrivePolicy"] == {
         "deadLetterTargetArn": {"Fn::GetAtt": ["DeadLetterQueue", "Arn"]},
-        "maxReceiveCount": CONFIG.max_receive_count,
+        "maxReceiveCount": 5,
     }
-    assert queue["VisibilityTimeout"] >= 6 * CONFIG.timeout_seconds
+    # AWS's guidance: six times the function timeout (60 s) plus the batching window (30 s).
+    assert queue["VisibilityTimeout"] == 390
     dead_letters = queues["DeadLetterQueue"]["Properties"]
-    assert dead_letters["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
+    assert queue["MessageRetentionPeriod"] == 345_600  # 4 days
+    assert dead_letters["MessageRetentionPeriod"] == 1_209_600  # 14 days, the most SQS keeps
 
 
 def test_only_this_rule_may_send_to_the_queues(notifications):
@@ -68,8 +70,8 @@ def test_function_runs_the_handler_package_on_arm64_with_json_logs(notifications
     assert function["Architectures"] == ["arm64"]
     assert function["Code"] == "../handler"
     assert function["Handler"] == "ssm_notifier.notify.lambda_handler"
-    assert function["MemorySize"] == CONFIG.memory_mb
-    assert function["Timeout"] == CONFIG.timeout_seconds
+    assert function["MemorySize"] == 256
+    assert function["Timeout"] == 60
     assert function["Environment"]["Variables"] == {"TOPIC_ARN": {"Ref": "Topic"}}
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
@@ -82,9 +84,9 @@ def test_event_source_mapping_batches_caps_concurrency_and_reports_item_failures
     mapping = one_resource(notifications, "AWS::Lambda::EventSourceMapping")["Properties"]
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["Queue", "Arn"]}
     assert mapping["FunctionName"] == {"Ref": "Function"}
-    assert mapping["BatchSize"] == CONFIG.batch_size
-    assert mapping["MaximumBatchingWindowInSeconds"] == CONFIG.batching_window_seconds
-    assert mapping["ScalingConfig"] == {"MaximumConcurrency": CONFIG.maximum_concurrency}
+    assert mapping["BatchSize"] == 2000
+    assert mapping["MaximumBatchingWindowInSeconds"] == 30
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 2}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
@@ -118,42 +120,79 @@ def test_function_role_may_do_exactly_its_job(notifications):
         ("logs:PutLogEvents", logs),
         ("ssm:DescribeAssociationExecutions", associations),
         ("ssm:DescribeAssociationExecutionTargets", associations),
+        ("ssm:ListCommandInvocations", "*"),  # no resource-level permissions for this API
         ("ssm:GetCommandInvocation", "*"),  # no resource-level permissions for this API
+        # The end of a long output, in the product's own output bucket only.
+        ("s3:GetObject", str({"Fn::Sub": "${OutputBucketArn}/*"})),
     }
 
 
 def test_topic_queues_and_logs_share_a_rotating_key_the_services_may_use(notifications):
-    topic = one_resource(notifications, "AWS::SNS::Topic")["Properties"]
+    topic = notifications["Resources"]["Topic"]["Properties"]
     assert topic["KmsMasterKeyId"] == {"Ref": "Key"}
     log_group = one_resource(notifications, "AWS::Logs::LogGroup")["Properties"]
     assert log_group["KmsKeyId"] == {"Fn::GetAtt": ["Key", "Arn"]}
-    key = one_resource(notifications, "AWS::KMS::Key")["Properties"]
+    key = notifications["Resources"]["Key"]["Properties"]
     assert key["EnableKeyRotation"] is True
     services = {
         str(statement["Principal"].get("Service")): statement
         for statement in statements(key["KeyPolicy"])
         if "Service" in statement["Principal"]
     }
-    logs_service = str({"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"})
-    assert set(services) == {"cloudwatch.amazonaws.com", "events.amazonaws.com", logs_service}
-    for service in ("cloudwatch.amazonaws.com", "events.amazonaws.com"):
-        assert services[service]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
-        # As AWS documents them: a condition key absent from the KMS call SNS or SQS makes on
-        # the service's behalf would stop every alarm or event.
-        assert "Condition" not in services[service]
-    assert "ArnLike" in services[logs_service]["Condition"]
+    # The regional principal with the partition's suffix (amazonaws.com.cn in China).
+    logs_service = str({"Fn::Sub": "logs.${AWS::Region}.${AWS::URLSuffix}"})
+    # No CloudWatch: the alarms publish to the alarm topic, under its own key.
+    assert set(services) == {"events.amazonaws.com", logs_service}
+    assert services["events.amazonaws.com"]["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
+    # As AWS documents it: a condition key absent from the KMS call SQS makes on EventBridge's
+    # behalf would stop every event.
+    assert "Condition" not in services["events.amazonaws.com"]
+
+
+def test_logs_may_use_the_key_for_the_two_function_log_groups_only(rendered, notifications):
+    key = notifications["Resources"]["Key"]["Properties"]
+    (logs,) = [
+        s for s in statements(key["KeyPolicy"]) if "logs." in str(s["Principal"].get("Service"))
+    ]
+    arn = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+    named = [
+        {"Fn::Sub": f"{arn}/ssm-notifier/${{ParentStackName}}/notifier"},
+        {"Fn::Sub": f"{arn}/ssm-notifier/${{ParentStackName}}/sweep"},
+    ]
+    assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": named}}
+    # Each log group under the key has exactly one of those names, from the parent's stack name.
+    groups = {
+        (stack, title): resource["Properties"]
+        for stack in ("notifications.yaml", "sweep.yaml")
+        for title, resource in rendered[stack]["Resources"].items()
+        if resource["Type"] == "AWS::Logs::LogGroup"
+    }
+    assert {str(g["LogGroupName"]) for g in groups.values()} == {
+        str({"Fn::Sub": "/ssm-notifier/${ParentStackName}/notifier"}),
+        str({"Fn::Sub": "/ssm-notifier/${ParentStackName}/sweep"}),
+    }
+    assert groups["sweep.yaml", "SweepLogGroup"]["KmsKeyId"] == {"Ref": names.KEY_ARN}
+    for stack in ("Notifications", "Sweep"):
+        passed = rendered["parent.yaml"]["Resources"][stack]["Properties"]["Parameters"]
+        assert passed[names.PARENT_STACK_NAME] == {"Ref": "AWS::StackName"}
 
 
 def test_email_subscription_uses_the_validated_parameter(notifications):
-    subscription = one_resource(notifications, "AWS::SNS::Subscription")["Properties"]
-    assert subscription["Protocol"] == "email"
-    assert subscription["Endpoint"] == {"Ref": names.NOTIFICATION_EMAIL}
+    subscriptions = resources_of_type(notifications, "AWS::SNS::Subscription")
+    # The same address on the digest topic and on the alarm topic.
+    assert {s["Properties"]["TopicArn"]["Ref"] for s in subscriptions.values()} == {
+        "Topic",
+        "AlarmTopic",
+    }
+    for subscription in subscriptions.values():
+        assert subscription["Properties"]["Protocol"] == "email"
+        assert subscription["Properties"]["Endpoint"] == {"Ref": names.NOTIFICATION_EMAIL}
     assert notifications["Parameters"][names.NOTIFICATION_EMAIL]["AllowedPattern"] == (
         EMAIL_PATTERN
     )
 
 
-def test_every_loss_path_is_alarmed_on_the_topic(notifications):
+def test_every_loss_path_is_alarmed_on_the_alarm_topic(notifications):
     alarms = resources_of_type(notifications, "AWS::CloudWatch::Alarm")
     metrics = {
         (alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"])
@@ -163,8 +202,20 @@ def test_every_loss_path_is_alarmed_on_the_topic(notifications):
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
         ("AWS/Lambda", "Errors"),
         ("AWS/Events", "FailedInvocations"),
+        ("AWS/Events", "InvocationsFailedToBeSentToDlq"),
     }
     for alarm in alarms.values():
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "Topic"}]
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
         assert alarm["Properties"]["Threshold"] == 0
         assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["Properties"]["Period"] == 300
+        assert alarm["Properties"]["EvaluationPeriods"] == 1
+    # A queue's depth as its maximum (any message waiting), counts as their sum.
+    assert {title: alarm["Properties"]["Statistic"] for title, alarm in alarms.items()} == {
+        "DeadLetterQueueAlarm": "Maximum",
+        "FunctionErrorsAlarm": "Sum",
+        "RuleDeliveryAlarm": "Sum",
+        "RuleDeadLetterAlarm": "Sum",
+    }
+    dimensions = {t: a["Properties"]["Dimensions"] for t, a in alarms.items()}
+    assert dimensions["RuleDeadLetterAlarm"] == [{"Name": "RuleName", "Value": {"Ref": "Rule"}}]

@@ -1,85 +1,361 @@
-"""Deploy-time bad input is rejected before anything is created.
+"""Deploy-time bad input is rejected before anything is created, exactly as AWS rejects it.
 
-CloudFormation checks a parameter's Type, AllowedPattern, AllowedValues, Min/MaxValue and
-Min/MaxLength when a stack is created or updated; for a CommaDelimitedList, the pattern and the
-allowed values apply to each element. `accepts` applies the same rules to the rendered parameter
-declarations, and every parameter of every template is tried with good and bad values.
+CloudFormation checks a parameter's Type, AllowedPattern (a Java regex that must match the whole
+value), AllowedValues, Min/MaxValue and Min/MaxLength when a stack is created or updated; for a
+CommaDelimitedList, the pattern and the allowed values apply to each element. `accepts` applies
+the same rules to the rendered declarations, and every parameter of every template (parent and
+children) is tried with AWS's documented good and bad values and the boundaries. The patterns'
+sources are botocore's service models, which the last tests read directly.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import random
 import re
 
 import pytest
+import regex
+from botocore.loaders import Loader
+
+from templates import parameters
+
+
+def cron_with_years(count: int) -> str:
+    """A valid EventBridge cron that lists `count` years: long values for the length limit."""
+    return "cron(0 12 ? * MON " + ",".join(map(str, range(1970, 1970 + count))) + ")"
+
+
+# The longest such cron within ScheduleExpression's 256 characters, and one over it.
+LONGEST_CRON = max(
+    (cron_with_years(count) for count in range(1, 60) if len(cron_with_years(count)) <= 256),
+    key=len,
+)
+TOO_LONG_CRON = cron_with_years(LONGEST_CRON.count(",") + 2)
 
 # Parameter name -> (values CloudFormation must accept, values it must reject).
 CASES: dict[str, tuple[list[str], list[str]]] = {
     "NotificationEmail": (
-        ["ops@example.com", "first.last+ssm@mail.example.co.jp"],
-        ["", "ops", "ops@example", "ops@exa mple.com", "a@b,c@d.com", "ops@@example.com"],
+        [
+            "ops@example.com",
+            "first.last+ssm@mail.example.co.jp",
+            "o'neil@example.com",
+            "ops@example.xn--p1ai",
+            "ops_team/oncall=1@sub-domain.example.museum",
+            "x" * 64 + "@example.com",
+            "ops@" + "d" * 63 + ".example.com",
+            "o@" + ("d" * 62 + ".") * 3 + "e" * 60 + ".io",  # 254 characters
+        ],
+        [
+            "",
+            "ops",
+            "ops@example",
+            "ops@exa mple.com",
+            " ops@example.com",
+            "a@b,c@d.com",
+            "a@b.com;c@d.com",
+            "ops@@example.com",
+            ".ops@example.com",
+            "ops.@example.com",
+            "o..ps@example.com",
+            "x" * 65 + "@example.com",
+            "ops@-example.com",
+            "ops@example-.com",
+            "ops@" + "d" * 64 + ".example.com",
+            "ops@example.c",
+            "ops@example.com.",
+            "ops@example.xn--",
+            "ops@example.xn--p1ai-",
+            "ops@exämple.com",
+            "o@" + ("d" * 62 + ".") * 3 + "e" * 61 + ".io",  # 255 characters
+        ],
     ),
     "InstanceType": (
-        ["t3.micro", "m7g.large", "c6gn.16xlarge"],
-        ["", "t3", "T3.MICRO", "t3 micro"],
+        ["t3.micro", "m7g.large", "c6gn.16xlarge", "m7i.metal-24xl", "u7i-12tb.224xlarge"],
+        ["", "t3", "T3.MICRO", "t3 micro", "t3.", "t3.huge", "t3.0xlarge", "t3-.micro", "-t3.nano"],
     ),
     "VpcCidr": (
-        ["10.0.0.0/24", "172.16.0.0/16", "192.168.4.0/26"],
-        ["10.0.0.0/27", "10.0.0.0/8", "10.0.0.256/24", "10.0.0.0", "ten/24", ""],
+        [
+            "10.0.0.0/24",
+            "172.16.0.0/16",
+            "10.1.128.0/17",
+            "10.1.254.0/23",
+            "192.168.4.0/26",
+            "192.168.4.192/26",
+            "255.255.255.128/25",
+        ],
+        [
+            "",
+            "10.0.0.0",
+            "ten/24",
+            "10.0.0.0/27",
+            "10.0.0.0/15",
+            "10.0.0.0/8",
+            "10.0.0.256/24",
+            "010.0.0.0/24",
+            "10.0.0.5/24",
+            "10.0.1.0/16",
+            "10.0.64.0/17",
+            "10.1.255.0/23",
+            "192.168.4.32/26",
+        ],
     ),
     "ImageParameterName": (
-        ["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"],
-        ["ami-0123456789abcdef0", "", "/has space"],
+        [
+            "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64",
+            "MyAmiParameter",
+            "ami-id_v1.2",
+            "/" + "/".join("abcdefghijklmno"),  # 15 levels
+            "/" + "a" * 1010,
+        ],
+        [
+            "",
+            "/has space",
+            "a/b",
+            "/a/",
+            "//a",
+            "/" + "/".join("abcdefghijklmnop"),
+            "/" + "a" * 1011,
+        ],
     ),
     "ImageId": (["/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"], []),
-    "OutputRetentionDays": (["1", "90", "3650"], ["0", "3651", "-5", "ninety", "1.5x"]),
-    "LogRetentionDays": (["1", "30", "3653"], ["0", "2", "31", "forever"]),
+    "OutputRetentionDays": (
+        ["1", "90", "3650"],
+        ["", "0", "3651", "-5", "ninety", "1.5", "1.5x", "090", "1e3"],
+    ),
+    "LogRetentionDays": (
+        [str(days) for days in parameters.LOG_RETENTION_CHOICES],
+        ["0", "2", "31", "3650", "3652", "forever"],
+    ),
     "WatchedDocuments": (
-        ["AWS-UpdateSSMAgent", "AWS-UpdateSSMAgent,AWS-RunPatchBaseline", "My.Doc_v2"],
-        ["", "AB", "AWS-UpdateSSMAgent,has space", "x" * 129],
+        [
+            "AWS-UpdateSSMAgent",
+            "AWS-UpdateSSMAgent,AWS-RunPatchBaseline",
+            "My.Doc_v2",
+            "arn:aws:ssm:us-east-1:123456789012:document/MyDoc",
+            "abc",
+            "x" * 128,
+        ],
+        ["", "AB", "AWS-UpdateSSMAgent,has space", "x" * 129, "doc+1", "Dokumént"],
     ),
     "WatchedStatuses": (
         ["Success,Failed", "Failed,TimedOut", "Success,Failed,TimedOut,Skipped"],
         ["Pending", "Success,InProgress", "failed", ""],
     ),
     "SweepSchedule": (
-        ["rate(1 day)", "rate(6 hours)", "rate(15 minutes)", "cron(0 6 * * ? *)"],
-        ["rate(0 days)", "daily", "rate(1 week)", ""],
+        [
+            "rate(1 minute)",
+            "rate(5 minutes)",
+            "rate(1 hour)",
+            "rate(6 hours)",
+            "rate(1 day)",
+            "rate(7 days)",
+            # The EventBridge user guide's cron examples.
+            "cron(0 10 * * ? *)",
+            "cron(15 12 * * ? *)",
+            "cron(0 18 ? * MON-FRI *)",
+            "cron(0 8 1 * ? *)",
+            "cron(0/15 * * * ? *)",
+            "cron(0/10 * ? * MON-FRI *)",
+            "cron(0/5 8-17 ? * MON-FRI *)",
+            "cron(0 9 ? * 2#1 *)",
+            "cron(0 20 * * ? *)",
+            # Its wildcards: L, W, lists, named months, years.
+            "cron(0 10 L * ? *)",
+            "cron(0 10 15W * ? *)",
+            "cron(15 10 ? * 6L 2027-2030)",
+            "cron(0 0 1 JAN,JUL ? *)",
+            "cron(*/5 * ? * * *)",
+            LONGEST_CRON,
+        ],
+        [
+            "",
+            "daily",
+            "rate(1 minutes)",
+            "rate(5 minute)",
+            "rate(1 days)",
+            "rate(2 hour)",
+            "rate(0 days)",
+            "rate(01 day)",
+            "rate(1 week)",
+            "RATE(5 minutes)",
+            "rate(5 minutes) ",
+            "cron(0 12 * * * *)",
+            "cron(0 12 ? * ? *)",
+            "cron(0 12 * * ?)",
+            "cron(0 0 12 * * ? *)",
+            "cron(60 12 * * ? *)",
+            "cron(0 24 * * ? *)",
+            "cron(0 12 32 * ? *)",
+            "cron(0 12 * 13 ? *)",
+            "cron(0 12 ? * 8 *)",
+            "cron(0 12 * * ? 1969)",
+            "cron(0 12 * * ? 2200)",
+            "cron(0/0 12 * * ? *)",
+            "cron(0 12 ? * MON/2 *)",
+            "cron(0 9 ? * 2#0 *)",
+            "cron(0 9 ? * 2#6 *)",
+            "cron(0 9 ? * 2#1,3 *)",
+        ],
     ),
     "AssociationSchedule": (
         [
-            "rate(14 days)",
-            "rate(1 day)",
-            "rate(12 hours)",
+            # Rate: 30 minutes up to, not including, 31 days; 1 singular.
             "rate(30 minutes)",
-            "cron(0 2 ? * SUN *)",
+            "rate(44639 minutes)",
+            "rate(1 hour)",
+            "rate(5 hours)",
+            "rate(743 hours)",
+            "rate(1 day)",
+            "rate(14 days)",
+            "rate(15 days)",
+            "rate(30 days)",
+            # The SSM reference's association cron examples (six fields).
+            "cron(0/30 * * * ? *)",
+            "cron(0 0/1 * * ? *)",
+            "cron(0 0/2 * * ? *)",
+            "cron(0 0/4 * * ? *)",
+            "cron(0 0/8 * * ? *)",
+            "cron(0 0/12 * * ? *)",
+            "cron(15 13 ? * * *)",
+            "cron(15 13 ? * MON *)",
+            # With the optional leading Seconds field (0 only), as AWS's examples write them.
+            "cron(0 */30 * * * ? *)",
+            "cron(0 0 2 ? * SUN *)",
+            "cron(0 0/30 * 1/1 * ? *)",
+            "cron(0 0 0/4 1/1 * ? *)",
+            "cron(0 0 10 ? * SUN *)",
+            # Monthly forms from AWS's association examples, and day numbers, leading zeros.
+            "cron(0 0 ? * THU#2 *)",
+            "cron(0 2 ? * THU#3 *)",
+            "cron(15 10 ? * 6L *)",
+            "cron(0 2 L * ? *)",
+            "cron(30 09 ? * 1 *)",
         ],
-        ["rate(5 minutes)", "rate(29 minutes)", "rate(0 days)", "every 14 days", "rate(2 weeks)"],
+        [
+            "",
+            "every 14 days",
+            "rate(29 minutes)",
+            "rate(44640 minutes)",
+            "rate(1 minute)",
+            "rate(5 minutes)",
+            "rate(744 hours)",
+            "rate(800 hours)",
+            "rate(31 days)",
+            "rate(0 days)",
+            "rate(1 days)",
+            "rate(2 day)",
+            "rate(1 hours)",
+            "rate(5 hour)",
+            "rate(030 minutes)",
+            "rate(2 weeks)",
+            "cron(0/15 * * * ? *)",
+            "cron(0 0/3 * * ? *)",
+            "cron(0 0/6 * * ? *)",
+            "cron(15 10 ? * MON-FRI *)",
+            "cron(0 10 1 * ? *)",
+            "cron(5 0 2 ? * SUN *)",
+            "cron(0 10 * * * *)",
+            "cron(0 10 ? * ? *)",
+            "cron(0 10 * * ? 2030)",
+            "cron(0 10 * * ?)",
+            "cron(60 10 * * ? *)",
+            "cron(0 24 * * ? *)",
+            "cron(0 10 ? * 8 *)",
+            "cron(* * * * ? *)",
+            "cron(0 2 ? * THU#6 *)",
+        ],
     ),
-    "AssociationMaxConcurrency": (["10%", "1", "100%", "50"], ["0", "0%", "101%", "ten", ""]),
-    "AssociationMaxErrors": (["0", "10%", "0%", "100%", "3"], ["-1", "110%", "", "some"]),
+    "AssociationMaxConcurrency": (
+        ["1", "50", "9999999", "1%", "10%", "99%", "100%"],
+        ["", "0", "0%", "01", "05%", "101%", "110%", "1000%", "10000000", "ten", "-1"],
+    ),
+    "AssociationMaxErrors": (
+        ["0", "3", "9999999", "0%", "5%", "10%", "100%"],
+        ["", "00", "007", "05%", "101%", "110%", "10000000", "-1", "some"],
+    ),
     "AssociationTargets": (["Tagged", "AllManagedInstances"], ["All", "tagged", ""]),
-    "TargetTagKey": (["ssm-notifier:fleet", "Patch Group"], ["", "k" * 129, "bad\ttab"]),
-    "TargetTagValue": (["", "prod", "ssm-notifier"], ["v" * 257, "bad\nline"]),
+    "TargetTagKey": (
+        [
+            "ssm-notifier:fleet",
+            "Patch Group",
+            "aws:cloudformation:stack-name",
+            "Größe",
+            "環境",
+            "a=b@c/d.e_f",
+            "k" * 128,
+        ],
+        ["", "k" * 129, "cost+center", "bad\ttab", "a,b", "key*", "key?"],
+    ),
+    "TargetTagValue": (
+        ["", "prod", "ssm-notifier", "a+b", "Größe", "環境", "v" * 256],
+        ["v" * 257, "bad\nline", "a,b", "a*", "a\tb"],
+    ),
     "FleetMode": (["demo", "existing"], ["", "Demo", "both"]),
     "ExistingInstanceRoleNames": (
-        ["", "WebRole", "WebRole,Batch.Role-2"],
-        ["arn:aws:iam::123456789012:role/WebRole", "has space", "r" * 65],
+        ["", "WebRole", "WebRole,Batch.Role-2", "r" * 64, "a+=.@_-b"],
+        ["arn:aws:iam::123456789012:role/WebRole", "has space", "r" * 65, "Rôle"],
     ),
     "CreateAgentUpdateAssociation": (["true", "false"], ["yes", "True", ""]),
     "FleetTagValue": (["ssm-notifier"], [""]),
     "InstanceRoleNames": (["", "WebRole,BatchRole"], []),
     "OutputBucketName": (["my-bucket"], []),
+    "OutputBucketArn": (
+        ["arn:aws:s3:::my-bucket", "arn:aws-cn:s3:::a.b-c", "arn:aws-us-gov:s3:::abc"],
+        ["my-bucket", "arn:aws:s3:::my-bucket/*", "arn:aws:s3:::ab", "arn:aws:sns:::my-bucket"],
+    ),
     "OutputKeyPrefix": (["ssm-agent-update/"], ["", "bad prefix"]),
     "TopicArn": (["arn:aws:sns:us-east-1:123456789012:t"], []),
     "KeyArn": (["arn:aws:kms:us-east-1:123456789012:key/k"], []),
+    # EC2 user guide, "Regions and Zones": Region code and letter; Local Zones add a location.
+    "DemoAvailabilityZones": (
+        ["", "us-east-1a,us-east-1c", "cn-north-1b", "us-gov-west-1a", "us-west-2-lax-1a"],
+        [
+            "us-east-1",
+            "use1-az1",
+            "US-EAST-1A",
+            "us-east-1a ",
+            "us-east-1a,us-east-1",
+            "us-east-1-",
+        ],
+    ),
+    "AlarmTopicArn": (["arn:aws-cn:sns:cn-north-1:123456789012:alarms"], []),
+    # CloudFormation stack names: a letter, then letters, digits and hyphens, 128 at most.
+    "ParentStackName": (
+        ["ssm-notifier", "A", "a" * 128, "Prod-2"],
+        ["", "1stack", "ssm_notifier", "a" * 129, "ssm notifier", "-x"],
+    ),
 }
+
+
+def java_semantics(pattern: str) -> str:
+    r"""`pattern` for Python's `regex`, read as Java reads it: `\w` is ASCII in Java."""
+    out, in_class, i = [], False, 0
+    while i < len(pattern):
+        if pattern.startswith(r"\w", i):
+            out.append("A-Za-z0-9_" if in_class else "[A-Za-z0-9_]")
+            i += 2
+            continue
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        in_class = (in_class or char == "[") and char != "]"
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def matches(pattern: str, value: str) -> bool:
+    return regex.fullmatch(java_semantics(pattern), value) is not None
 
 
 def accepts(spec: dict, value: str) -> bool:
     """Whether CloudFormation accepts `value` for a parameter declared as `spec`."""
     elements = value.split(",") if spec["Type"] == "CommaDelimitedList" else [value]
     for element in elements:
-        if "AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], element):
+        if "AllowedPattern" in spec and not matches(spec["AllowedPattern"], element):
             return False
         if "AllowedValues" in spec and element not in [str(v) for v in spec["AllowedValues"]]:
             return False
@@ -119,6 +395,15 @@ def test_every_parent_parameter_is_constrained(parent):
         assert constraint_keys & set(spec), f"{name} accepts anything"
 
 
+def test_a_parameter_is_declared_alike_wherever_it_is_declared(rendered):
+    constraint_keys = ("Type", "AllowedPattern", "AllowedValues", "MinLength", "MaxLength")
+    seen: dict[str, tuple[str, dict]] = {}
+    for file_name, name, spec in declarations(rendered):
+        constraint = {key: spec.get(key) for key in constraint_keys}
+        first = seen.setdefault(name, (file_name, constraint))
+        assert first[1] == constraint, f"{name}: {file_name} differs from {first[0]}"
+
+
 def test_defaults_pass_their_own_constraints(rendered):
     for file_name, name, spec in declarations(rendered):
         if "Default" in spec and not spec["Type"].startswith("AWS::"):
@@ -139,7 +424,111 @@ def test_defaults_pass_their_own_constraints(rendered):
 def test_good_values_pass_and_bad_values_are_rejected(rendered, file_name):
     for name, spec in rendered[file_name].get("Parameters", {}).items():
         good, bad = CASES[name]
-        for value in good:
-            assert accepts(spec, value), f"{file_name}:{name} rejects good value {value!r}"
-        for value in bad:
-            assert not accepts(spec, value), f"{file_name}:{name} accepts bad value {value!r}"
+        rejected = [value for value in good if not accepts(spec, value)]
+        accepted = [value for value in bad if accepts(spec, value)]
+        assert not rejected, f"{file_name}:{name} rejects good values {rejected!r}"
+        assert not accepted, f"{file_name}:{name} accepts bad values {accepted!r}"
+
+
+def test_the_schedule_length_limit_applies(rendered):
+    """ScheduleExpression is at most 256 characters (ssm and events service models)."""
+    too_long = TOO_LONG_CRON
+    assert len(too_long) > 256
+    spec = rendered["sweep.yaml"]["Parameters"]["SweepSchedule"]
+    assert matches(spec["AllowedPattern"], too_long)
+    assert not accepts(spec, too_long)
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [(0, 9), (1, 12), (2, 30), (30, 44639), (2, 743), (1, 229), (7, 1000)]
+)
+def test_integer_range_matches_exactly_its_numbers(low, high):
+    pattern = parameters.integer_range(low, high)
+    for number in range(0, high * 2 + 12):
+        assert (re.fullmatch(pattern, str(number)) is not None) == (low <= number <= high), number
+    assert not re.fullmatch(pattern, "0" + str(high))
+
+
+def test_cidr_pattern_is_a_network_of_16_to_26_bits(parent):
+    """The pattern agrees with the standard library's strict network parser."""
+    spec, generator = parent["Parameters"]["VpcCidr"], random.Random(12)
+    for _ in range(5000):
+        octets = [generator.choice([0, 64, 128, 192, generator.randrange(256)]) for _ in "abcd"]
+        value = ".".join(map(str, octets)) + f"/{generator.randrange(14, 29)}"
+        try:
+            network = ipaddress.ip_network(value, strict=True)
+        except ValueError:
+            network = None
+        assert accepts(spec, value) == (network is not None and 16 <= network.prefixlen <= 26)
+
+
+# --- The sources: botocore's service models ---------------------------------------------------
+
+MODELS = Loader()
+
+
+def shape(service: str, name: str) -> dict:
+    return MODELS.load_service_model(service, "service-2")["shapes"][name]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "service", "shape_name"),
+    [
+        ("AssociationMaxErrors", "ssm", "MaxErrors"),
+        ("AssociationMaxConcurrency", "ssm", "MaxConcurrency"),
+    ],
+)
+def test_rate_controls_are_the_api_models(parent, parameter, service, shape_name):
+    spec, model = parent["Parameters"][parameter], shape(service, shape_name)
+    assert spec["AllowedPattern"] == model["pattern"]
+    assert (spec["MinLength"], spec["MaxLength"]) == (model["min"], model["max"])
+
+
+def test_schedule_lengths_are_the_api_models(parent):
+    assert (
+        parent["Parameters"]["AssociationSchedule"]["MaxLength"]
+        == shape("ssm", "ScheduleExpression")["max"]
+    )
+    assert (
+        parent["Parameters"]["SweepSchedule"]["MaxLength"]
+        == shape("events", "ScheduleExpression")["max"]
+    )
+
+
+def test_documents_are_the_api_model(parent):
+    assert (
+        parent["Parameters"]["WatchedDocuments"]["AllowedPattern"]
+        == shape("ssm", "DocumentARN")["pattern"]
+    )
+
+
+def test_tag_keys_make_target_keys_the_api_accepts():
+    """Every tag key the parameter takes, as "tag:<key>", matches SSM's TargetKey pattern."""
+    target_key = shape("ssm", "TargetKey")
+    for key in CASES["TargetTagKey"][0]:
+        assert regex.search(target_key["pattern"], f"tag:{key}"), key
+    assert regex.search(target_key["pattern"], "tag:cost+center") is None
+    assert len("tag:" + "k" * 128) <= target_key["max"]
+
+
+def test_tag_values_are_the_api_models_tag_values(parent):
+    model = shape("ssm", "TagValue")
+    spec = parent["Parameters"]["TargetTagValue"]
+    assert spec["MaxLength"] == model["max"]
+    good, bad = CASES["TargetTagValue"]
+    for value in good:
+        assert regex.fullmatch(model["pattern"], value), value
+    for value in bad:
+        assert not (regex.fullmatch(model["pattern"], value) and len(value) <= model["max"])
+
+
+def test_every_instance_type_in_the_ec2_model_is_accepted(parent):
+    spec = parent["Parameters"]["InstanceType"]
+    refused = [name for name in shape("ec2", "InstanceType")["enum"] if not accepts(spec, name)]
+    assert not refused
+
+
+def test_log_retention_is_the_logs_models_list(parent):
+    documented = shape("logs", "Days")["documentation"].split("Possible values are:")[1]
+    listed = [int(number) for number in re.findall(r"\d+", documented.split("</p>")[0])]
+    assert parent["Parameters"]["LogRetentionDays"]["AllowedValues"] == listed

@@ -1,6 +1,15 @@
 """The README's generated sections describe the templates they are generated from."""
 
-from templates.readme import architecture, outputs_table, parameters_table, security_table
+import copy
+
+from templates.readme import (
+    architecture,
+    outputs_table,
+    parameters_table,
+    security_table,
+    settings_table,
+)
+from templates.readme.settings import fleet_scale
 
 
 def test_the_diagram_shows_the_event_flow_from_agent_to_inbox(rendered):
@@ -22,13 +31,14 @@ def test_the_diagram_shows_the_event_flow_from_agent_to_inbox(rendered):
         assert f"  {edge}\n" in diagram, edge
 
 
-def test_every_alarm_is_drawn_publishing_to_the_topic(rendered):
+def test_every_alarm_is_drawn_publishing_to_the_alarm_topic(rendered):
     diagram = architecture(rendered)
     for file_name in ("notifications.yaml", "sweep.yaml"):
         stack = file_name.removesuffix(".yaml")
         for title, resource in rendered[file_name]["Resources"].items():
             if resource["Type"] == "AWS::CloudWatch::Alarm":
-                assert f"{stack}_{title} -- alarm --> notifications_Topic" in diagram
+                assert f"{stack}_{title} -- alarm --> notifications_AlarmTopic" in diagram
+    assert "-- alarm --> notifications_Topic\n" not in diagram
 
 
 def test_conditional_stacks_are_labelled_with_their_condition(rendered):
@@ -57,3 +67,22 @@ def test_tables_have_a_row_per_parent_parameter_and_output(parent):
     for name in parent["Outputs"]:
         assert f"| `{name}` |" in outputs
     assert "| `NotificationEmail` | String | (required) |" in parameters
+
+
+def test_the_settings_table_and_fleet_paragraph_quote_the_templates_values(rendered):
+    table = settings_table(rendered)
+    assert "| receives before an event is dead-lettered | 5 |" in table
+    assert "| batch size | 2,000 events |" in table
+    assert "| maximum concurrency | 2 invocations |" in table
+    assert "| rule target retry attempts | 185 |" in table
+    paragraph = fleet_scale(rendered)
+    assert "up to 2,000 events at a time with a 30-second batching" in paragraph
+    assert "about 5 emails, never more than 2 in any second" in paragraph
+    assert all(len(line) <= 100 for line in paragraph.splitlines())
+
+
+def test_the_settings_table_reads_the_template_not_the_config(rendered):
+    changed = copy.deepcopy(rendered)
+    queue = changed["notifications.yaml"]["Resources"]["Queue"]["Properties"]
+    queue["RedrivePolicy"]["maxReceiveCount"] = 1
+    assert "| receives before an event is dead-lettered | 1 |" in settings_table(changed)

@@ -14,7 +14,6 @@ import pytest
 from moto.events.models import EventPattern
 from ssm_notifier.notify import process_batch
 from ssm_notifier.settings import load_settings
-from template_helpers import one_resource
 
 # AWS's documented sample of this detail-type (EventBridge user guide, Systems Manager events).
 AWS_SAMPLE = {
@@ -83,7 +82,7 @@ def rule_pattern(notifications: dict, **overrides: str) -> EventPattern:
         for name, value in parameters.items()
         if notifications["Parameters"][name]["Type"] == "CommaDelimitedList"
     }
-    pattern = one_resource(notifications, "AWS::Events::Rule")["Properties"]["EventPattern"]
+    pattern = notifications["Resources"]["Rule"]["Properties"]["EventPattern"]
     return EventPattern.load(json.dumps(resolve(pattern, parameters | lists)))
 
 

@@ -22,6 +22,8 @@ def test_function_runs_the_sweep_entry_with_the_watched_documents(sweep_stack):
         "SWEEP_SCHEDULE": {"Ref": names.SWEEP_SCHEDULE},
     }
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
+    assert function["Timeout"] == 300
+    assert function["MemorySize"] == 256
 
 
 def test_runs_daily_by_default_and_may_only_be_invoked_by_its_rule(sweep_stack):
@@ -30,6 +32,7 @@ def test_runs_daily_by_default_and_may_only_be_invoked_by_its_rule(sweep_stack):
     assert sweep_stack["Parameters"][names.SWEEP_SCHEDULE]["Default"] == "rate(1 day)"
     (target,) = rule["Targets"]
     assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["SweepFailureQueue", "Arn"]}}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 86400}
     permission = one_resource(sweep_stack, "AWS::Lambda::Permission")["Properties"]
     assert permission["Principal"] == "events.amazonaws.com"
     assert permission["SourceArn"] == {"Fn::GetAtt": ["SweepRule", "Arn"]}
@@ -48,9 +51,22 @@ def test_a_sweep_that_cannot_run_lands_in_an_alarmed_encrypted_queue(sweep_stack
     assert {alarm["Properties"]["MetricName"] for alarm in alarms.values()} == {
         "ApproximateNumberOfMessagesVisible",
         "Errors",
+        "InvocationsFailedToBeSentToDlq",
     }
     for alarm in alarms.values():
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": names.TOPIC_ARN}]
+        # The alarm topic (its own key), never the digest topic.
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": names.ALARM_TOPIC_ARN}]
+        assert alarm["Properties"]["Threshold"] == 0
+        assert alarm["Properties"]["Period"] == 300
+    assert {title: alarm["Properties"]["Statistic"] for title, alarm in alarms.items()} == {
+        "SweepFailureAlarm": "Maximum",
+        "SweepErrorsAlarm": "Sum",
+        "SweepRuleDeadLetterAlarm": "Sum",
+    }
+    assert alarms["SweepRuleDeadLetterAlarm"]["Properties"]["Dimensions"] == [
+        {"Name": "RuleName", "Value": {"Ref": "SweepRule"}}
+    ]
+    assert queue["MessageRetentionPeriod"] == 1_209_600
 
 
 def test_role_reads_associations_and_instances_and_publishes_nothing_else(sweep_stack):

@@ -5,22 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-# Enrichment is optional and time-boxed: fail fast. Publishing is the job: retry harder.
-CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
-    "ssm": {
-        "connect_timeout": 2,
-        "read_timeout": 5,
-        "retries": {"mode": "standard", "max_attempts": 3},
-    },
-    "sns": {
-        "connect_timeout": 3,
-        "read_timeout": 10,
-        "retries": {"mode": "standard", "max_attempts": 5},
-    },
+
+def _options(connect: int, read: int, attempts: int) -> dict[str, Any]:
+    """botocore Config options: timeouts in seconds; `attempts` counts retries, not tries."""
+    return {
+        "connect_timeout": connect,
+        "read_timeout": read,
+        "retries": {"mode": "standard", "max_attempts": attempts},
+    }
+
+
+# Publishing (each function's job) and the sweep's listings: patient, retried hard.
+_PATIENT = _options(connect=3, read=10, attempts=5)
+# The notifier's enrichment is optional and time-boxed: fail fast.
+_QUICK = _options(connect=2, read=5, attempts=3)
+# s3 reads only the end of a run's output that the API cut short: as optional as the SSM lookups.
+NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {"ssm": _QUICK, "s3": _QUICK, "sns": _PATIENT}
+SWEEP_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
+    "ssm": _PATIENT,
+    "ec2": _PATIENT,
+    "sns": _PATIENT,
 }
 
 
-def make_client(service: str, options: dict[str, dict[str, Any]] = CLIENT_OPTIONS) -> Any:
+def make_client(service: str, options: dict[str, dict[str, Any]] = NOTIFIER_CLIENT_OPTIONS) -> Any:
     """A boto3 client with the timeouts and retries `options` gives its service."""
     import boto3
     from botocore.config import Config
@@ -42,3 +50,17 @@ class ClientCache:
 
     def set(self, service: str, client: Any) -> None:
         self._clients[service] = client
+
+    def lazy(self, service: str) -> Any:
+        """The client, made on its first call: for one an invocation may well not need (making a
+        boto3 client costs tens of milliseconds)."""
+        return _LazyClient(self, service)
+
+
+class _LazyClient:
+    def __init__(self, cache: ClientCache, service: str) -> None:
+        self._cache = cache
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cache.get(self._service), name)

@@ -1,7 +1,8 @@
 """Fetch the real output of a failed run: the event's execution-summary holds stderr only.
 
 DescribeAssociationExecutions -> the execution of the event's run ->
-DescribeAssociationExecutionTargets -> its Run Command id -> GetCommandInvocation. Bounded per batch
+DescribeAssociationExecutionTargets -> its Run Command id -> `command_output` (the failed step's
+output, its end read from S3 when the API cut it short). Bounded per batch
 by a lookup count and a time budget; any error becomes a short "not fetched" reason, never an
 exception: the digest goes out regardless.
 """
@@ -10,11 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from .command_output import fetch_step_output
 from .events import AssociationEvent
 from .log import describe_error, fields, get_logger
+from .paging import SSM_PAGE_SIZE
+from .times import as_utc, parse_time
 
 TAIL_LINES = 20
 TAIL_BYTES = 2048
@@ -45,8 +49,10 @@ class Enricher:
         max_lookups: int,
         time_budget_seconds: float,
         clock: Callable[[], float] = time.monotonic,
+        s3: Any = None,
     ) -> None:
         self._ssm = ssm
+        self._s3 = s3  # reads the end of an output the API cut short; None: the API's text only
         self._max_lookups = max_lookups
         self._budget = time_budget_seconds
         self._clock = clock
@@ -92,14 +98,24 @@ class Enricher:
         source = targets[0].get("OutputSource") or {}
         if source.get("OutputSourceType") != "RunCommand" or not source.get("OutputSourceId"):
             raise _NotFetchedError("the execution has no Run Command output")
-        self._check_time(started)
-        invocation = self._ssm.get_command_invocation(
-            CommandId=source["OutputSourceId"], InstanceId=event.instance_id
+        step = fetch_step_output(
+            self._ssm,
+            self._s3,
+            source["OutputSourceId"],
+            event.instance_id,
+            check_time=lambda: self._check_time(started),
         )
-        return OutputLookup(
-            stdout_tail=tail(invocation.get("StandardOutputContent") or ""),
-            stderr_tail=tail(invocation.get("StandardErrorContent") or ""),
-        )
+        if step.note:  # shown anyway: the API's first characters, and why not the end
+            logger.warning(
+                "output cut short",
+                extra=fields(
+                    association_id=event.association_id,
+                    instance_id=event.instance_id,
+                    step=step.step,
+                    reason=step.note,
+                ),
+            )
+        return OutputLookup(stdout_tail=tail(step.stdout), stderr_tail=tail(step.stderr))
 
     def _association_executions(
         self, event: AssociationEvent, started: float
@@ -109,7 +125,7 @@ class Enricher:
             self._check_time(started)
             try:
                 response = self._ssm.describe_association_executions(
-                    AssociationId=event.association_id, MaxResults=50
+                    AssociationId=event.association_id, MaxResults=SSM_PAGE_SIZE
                 )
                 cached = list(response.get("AssociationExecutions") or [])
             except Exception as error:  # remembered, so the rest of the batch does not ask again
@@ -143,25 +159,14 @@ def _pick_execution(executions: list[dict[str, Any]], last_execution_date: str) 
     ]
     if not dated:
         raise _NotFetchedError("the association has no executions")
-    dated = [(_as_utc(created), execution_id) for created, execution_id in dated]
-    run_time = _parse_time(last_execution_date)
+    dated = [(as_utc(created), execution_id) for created, execution_id in dated]
+    run_time = parse_time(last_execution_date)
     if run_time is None:
         return max(dated, key=lambda pair: pair[0])[1]
     started_before = [pair for pair in dated if pair[0] <= run_time + CLOCK_SKEW]
     if started_before:
         return max(started_before, key=lambda pair: pair[0])[1]
     return min(dated, key=lambda pair: abs(pair[0] - run_time))[1]
-
-
-def _parse_time(text: str) -> datetime | None:
-    try:
-        return _as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
-        return None
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def tail(text: str, max_lines: int = TAIL_LINES, max_bytes: int = TAIL_BYTES) -> str:

@@ -12,10 +12,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import digest, log
+from . import log, notify_digest
 from .clients import ClientCache
 from .enrich import Enricher
 from .events import InvalidRecordError, message_id_of, parse_record
+from .grouping import Group, group_events
 from .publish import Pacer, publish_digest
 from .settings import Settings, load_settings
 
@@ -56,6 +57,7 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, list[dic
         settings,
         ssm=RUNTIME.clients.get("ssm"),
         sns=RUNTIME.clients.get("sns"),
+        s3=RUNTIME.clients.lazy("s3"),  # only a long output's end is read from S3
         clock=RUNTIME.clock,
         sleep=RUNTIME.sleep,
         seconds_left=(lambda: remaining_ms() / 1000) if remaining_ms else (lambda: math.inf),
@@ -68,6 +70,7 @@ def process_batch(
     *,
     ssm: Any,
     sns: Any,
+    s3: Any = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     seconds_left: Callable[[], float] = lambda: math.inf,
@@ -86,11 +89,11 @@ def process_batch(
             )
 
     enricher = Enricher(
-        ssm, settings.enrich_max_lookups, settings.enrich_time_budget_seconds, clock
+        ssm, settings.enrich_max_lookups, settings.enrich_time_budget_seconds, clock, s3=s3
     )
     pacer = Pacer(clock, sleep)
     published = 0
-    for group in digest.group_events(events):
+    for group in group_events(events):
         needed = pacer.seconds_until_free() + enricher.budget_left() + PUBLISH_RESERVE_SECONDS
         if seconds_left() < needed:
             failed.extend(group.message_ids)
@@ -117,21 +120,19 @@ def process_batch(
     }
 
 
-def _deliver(
-    group: digest.Group, topic_arn: str, sns: Any, enricher: Enricher, pacer: Pacer
-) -> bool:
+def _deliver(group: Group, topic_arn: str, sns: Any, enricher: Enricher, pacer: Pacer) -> bool:
     """Enrich, format and publish one group; False (and an error line) if it did not go out."""
     try:
         for entry in group.entries:
             if entry.needs_output:
                 entry.output = enricher.lookup(entry.event)
         sns_message_id = publish_digest(
-            sns, topic_arn, digest.subject(group), digest.message(group), pacer
+            sns, topic_arn, notify_digest.subject(group), notify_digest.message(group), pacer
         )
     except Exception as error:  # any failure keeps this group's records on the queue, and only them
         logger.error(
             "publish failed",
-            exc_info=not _is_aws_error(error),
+            exc_info=not log.is_aws_error(error),
             extra=log.fields(
                 association_id=group.association_id,
                 message_ids=group.message_ids,
@@ -149,8 +150,3 @@ def _deliver(
         ),
     )
     return True
-
-
-def _is_aws_error(error: Exception) -> bool:
-    """botocore's errors need no traceback; anything else is a bug worth one."""
-    return type(error).__module__.startswith("botocore")

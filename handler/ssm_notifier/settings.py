@@ -1,4 +1,5 @@
-"""The function's settings, read from its environment when an invocation starts.
+"""The functions' settings (the notifier's and the sweep's), read from the environment when an
+invocation starts.
 
 Read per invocation, not at import, so a broken configuration fails the invocation (and the whole
 batch is retried) with a message that names the variable.
@@ -8,12 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import NamedTuple
+
+from .periods import CRON, DEFAULT_PERIOD, RATE, parse_rate
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TOPIC_ARN_PATTERN = re.compile(
     r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?"
 )
+DOCUMENT_NAME = re.compile(r"[A-Za-z0-9_.:/-]{3,128}")
 
 
 class SettingsError(ValueError):
@@ -22,6 +27,7 @@ class SettingsError(ValueError):
 
 class Settings(NamedTuple):
     topic_arn: str
+    # Outside Lambda only: deployed, the runtime's level (LoggingConfig.ApplicationLogLevel) rules.
     log_level: str = "INFO"
     enrich_max_lookups: int = 10
     enrich_time_budget_seconds: float = 10.0
@@ -44,6 +50,42 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         enrich_time_budget_seconds=_number(
             environ, "ENRICH_TIME_BUDGET_SECONDS", float, 10.0, 0, 900
         ),
+    )
+
+
+class SweepSettings(NamedTuple):
+    topic_arn: str
+    documents: tuple[str, ...]
+    sweep_period: timedelta = DEFAULT_PERIOD
+    log_level: str = "INFO"
+
+
+def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
+    """Settings from `environ`, or SettingsError naming the first bad variable."""
+    base = load_settings(environ)  # TOPIC_ARN and LOG_LEVEL, checked as the notifier checks them
+    documents = tuple(
+        dict.fromkeys(
+            name.strip() for name in environ.get("WATCHED_DOCUMENTS", "").split(",") if name.strip()
+        )
+    )
+    if not documents:
+        raise SettingsError(
+            "WATCHED_DOCUMENTS is not set: no SSM document to sweep (e.g. AWS-UpdateSSMAgent)"
+        )
+    for name in documents:
+        if not DOCUMENT_NAME.fullmatch(name):
+            raise SettingsError(f"WATCHED_DOCUMENTS holds an invalid document name: {name[:200]!r}")
+    schedule = environ.get("SWEEP_SCHEDULE", "").strip()
+    if schedule and not (RATE.fullmatch(schedule) or CRON.fullmatch(schedule)):
+        raise SettingsError(
+            "SWEEP_SCHEDULE must be rate(N minutes|hours|days) or cron(...), "
+            f"not {schedule[:200]!r}"
+        )
+    return SweepSettings(
+        topic_arn=base.topic_arn,
+        documents=documents,
+        sweep_period=parse_rate(schedule) or DEFAULT_PERIOD,
+        log_level=base.log_level,
     )
 
 

@@ -11,22 +11,19 @@ so an uncertain combination under-reports rather than names instances that were 
 Any other kind (resource groups, ...) is not resolved: the association is reported as "targets
 not checked", never guessed at.
 
-Every listing is paginated under a page cap, an item cap and the invocation's time budget; a
-listing that was cut says so (`Listing.cut`), and running out of time raises OutOfTimeError.
+Every listing goes through `paging.Pager` (page cap, item cap, the invocation's time budget); a
+listing that was cut says so (`Listing.cut`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from .log import describe_error
+from .paging import EC2_PAGE_SIZE, SSM_PAGE_SIZE, Pager
 
-MAX_PAGES_PER_CALL = 100
-MAX_INSTANCES = 10_000
-SSM_PAGE_SIZE = 50
-EC2_PAGE_SIZE = 1000
 # DescribeInstances takes at most 200 values per filter; fewer keeps requests small.
 EC2_IDS_PER_CALL = 100
 # Stopped and stopping instances are still targets: they run late when they come back.
@@ -38,55 +35,9 @@ NOT_FOUND_IN_EC2 = "not found"
 SSM_DESCRIBES = ("running", NOT_FOUND_IN_EC2)
 
 
-class OutOfTimeError(Exception):
-    """Less time is left in the invocation than is kept back for publishing the digest."""
-
-
 class Listing(NamedTuple):
     ids: frozenset[str]
     cut: bool = False
-
-
-class Pager:
-    """Follows NextToken under a page cap, an item cap and the invocation's time budget."""
-
-    def __init__(
-        self,
-        seconds_left: Callable[[], float],
-        reserve_seconds: float,
-        max_pages: int | None = None,
-        max_items: int | None = None,
-    ) -> None:
-        self._seconds_left = seconds_left
-        self._reserve = reserve_seconds
-        self.max_pages = MAX_PAGES_PER_CALL if max_pages is None else max_pages
-        self.max_items = MAX_INSTANCES if max_items is None else max_items
-
-    def check_time(self) -> None:
-        if self._seconds_left() < self._reserve:
-            raise OutOfTimeError("time budget of this invocation spent")
-
-    def items(
-        self,
-        call: Callable[..., dict[str, Any]],
-        request: dict[str, Any],
-        extract: Callable[[dict[str, Any]], Iterable[Any]],
-        max_items: int | None = None,
-    ) -> tuple[list[Any], bool]:
-        """Every item of every page, and whether the listing was cut by a cap."""
-        max_items = self.max_items if max_items is None else max_items
-        found: list[Any] = []
-        token = None
-        for _ in range(self.max_pages):
-            self.check_time()
-            page = call(**request, **({"NextToken": token} if token else {}))
-            found.extend(extract(page))
-            token = page.get("NextToken")
-            if len(found) > max_items or (len(found) == max_items and token):
-                return found[:max_items], True
-            if not token:
-                return found, False
-        return found, True
 
 
 class Resolution(NamedTuple):

@@ -1,5 +1,9 @@
-"""Plain-text helpers both digests use (the notifier's and the sweep's), in a module of their own
-so the sweep does not import the notifier's digest, enrichment and event parsing at cold start."""
+"""The text and field helpers both digests are built from (the notifier's and the sweep's).
+
+One label width, one field function, one console-link rule and one set of size limits, so the two
+emails read alike. A module of its own so the sweep does not import the notifier's digest,
+enrichment and event parsing at cold start.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,12 @@ MESSAGE_BUDGET_BYTES = 240_000
 # Room kept for the lines that say what was left out of a message.
 OMISSION_LINES_BYTES = 200
 SUBJECT_MAX_CHARS = 99
+# A field's value is cut here: one runaway value must not crowd out the rest of the message.
+FIELD_MAX_CHARS = 4_000
+# Labels are padded to these widths (with their colon): "Execution summary: " in an instance's
+# fields, "Association: " in a digest's header.
+LABEL_WIDTH = 19
+HEADER_LABEL_WIDTH = 13
 
 CONSOLE_HOSTS = {
     "aws": "console.aws.amazon.com",
@@ -52,3 +62,39 @@ def shorten(text: str, limit: int) -> str:
 
 def plural(count: int, noun: str) -> str:
     return noun if count == 1 else noun + "s"
+
+
+def counted(count: int, noun: str) -> str:
+    """E.g. "1 instance", "2 instances"."""
+    return f"{count} {plural(count, noun)}"
+
+
+def more_instances(hidden: int) -> str:
+    """The line that counts the instances a message had no room for."""
+    return f"... and {hidden} more {plural(hidden, 'instance')} (message size limit)"
+
+
+def field(label: str, value: str, indent: int = 2, width: int = LABEL_WIDTH) -> str:
+    """`  Label:            value`, "-" for an empty value; further lines of it indented below."""
+    value = value if len(value) <= FIELD_MAX_CHARS else value[:FIELD_MAX_CHARS] + " ...(cut)"
+    first, *rest = (value or "-").splitlines() or ["-"]
+    head = f"{label}:"
+    head = head.ljust(width) if len(head) < width else head + " "
+    margin = " " * indent
+    return "\n".join([f"{margin}{head}{first}", *(f"{margin}  {line}" for line in rest)])
+
+
+def header_field(label: str, value: str) -> str:
+    """A field of a digest's header: `Association: value`."""
+    return field(label, value, indent=0, width=HEADER_LABEL_WIDTH)
+
+
+def console_link(partition: str, region: str, page: str, *resource_ids: str) -> str:
+    """`https://<console>/<page>?region=<region>`, or "" rather than a broken link when the
+    partition, the region or one of the ids in `page` is not well formed."""
+    host = CONSOLE_HOSTS.get(partition)
+    if not host or not REGION_PATTERN.fullmatch(region):
+        return ""
+    if not all(URL_SAFE_ID.fullmatch(resource_id) for resource_id in resource_ids):
+        return ""
+    return f"https://{host}/{page}?region={region}"

@@ -17,8 +17,11 @@ import pytest
 # The harness's modules import each other by their plain names, as demo.py does.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from aws_cli import aws_environment
+from deploy import Deployment, deploy
 from emulator import MotoServer
-from harness import Deployment, Pipeline, aws_environment, deploy, inspect
+from pipeline import Pipeline
+from readback import inspect
 
 
 @dataclass

@@ -2,17 +2,23 @@
 
     python tests/e2e/demo.py [--keep DIR]
 
-Starts a moto server on 127.0.0.1, runs generate.py, `aws cloudformation package` and
-`aws cloudformation deploy` (the real AWS CLI, as README's deploy section), prints the stacks and
-resources the emulator created, puts State Manager events on the default event bus, runs the
-deployed handler on what the rule routed to the queue, and prints the emails the topic sent.
-Exits non-zero if any step does not do what it should. No AWS account, no network.
+Starts a moto server on 127.0.0.1 (taught first what it lacks: emulator_extensions), runs
+generate.py, `aws cloudformation package` and `aws cloudformation deploy` (the real AWS CLI, as
+README's deploy section), prints the stacks and resources the emulator created, simulates a run of
+AWS-UpdateSSMAgent that fails on one instance, puts its State Manager events on the default event
+bus, runs the deployed handler on what the rule routed to the queue, and prints the emails the
+topic sent: the failed instance's with its command output, account and output URL. Then it
+replays a dead-lettered event with README's command. Exits non-zero if any step does not do what
+it should; Ctrl-C stops it with one line, leaving no process and no work files. No AWS account,
+no network; one region (us-east-1).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import signal
 import sys
 import tempfile
 import textwrap
@@ -20,20 +26,25 @@ import time
 import uuid
 from pathlib import Path
 
+# The harness's modules by their plain names; the project root for templates.sample_events.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import moto_workarounds
-from emulator import MotoServer, port_is_open, process_is_running
-from harness import (
-    NOTIFICATION_EMAIL,
-    Deployment,
+from aws_cli import aws_environment
+from deploy import NOTIFICATION_EMAIL, Deployment, deploy
+from emulator import REGION, MotoServer, port_is_open, process_is_running
+from pipeline import (
+    DOCUMENT,
+    FAILED_OUTPUT,
     Email,
     Pipeline,
-    association_event,
-    aws_environment,
-    deploy,
-    inspect,
+    live_event,
+    readme_replay_commands,
 )
+from readback import inspect
+
+INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by SIGINT
 
 WIDTH = 78
 
@@ -149,40 +160,63 @@ def run_pipeline(deployment: Deployment) -> None:
     first, second = deployment.outputs["InstanceIds"].split(",")
     association = str(uuid.uuid4())
 
-    heading("A run of AWS-UpdateSSMAgent on the two instances")
-    events = [
-        ("Success", first, "AWS-UpdateSSMAgent"),
-        ("Failed", second, "AWS-UpdateSSMAgent"),
-        ("Pending", first, "AWS-UpdateSSMAgent"),
-        ("Failed", second, "AWS-RunPatchBaseline"),
-    ]
-    pipeline.put_events(
-        [association_event(instance, status, association, doc) for status, instance, doc in events]
+    heading(f"A run of {DOCUMENT} on the two instances: {second} fails")
+    run = pipeline.update_agent_run(association, succeeded=first, failed=second)
+    print(
+        "  simulated in the emulator (State Manager's execution, targets and command output;\n"
+        "  DescribeAssociationExecution(s/Targets) and GetCommandInvocation answer for it)"
     )
-    for status, instance, document in events:
-        print(f"  put on the default bus: {document} {status} on {instance}")
+    events = [
+        *run,
+        live_event(first, "Pending", association),  # not a watched status
+        live_event(second, "Failed", association, "AWS-RunPatchBaseline"),  # not the document
+    ]
+    pipeline.put_events(events)
+    for event in events:
+        detail = event["detail"]
+        print(
+            f"  put on the default bus: {detail['document-name']} {detail['status']} "
+            f"on {detail['instance-id']}"
+        )
     records = pipeline.receive_batch()
     print(f"\n  the rule routed {len(records)} of {len(events)} events to the queue:")
     for record in records:
-        detail = json.loads(record["body"])["detail"]
-        print(f"    {record['messageId']}  {detail['document-name']} {detail['status']}")
+        body = json.loads(record["body"])
+        detail = body["detail"]
+        print(
+            f"    {record['messageId']}  {detail['document-name']} {detail['status']}"
+            f"  (account {body.get('account') or '-'}, region {body['region']})"
+        )
     check(len(records) == 2, "only the watched document's Success and Failed reached the queue")
 
     invocation = pipeline.invoke(records)
-    print(f"\n  handler (deployed code, in-process) returned {invocation.response}")
-    for line in invocation.log_lines:
-        print(f"    log: {json.dumps(line)[: WIDTH * 2]}")
+    print(
+        f"\n  handler (deployed code, as the Lambda runtime runs it) returned {invocation.response}"
+    )
+    print(f"  its log (request {invocation.run.request_id}):")
+    for line in invocation.run.output.splitlines():
+        print(f"    {line[: WIDTH * 2]}")
     check(invocation.response == {"batchItemFailures": []}, "the batch was handled")
     emails = inbox.emails()
     check(len(emails) == 1, "one digest for the association")
     heading("The email that would have been sent")
     for email in emails:
         show_email(email)
-    check(emails[0].subject == "[SSM] AWS-UpdateSSMAgent: 1 failed, 1 succeeded", "digest subject")
+    body = emails[0].body
+    check(emails[0].subject == f"[SSM] {DOCUMENT}: 1 failed, 1 succeeded", "digest subject")
+    check(
+        all(f"| {line}" in body for line in FAILED_OUTPUT.splitlines()),
+        "the failed instance's command output is in the email",
+    )
+    check(bool(re.search(r"^Account: +\d{12}$", body, re.MULTILINE)), "a 12-digit account id")
+    check(
+        f"Output URL:        {run[1]['detail']['output-url']}" in body,
+        "the failed instance's output URL",
+    )
 
     heading("When the digest cannot be published (topic deleted)")
     topic_attributes = pipeline.sns.get_topic_attributes(TopicArn=pipeline.topic_arn)["Attributes"]
-    pipeline.put_events([association_event(second, "Failed", association)])
+    pipeline.put_events([run[1]])  # the failed instance's event again
     pipeline.sns.delete_topic(TopicArn=pipeline.topic_arn)
     records = pipeline.receive_batch()
     invocation = pipeline.invoke(records)
@@ -208,20 +242,47 @@ def run_pipeline(deployment: Deployment) -> None:
     for email in inbox.emails():
         show_email(email)
 
+    heading("Replaying an event EventBridge dead-lettered (README's command)")
+    pipeline.dead_letter_as_eventbridge(run[1])
+    print(f"  dead-letter queue: {pipeline.queue_depth(pipeline.dead_letter_queue_url)}")
+    arns = {"DLQ_ARN": pipeline.dead_letter_queue_arn, "QUEUE_ARN": pipeline.queue_arn}
+    for command in readme_replay_commands(arns):
+        call = deployment.cli(*command)
+        print(f"  $ aws {' '.join(command)}\n{textwrap.indent(call.stdout.rstrip(), '    ')}")
+    replayed = pipeline.receive_batch()
+    check(len(replayed) == 1, "the dead-lettered event is on the queue again")
+    check(pipeline.invoke(replayed).response == {"batchItemFailures": []}, "and is notified")
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, help="keep the work files (templates, logs) here")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, _interrupted)
+    try:
+        return run(args.keep)
+    except KeyboardInterrupt:
+        # Everything is cleaned up by now: the `with` blocks ran on the way out.
+        print("\ninterrupted: moto server stopped, work files removed", file=sys.stderr)
+        return INTERRUPTED_EXIT
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """The first Ctrl-C stops the demo; further ones are ignored while it cleans up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def run(keep: Path | None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ssm-notifier-local-") as scratch:
-        workdir = args.keep or Path(scratch)
+        workdir = keep or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         log_path = workdir / "moto.log"
         moto = MotoServer(log_path=log_path)
         try:
             with moto, aws_environment(moto.endpoint):
-                heading(f"moto server on {moto.endpoint} (pid {moto.last_pid})")
+                heading(f"moto server on {moto.endpoint} (pid {moto.last_pid}), region {REGION}")
                 deployment = deploy(
                     moto, workdir, say=lambda text: print(textwrap.indent(text, "  "))
                 )
@@ -229,17 +290,15 @@ def main(argv: list[str] | None = None) -> int:
                 show_stacks(deployment)
                 show_facts(facts)
                 run_pipeline(deployment)
-        except BaseException:
+        except (Exception, SystemExit):
             if log_path.exists():
                 tail = log_path.read_text(errors="replace").splitlines()[-30:]
                 print("\nlast lines of the moto server's log:\n" + "\n".join(tail), file=sys.stderr)
             raise
-        finally:
-            stopped = moto.last_pid is not None and not process_is_running(moto.last_pid)
-            print(
-                f"\nmoto server stopped: {stopped} (port {moto.port} open: "
-                f"{port_is_open(moto.port)})"
-            )
+        stopped = moto.last_pid is not None and not process_is_running(moto.last_pid)
+        print(
+            f"\nmoto server stopped: {stopped} (port {moto.port} open: {port_is_open(moto.port)})"
+        )
     print(f"done in {time.monotonic() - started:.1f} s")
     return 0
 

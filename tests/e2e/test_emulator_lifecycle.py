@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from deploy import ROOT, SOURCE_ENV
 from emulator import RECORD_ENV, MotoServer, port_is_open, process_is_running
-from harness import ROOT, SOURCE_ENV
 
 pytestmark = pytest.mark.e2e
 

@@ -12,16 +12,20 @@ import uuid
 from pathlib import Path
 
 import pytest
-from harness import (
+from deploy import (
     ARTIFACT_BUCKET,
-    DETAIL_TYPE,
     NOTIFICATION_EMAIL,
     ROOT,
-    association_event,
+    STACK_NAME,
+    deploy_parent_as_is,
+    source_root,
 )
+from emulator import MotoServer
 from moto_workarounds import SKIPPED_BY_MOTO, SKIPPED_TYPES
+from pipeline import FAILED_ERROR, FAILED_OUTPUT, live_event, readme_replay_commands
 
 from templates.config import Config
+from templates.sample_events import DETAIL_TYPE
 
 pytestmark = pytest.mark.e2e
 
@@ -32,17 +36,20 @@ DOCUMENT = "AWS-UpdateSSMAgent"
 # -- deploying as a user would ------------------------------------------------------------------
 
 
-def test_moto_still_cannot_deploy_the_parent_as_is(local_aws):
+def test_moto_still_cannot_deploy_the_parent_as_is(local_aws, tmp_path):
     """The reason the children are deployed one by one (moto_workarounds, item 1).
 
-    If this fails because the deploy succeeded, moto has learned nested-stack outputs: deploy the
-    parent as is and drop the per-child workaround.
+    The packaged parent, deployed exactly as README's deploy does, on a server of its own (moto
+    leaves half-built children behind). If this fails because the deploy succeeded, moto has
+    learned nested-stack outputs: deploy the parent as is and drop the per-child workaround.
     """
-    attempt = local_aws.deployment.parent_attempt
+    with MotoServer(log_path=tmp_path / "moto.log") as moto:
+        attempt = deploy_parent_as_is(moto, local_aws.deployment.tree, tmp_path)
     assert not attempt.succeeded, "moto now deploys the packaged parent: drop the workaround"
     assert "Fn::GetAtt references undefined resource" in attempt.call.stderr, (
         f"the parent failed for another reason than moto's known gap:\n{attempt.call.stderr}"
     )
+    assert "--region" not in attempt.call.args, "the probe runs in the run's one region"
 
 
 def test_package_uploaded_every_child_and_the_handler_code_to_the_bucket(local_aws):
@@ -169,6 +176,30 @@ def test_topic_is_encrypted_with_a_rotating_key(local_aws):
     assert topic["key_rotation"] is True
 
 
+def test_alarm_topic_is_deployed_under_a_rotating_key_of_its_own(local_aws):
+    """Deployed as the templates say (the independence itself: tests/test_alarm_path.py; moto's
+    SNS and SQS never consult KMS, so a publish here cannot show it)."""
+    facts = local_aws.facts
+    alarm_key = facts["alarm_topic"]["attributes"]["KmsMasterKeyId"]
+    pipeline_keys = {
+        facts["topic"]["attributes"]["KmsMasterKeyId"],
+        facts["queue"]["KmsMasterKeyId"],
+        facts["dead_letter_queue"]["KmsMasterKeyId"],
+    }
+    assert len(pipeline_keys) == 1
+    assert alarm_key in facts["key_ids"] and pipeline_keys <= set(facts["key_ids"])
+    assert alarm_key not in pipeline_keys
+    assert facts["alarm_topic"]["arn"] != facts["topic"]["arn"]
+    assert facts["alarm_topic"]["key_rotation"] is True
+
+
+def test_function_log_group_is_named_after_the_parent_stack(local_aws):
+    """The pipeline key's policy names the log groups; the deployed names must be those."""
+    assert local_aws.facts["log_group"]["logGroupName"] == f"/ssm-notifier/{STACK_NAME}/notifier"
+    sweep = local_aws.deployment.one("Sweep", "AWS::Logs::LogGroup")
+    assert sweep == f"/ssm-notifier/{STACK_NAME}/sweep"
+
+
 def test_sweep_runs_on_its_schedule_and_reports_to_the_same_topic(local_aws):
     deployment = local_aws.deployment
     if "Sweep" not in deployment.children:
@@ -190,13 +221,10 @@ def test_one_digest_per_association_reaches_the_topic(local_aws):
     inbox = pipeline.subscribe_inbox("e2e-digests")
     first, second = local_aws.deployment.outputs["InstanceIds"].split(",")
     association = str(uuid.uuid4())
-    watched = [
-        association_event(first, "Success", association),
-        association_event(second, "Failed", association),
-    ]
+    watched = pipeline.update_agent_run(association, succeeded=first, failed=second)
     ignored = [
-        association_event(first, "Pending", association),  # not a watched status
-        association_event(second, "Failed", association, document_name="AWS-RunPatchBaseline"),
+        live_event(first, "Pending", association),  # not a watched status
+        live_event(second, "Failed", association, document_name="AWS-RunPatchBaseline"),
     ]
     pipeline.put_events(watched + ignored)
 
@@ -223,6 +251,16 @@ def test_one_digest_per_association_reaches_the_topic(local_aws):
     assert "Instances:   2" in body
     assert body.index(f"{second}: Failed") < body.index(f"{first}: Success")
     assert "ExecutionError" in body
+    # What the product is for: the failed run's own output, fetched through the association run
+    # APIs, with the account EventBridge fills in and the run's output URL, as on AWS.
+    failed_part = body[body.index(f"{second}: Failed") : body.index(f"{first}: Success")]
+    for line in FAILED_OUTPUT.splitlines() + FAILED_ERROR.splitlines():
+        assert f"    | {line}" in failed_part, f"{line!r} is not in the failed instance's entry"
+    assert "output not fetched" not in body
+    assert re.search(r"^Account: +123456789012$", body, re.MULTILINE), body[:400]
+    failed_url = watched[1]["detail"]["output-url"]
+    assert failed_url.startswith("https://s3.us-east-1.amazonaws.com/")
+    assert f"Output URL:        {failed_url}" in failed_part
     assert "Raw events (2):" in body
     assert "Pending" not in body and "AWS-RunPatchBaseline" not in body
     # Done: nothing left on the queue, nothing dead-lettered, nothing more sent.
@@ -243,8 +281,8 @@ def test_a_digest_that_cannot_be_published_stays_on_the_queue_and_goes_out_on_re
     association = str(uuid.uuid4())
     pipeline.put_events(
         [
-            association_event(first, "Failed", association),
-            association_event(second, "Failed", association),
+            live_event(first, "Failed", association),
+            live_event(second, "Failed", association),
         ]
     )
     sns.delete_topic(TopicArn=topic_arn)
@@ -273,6 +311,83 @@ def test_a_digest_that_cannot_be_published_stays_on_the_queue_and_goes_out_on_re
     (email,) = inbox.emails()
     assert email.subject == f"[SSM] {DOCUMENT}: 2 failed"
     assert pipeline.queue_depth() == {"visible": 0, "in_flight": 0}
+
+
+# Today's handler writes its own JSON lines through a stdout handler with propagate=False, which
+# bypasses the runtime's formatter (no requestId). Issue 10 item 2 moves it to the runtime's; once
+# that is merged the condition is false and the test must pass. strict: it cannot pass unnoticed.
+HANDLER_BYPASSES_RUNTIME_LOGGING = (
+    "propagate = False" in (source_root() / "handler" / "ssm_notifier" / "log.py").read_text()
+)
+
+
+@pytest.mark.xfail(
+    HANDLER_BYPASSES_RUNTIME_LOGGING,
+    strict=True,
+    reason="the handler logs through its own stdout handler (until issue 10 item 2 is merged)",
+)
+def test_a_log_line_of_the_deployed_function_is_one_json_object_from_the_runtime(local_aws):
+    """The runtime's JSON format (LoggingConfig LogFormat JSON): requestId and the handler's
+    own fields on one line, written by the runtime's formatter, not by the handler's."""
+    pipeline = local_aws.pipeline
+    first, second = local_aws.deployment.outputs["InstanceIds"].split(",")
+    association = str(uuid.uuid4())
+    pipeline.put_events(pipeline.update_agent_run(association, succeeded=first, failed=second))
+    invocation = pipeline.invoke(pipeline.receive_batch())
+    assert invocation.response == {"batchItemFailures": []}
+    run = invocation.run
+    for line in run.output.splitlines():
+        assert isinstance(json.loads(line), dict), f"not one JSON object: {line!r}"
+    published = [
+        json.loads(line)
+        for line in run.runtime_lines
+        if json.loads(line).get("message") == "digest published"
+    ]
+    assert published, f"no 'digest published' line came through the runtime:\n{run.output}"
+    (line,) = published
+    assert line["requestId"] == run.request_id
+    assert line["level"] == "INFO" and line["logger"].startswith("ssm_notifier")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["timestamp"])
+    assert line["association_id"] == association
+
+
+def test_readme_replay_moves_an_eventbridge_dead_letter_back_to_the_queue(local_aws):
+    """README's replay commands, as written there, run with the real AWS CLI on an event that
+    EventBridge dead-lettered (no source queue to go back to: the destination is named)."""
+    deployment, pipeline = local_aws.deployment, local_aws.pipeline
+    second = deployment.outputs["InstanceIds"].split(",")[1]
+    event = live_event(second, "Failed", str(uuid.uuid4()))
+    dead_lettered = pipeline.dead_letter_as_eventbridge(event)
+    assert pipeline.queue_depth(pipeline.dead_letter_queue_url) == {"visible": 1, "in_flight": 0}
+    arns = {"DLQ_ARN": pipeline.dead_letter_queue_arn, "QUEUE_ARN": pipeline.queue_arn}
+    start, progress = readme_replay_commands(arns)
+    assert start[:2] == ["sqs", "start-message-move-task"]
+    assert "--destination-arn" in start, "an EventBridge dead letter has no source queue"
+    deployment.cli(*start)
+    (task,) = json.loads(deployment.cli(*progress).stdout)["Results"][:1]
+    assert task["Status"] == "COMPLETED" and task["ApproximateNumberOfMessagesMoved"] == 1
+
+    (record,) = pipeline.receive_batch()
+    assert json.loads(record["body"]) == event
+    assert record["messageId"] != dead_lettered  # a new message on the queue, the same event
+    assert pipeline.queue_depth(pipeline.dead_letter_queue_url) == {"visible": 0, "in_flight": 0}
+    assert pipeline.invoke([record]).response == {"batchItemFailures": []}
+
+
+def test_a_move_without_a_destination_fails_for_an_eventbridge_dead_letter(local_aws):
+    """Why README names the destination: the old command leaves such a message where it is."""
+    deployment, pipeline = local_aws.deployment, local_aws.pipeline
+    event = live_event(deployment.outputs["InstanceIds"].split(",")[0], "Failed", "a-1")
+    pipeline.dead_letter_as_eventbridge(event)
+    source = ["--source-arn", pipeline.dead_letter_queue_arn]
+    deployment.cli("sqs", "start-message-move-task", *source)
+    (task,) = json.loads(deployment.cli("sqs", "list-message-move-tasks", *source).stdout)[
+        "Results"
+    ][:1]
+    assert task["Status"] == "FAILED" and task["ApproximateNumberOfMessagesMoved"] == 0
+    assert pipeline.queue_depth(pipeline.dead_letter_queue_url)["visible"] == 1
+    assert pipeline.receive_batch() == []
+    pipeline.sqs.purge_queue(QueueUrl=pipeline.dead_letter_queue_url)
 
 
 # -- what moto does not create, and where that is covered instead -------------------------------
@@ -318,6 +433,7 @@ def test_moto_still_ignores_what_is_asserted_on_the_templates_instead(local_aws)
     bucket = facts["bucket"]["name"]
     s3 = deployment.client("s3")
     assert facts["function"]["configuration"]["Architectures"] == ["x86_64"]  # template: arm64
+    assert "LoggingConfig" not in facts["function"]["configuration"]  # template: JSON, INFO
     assert facts["bucket"]["encryption"][0]["BucketKeyEnabled"] is False  # template: True
     assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)  # template: Enabled
     assert facts["instance_role"]["attached_policies"] == []  # template: SSM core policy

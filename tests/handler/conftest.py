@@ -1,4 +1,5 @@
-"""Fixtures for the handler tests: fake AWS credentials, a moto topic, a stubbed SSM client."""
+"""Fixtures for the handler tests: fake AWS credentials, a moto topic, a stubbed SSM client, the
+sweep's stubbed SSM, EC2 and SNS clients."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from moto import mock_aws
 from notifier_testkit import REGION, FakeClock, Topic
 from ssm_notifier import log
 from ssm_notifier.settings import Settings
+from sweep_testkit import Aws
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +26,7 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    log.configure("INFO")
+    log.configure("INFO", {})  # the local setup, whatever the shell running the tests holds
 
 
 @pytest.fixture
@@ -57,3 +59,26 @@ def clock() -> FakeClock:
 @pytest.fixture
 def settings(topic: Topic) -> Settings:
     return Settings(topic_arn=topic.arn)
+
+
+@pytest.fixture
+def aws() -> Iterator[Aws]:
+    """Stubbed SSM, EC2 and SNS clients for the sweep (see sweep_testkit)."""
+    clients = {name: boto3.client(name, region_name=REGION) for name in ("ssm", "ec2", "sns")}
+    stubs = {name: Stubber(client) for name, client in clients.items()}
+    state = Aws(
+        clients["ssm"],
+        clients["ec2"],
+        clients["sns"],
+        stubs["ssm"],
+        stubs["ec2"],
+        stubs["sns"],
+    )
+    clients["sns"].meta.events.register(
+        "provide-client-params.sns.Publish", lambda params, **_: state.published.append(params)
+    )
+    for stub in stubs.values():
+        stub.activate()
+    yield state
+    for stub in stubs.values():
+        stub.deactivate()

@@ -1,97 +1,42 @@
-"""Helpers for the handler tests: events, records, a fake clock, a topic read back through SQS.
+"""Helpers for the handler tests: the documented sample, groups, log lines, a fake clock, a topic
+read back through SQS, stubbed SSM lookups. Events and records come from templates/sample_events.
 
 A module of its own (not conftest) so tests can import it by a name no other conftest shares.
 """
 
 from __future__ import annotations
 
-import copy
 import json
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
+from ssm_notifier.events import parse_record
+from ssm_notifier.grouping import Group, group_events
+from ssm_notifier.log import LOGGER_NAME, LocalFormatter
+
+from templates.sample_events import ACCOUNT, REGION, sqs_record
+
 ASSOCIATION_ID = "34fcb7e0-5a52-4b9b-8b53-0aa3fe6fd1a3"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:notifier"
 
-# AWS's documented sample of the event, verbatim.
-SAMPLE_BODY = (
-    '{"version":"0","id":"6a7e8feb-b491-4cf7-a9f1-bf3703467718","detail-type":"EC2 State Manager '
-    'Instance Association State Change","source":"aws.ssm","account":"123456789012","time":'
-    '"2017-02-23T15:23:48Z","region":"us-east-1","resources":["arn:aws:ec2:us-east-1:123456789012:'
-    'instance/i-12345678","arn:aws:ssm:us-east-1:123456789012:document/my-documentName"],"detail":'
-    '{"association-id":"34fcb7e0-5a52-4b9b-8b53-0aa3fe6fd1a3","instance-id":"i-12345678",'
-    '"document-name":"my-documentName","document-version":"1","targets":"[{\\"key\\":\\"instanceids'
-    '\\",\\"values\\":[\\"i-12345678\\"]}]","creation-date":"2017-02-13T17:22:54.458Z",'
-    '"last-successful-execution-date":"2017-02-13T17:22:54.458Z","last-execution-date":'
-    '"2017-02-13T17:22:54.458Z","last-updated-date":"2017-02-13T17:22:54.458Z","status":"Success",'
-    '"detailed-status":"Success","error-code":"testErrorCode","execution-summary":'
-    '"testExecutionSummary","output-url":"sampleurl","instance-association-cwe-version":"1"}}'
-)
-RUN_TIME = "2026-05-04T03:02:10.000Z"
+# AWS's documented sample of the event (tests/events/), as the compact JSON an SQS body holds.
+SAMPLE_EVENT_PATH = Path(__file__).resolve().parents[1] / "events" / "association_state_change.json"
+SAMPLE_BODY = json.dumps(json.loads(SAMPLE_EVENT_PATH.read_text()), separators=(",", ":"))
+# Ten seconds before the run time of templates/sample_events.py (RUN_TIME).
 EXECUTION_CREATED = datetime(2026, 5, 4, 3, 2, 0, tzinfo=UTC)
 
 
-def make_event(
-    instance_id: str = "i-0aaa",
-    status: str = "Success",
-    association_id: str = ASSOCIATION_ID,
-    document_name: str = "AWS-UpdateSSMAgent",
-    **detail: object,
-) -> dict:
-    """An AWS-UpdateSSMAgent event as EventBridge sends it (document ARN with an empty account)."""
-    return {
-        "version": "0",
-        "id": f"evt-{instance_id}-{status}",
-        "detail-type": "EC2 State Manager Instance Association State Change",
-        "source": "aws.ssm",
-        "account": ACCOUNT,
-        "time": RUN_TIME,
-        "region": REGION,
-        "resources": [
-            f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{instance_id}",
-            f"arn:aws:ssm:{REGION}::document/{document_name}",
-        ],
-        "detail": {
-            "association-id": association_id,
-            "instance-id": instance_id,
-            "document-name": document_name,
-            "document-version": "$DEFAULT",
-            "last-execution-date": RUN_TIME,
-            "status": status,
-            "detailed-status": status,
-            "error-code": "ExecutionError" if status == "Failed" else "",
-            "execution-summary": "1 out of 1 plugin processed",
-            "output-url": "",
-            **detail,
-        },
-    }
-
-
-def make_record(body: dict | str, message_id: str) -> dict:
-    return {
-        "messageId": message_id,
-        "receiptHandle": f"handle-{message_id}",
-        "body": body if isinstance(body, str) else json.dumps(body),
-        "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": {},
-        "md5OfBody": "-",
-        "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:notifier-queue",
-        "awsRegion": REGION,
-    }
+def groups_of(*bodies: dict | str) -> list[Group]:
+    """The groups the notifier makes of these event bodies, each in a record `m-1`, `m-2`, ..."""
+    records = [sqs_record(body, f"m-{n}") for n, body in enumerate(bodies, 1)]
+    return group_events((record["messageId"], parse_record(record)) for record in records)
 
 
 def failed_ids(response: dict) -> list[str]:
     return [item["itemIdentifier"] for item in response["batchItemFailures"]]
-
-
-def with_detail(event: dict, **detail: object) -> dict:
-    changed = copy.deepcopy(event)
-    changed["detail"].update(detail)
-    return changed
 
 
 @dataclass
@@ -132,9 +77,14 @@ class Topic:
         return notes
 
 
-def log_lines(text: str) -> list[dict]:
-    """The JSON log lines in captured stdout."""
-    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+def log_lines(records: list[logging.LogRecord]) -> list[dict]:
+    """The handler's log records (pytest's `caplog.records`) as the JSON lines they make.
+
+    Formatted with `json.dumps` and no `default=`, as the Lambda runtime's formatter does, so a
+    value that is not JSON-safe fails the test.
+    """
+    formatter = LocalFormatter()
+    return [json.loads(formatter.format(r)) for r in records if r.name.startswith(LOGGER_NAME)]
 
 
 def stub_executions(stubber, association_id: str = ASSOCIATION_ID, executions=None) -> None:
@@ -168,7 +118,8 @@ def stub_output(
     execution_id: str = "exec-1",
     association_id: str = ASSOCIATION_ID,
 ) -> None:
-    """Expect the target lookup and GetCommandInvocation of one instance of `execution_id`."""
+    """Expect the target lookup, the step listing and GetCommandInvocation (naming the step) of
+    one instance of `execution_id`: a one-step AWS-UpdateSSMAgent run."""
     command_id = command_id_of(instance_id)
     stubber.add_response(
         "describe_association_execution_targets",
@@ -194,6 +145,20 @@ def stub_output(
         },
     )
     stubber.add_response(
+        "list_command_invocations",
+        {
+            "CommandInvocations": [
+                {
+                    "CommandId": command_id,
+                    "InstanceId": instance_id,
+                    "Status": "Failed",
+                    "CommandPlugins": [{"Name": STEP, "Status": "Failed", "ResponseCode": 1}],
+                }
+            ]
+        },
+        {"CommandId": command_id, "InstanceId": instance_id, "Details": True},
+    )
+    stubber.add_response(
         "get_command_invocation",
         {
             "CommandId": command_id,
@@ -202,8 +167,12 @@ def stub_output(
             "StandardOutputContent": stdout,
             "StandardErrorContent": stderr,
         },
-        {"CommandId": command_id, "InstanceId": instance_id},
+        {"CommandId": command_id, "InstanceId": instance_id, "PluginName": STEP},
     )
+
+
+# AWS-UpdateSSMAgent's one step: GetCommandInvocation must name it (InvalidPluginName otherwise).
+STEP = "aws:updateSsmAgent"
 
 
 def command_id_of(instance_id: str) -> str:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 
 import boto3
+from botocore.exceptions import ClientError
 from moto import mock_aws
-from notifier_testkit import REGION, FakeClock, make_event
+from notifier_testkit import REGION, FakeClock
 from ssm_notifier.notify import process_batch
 from ssm_notifier.settings import Settings
 
 from templates.config import Config
+from templates.sample_events import association_event
 
 MAX_RECEIVES = Config().max_receive_count
 
@@ -39,28 +41,34 @@ def as_records(messages: list[dict], queue_arn: str) -> list[dict]:
     ]
 
 
+def queues(sqs) -> tuple[str, str]:
+    """The event queue, with the template's redrive policy, and its dead-letter queue."""
+    dead_letters = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
+    dead_letters_arn = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    queue = sqs.create_queue(
+        QueueName="events",
+        Attributes={
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": dead_letters_arn, "maxReceiveCount": MAX_RECEIVES}
+            )
+        },
+    )["QueueUrl"]
+    return queue, dead_letters
+
+
 def test_unhandled_records_reach_the_dead_letter_queue_after_the_redrive_count():
     with mock_aws():
         sqs = boto3.client("sqs", region_name=REGION)
         sns = boto3.client("sns", region_name=REGION)
-        dead_letters = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
-        dead_letters_arn = sqs.get_queue_attributes(
-            QueueUrl=dead_letters, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        queue = sqs.create_queue(
-            QueueName="events",
-            Attributes={
-                "RedrivePolicy": json.dumps(
-                    {"deadLetterTargetArn": dead_letters_arn, "maxReceiveCount": MAX_RECEIVES}
-                )
-            },
-        )["QueueUrl"]
+        queue, dead_letters = queues(sqs)
         queue_arn = f"arn:aws:sqs:{REGION}:123456789012:events"
         # A topic that does not exist: every publish fails, as with a deleted topic.
         settings = Settings(topic_arn=f"arn:aws:sns:{REGION}:123456789012:deleted")
         sent = {
             sqs.send_message(QueueUrl=queue, MessageBody=body)["MessageId"]
-            for body in ["{not json", json.dumps(make_event("i-0aaa", "Failed"))]
+            for body in ["{not json", json.dumps(association_event("i-0aaa", "Failed"))]
         }
 
         deliveries = 0
@@ -88,3 +96,54 @@ def test_unhandled_records_reach_the_dead_letter_queue_after_the_redrive_count()
         assert deliveries == MAX_RECEIVES
         parked = sqs.receive_message(QueueUrl=dead_letters, MaxNumberOfMessages=10)["Messages"]
         assert {message["MessageId"] for message in parked} == sent
+
+
+class FlakySns:
+    """SNS whose first `failures` publishes are throttled, as during a burst; then the real one."""
+
+    def __init__(self, sns, failures: int) -> None:
+        self.sns = sns
+        self.failures = failures
+
+    def publish(self, **message: str) -> dict:
+        if self.failures:
+            self.failures -= 1
+            raise ClientError({"Error": {"Code": "Throttling"}}, "Publish")
+        return self.sns.publish(**message)
+
+
+def test_a_record_whose_publish_fails_once_then_succeeds_never_reaches_the_dead_letter_queue():
+    """The redrive count leaves room for a retry (a count of 1 would dead-letter this record)."""
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        sns = boto3.client("sns", region_name=REGION)
+        topic_arn = sns.create_topic(Name="notifier")["TopicArn"]
+        queue, dead_letters = queues(sqs)
+        flaky = FlakySns(sns, failures=1)
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(association_event("i-0aaa")))
+
+        outcomes = []
+        while messages := sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"]
+        ).get("Messages", []):
+            clock = FakeClock()
+            result = process_batch(
+                as_records(messages, f"arn:aws:sqs:{REGION}:123456789012:events"),
+                Settings(topic_arn=topic_arn),
+                ssm=None,
+                sns=flaky,
+                clock=clock,
+                sleep=clock.sleep,
+            )
+            failed = {item["itemIdentifier"] for item in result["batchItemFailures"]}
+            outcomes.append(bool(failed))
+            for message in messages:
+                if message["MessageId"] in failed:
+                    sqs.change_message_visibility(
+                        QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                    )
+                else:
+                    sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+
+        assert outcomes == [True, False]  # failed once, published on the next receive
+        assert "Messages" not in sqs.receive_message(QueueUrl=dead_letters)

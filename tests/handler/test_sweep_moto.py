@@ -5,7 +5,7 @@ ListAssociations, DescribeAssociationExecutions, DescribeAssociationExecutionTar
 DescribeInstanceInformation all raise NotImplementedError. So SSM stays a botocore Stubber here,
 and what moto adds is real EC2 behaviour (run_instances, stop_instances, terminate_instances and
 DescribeInstances' tag and state filters with MaxResults) and a real topic, read back through an
-SQS subscription. The SSM side is covered call by call in test_sweep.py.
+SQS subscription. The SSM side is covered call by call in test_sweep_check.py.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from botocore.stub import Stubber
 from notifier_testkit import REGION
 from ssm_notifier import sweep
+from ssm_notifier.settings import SweepSettings
 
 DOCUMENT = "AWS-UpdateSSMAgent"
 ASSOCIATION_ID = "11111111-1111-4111-8111-111111111111"
@@ -106,7 +107,7 @@ def test_stopped_and_unmanaged_tagged_instances_reach_the_topic(topic, ec2) -> N
         )
 
         summary = sweep.run_sweep(
-            sweep.SweepSettings(topic_arn=topic.arn, documents=(DOCUMENT,)),
+            SweepSettings(topic_arn=topic.arn, documents=(DOCUMENT,)),
             ssm=ssm,
             ec2=ec2,
             sns=topic.sns,

@@ -1,4 +1,5 @@
-"""The handler end to end: SQS records in, SNS digests out (moto), batch item failures back."""
+"""notify: the notifier end to end, SQS records in, SNS digests out (moto), batch item failures
+back; its time reserves pinned at their boundaries."""
 
 from __future__ import annotations
 
@@ -13,15 +14,14 @@ from notifier_testkit import (
     FakeClock,
     failed_ids,
     log_lines,
-    make_event,
-    make_record,
     stub_executions,
     stub_output,
-    with_detail,
 )
 from ssm_notifier import notify
 from ssm_notifier.clients import ClientCache
 from ssm_notifier.settings import Settings, SettingsError
+
+from templates.sample_events import association_event, sqs_record
 
 AGENT_STDOUT = (
     "Initiating amazon-ssm-agent update to 100000\n"
@@ -43,8 +43,8 @@ def test_two_instances_of_one_association_make_one_enriched_digest(
     stub_executions(stubber)
     stub_output(stubber, "i-0bad", AGENT_STDOUT, "exit status 1")
     records = [
-        make_record(make_event("i-0good", "Success"), "m-1"),
-        make_record(make_event("i-0bad", "Failed"), "m-2"),
+        sqs_record(association_event("i-0good", "Success"), "m-1"),
+        sqs_record(association_event("i-0bad", "Failed"), "m-2"),
     ]
 
     response = run(records, settings, topic, client, clock)
@@ -62,9 +62,15 @@ def test_two_instances_of_one_association_make_one_enriched_digest(
 def test_two_associations_make_two_messages(topic, ssm, settings, clock) -> None:
     client, _ = ssm
     records = [
-        make_record(make_event("i-1", association_id="assoc-1", document_name="Doc-One"), "m-1"),
-        make_record(make_event("i-2", association_id="assoc-2", document_name="Doc-Two"), "m-2"),
-        make_record(make_event("i-3", association_id="assoc-1", document_name="Doc-One"), "m-3"),
+        sqs_record(
+            association_event("i-1", association_id="assoc-1", document_name="Doc-One"), "m-1"
+        ),
+        sqs_record(
+            association_event("i-2", association_id="assoc-2", document_name="Doc-Two"), "m-2"
+        ),
+        sqs_record(
+            association_event("i-3", association_id="assoc-1", document_name="Doc-One"), "m-3"
+        ),
     ]
 
     response = run(records, settings, topic, client, clock)
@@ -76,8 +82,8 @@ def test_two_associations_make_two_messages(topic, ssm, settings, clock) -> None
 
 def test_duplicates_make_one_entry(topic, ssm, settings, clock) -> None:
     client, _ = ssm
-    event = make_event("i-1", "Success")
-    records = [make_record(event, f"m-{n}") for n in range(5)]
+    event = association_event("i-1", "Success")
+    records = [sqs_record(event, f"m-{n}") for n in range(5)]
 
     assert failed_ids(run(records, settings, topic, client, clock)) == []
     [note] = topic.published()
@@ -85,14 +91,14 @@ def test_duplicates_make_one_entry(topic, ssm, settings, clock) -> None:
     assert note["Message"].count("i-1: Success") == 1
 
 
-def test_bad_records_fail_alone_and_are_logged(topic, ssm, settings, clock, capsys) -> None:
+def test_bad_records_fail_alone_and_are_logged(topic, ssm, settings, clock, caplog) -> None:
     client, _ = ssm
     records = [
-        make_record("{broken", "bad-json"),
-        make_record({"hello": "world"}, "not-eventbridge"),
-        make_record({**make_event(), "detail-type": "Something Else"}, "wrong-type"),
-        make_record(with_detail(make_event(), **{"instance-id": ""}), "no-instance"),
-        make_record(make_event("i-1", "Success"), "good"),
+        sqs_record("{broken", "bad-json"),
+        sqs_record({"hello": "world"}, "not-eventbridge"),
+        sqs_record({**association_event(), "detail-type": "Something Else"}, "wrong-type"),
+        sqs_record(association_event(**{"instance-id": ""}), "no-instance"),
+        sqs_record(association_event("i-1", "Success"), "good"),
     ]
 
     response = run(records, settings, topic, client, clock)
@@ -102,7 +108,7 @@ def test_bad_records_fail_alone_and_are_logged(topic, ssm, settings, clock, caps
     assert note["Subject"] == "[SSM] AWS-UpdateSSMAgent: 1 succeeded"
     rejected = {
         line["message_id"]: line["reason"]
-        for line in log_lines(capsys.readouterr().out)
+        for line in log_lines(caplog.records)
         if line["message"] == "record rejected"
     }
     assert rejected == {
@@ -117,7 +123,9 @@ def test_enrichment_errors_still_publish_with_the_fallback(topic, ssm, settings,
     client, stubber = ssm
     stubber.add_client_error("describe_association_executions", "AccessDeniedException")
     summary = "update failed: see the output"
-    records = [make_record(make_event("i-0bad", "Failed", **{"execution-summary": summary}), "m-1")]
+    records = [
+        sqs_record(association_event("i-0bad", "Failed", **{"execution-summary": summary}), "m-1")
+    ]
 
     assert failed_ids(run(records, settings, topic, client, clock)) == []
     [note] = topic.published()
@@ -133,7 +141,7 @@ def test_enrichment_stops_at_the_lookup_limit(topic, ssm, clock) -> None:
     stub_executions(stubber)
     stub_output(stubber, "i-1", "one")
     settings = Settings(topic_arn=topic.arn, enrich_max_lookups=1)
-    records = [make_record(make_event(f"i-{n}", "Failed"), f"m-{n}") for n in (1, 2)]
+    records = [sqs_record(association_event(f"i-{n}", "Failed"), f"m-{n}") for n in (1, 2)]
 
     assert failed_ids(run(records, settings, topic, client, clock)) == []
     body = topic.published()[0]["Message"]
@@ -146,7 +154,9 @@ def test_an_oversize_batch_is_published_within_the_sns_limit(topic, ssm, setting
     client, _ = ssm
     summary = "stderr line\n" * 300
     records = [
-        make_record(make_event(f"i-{n:04}", "Success", **{"execution-summary": summary}), f"m-{n}")
+        sqs_record(
+            association_event(f"i-{n:04}", "Success", **{"execution-summary": summary}), f"m-{n}"
+        )
         for n in range(300)
     ]
 
@@ -169,14 +179,14 @@ def stubbed_sns(topic, *errors: str | None) -> Stubber:
 
 
 def test_a_throttled_publish_fails_every_record_of_its_group(
-    topic, ssm, settings, clock, capsys
+    topic, ssm, settings, clock, caplog
 ) -> None:
     client, _ = ssm
-    event = make_event("i-1", "Success")
+    event = association_event("i-1", "Success")
     records = [
-        make_record(event, "m-1"),
-        make_record(event, "m-1-duplicate"),
-        make_record(make_event("i-2", "Success"), "m-2"),
+        sqs_record(event, "m-1"),
+        sqs_record(event, "m-1-duplicate"),
+        sqs_record(association_event("i-2", "Success"), "m-2"),
     ]
 
     with stubbed_sns(topic, "Throttling") as stubber:
@@ -184,7 +194,7 @@ def test_a_throttled_publish_fails_every_record_of_its_group(
         stubber.assert_no_pending_responses()
 
     assert failed_ids(response) == ["m-1", "m-1-duplicate", "m-2"]
-    [error] = [line for line in log_lines(capsys.readouterr().out) if line["level"] == "ERROR"]
+    [error] = [line for line in log_lines(caplog.records) if line["level"] == "ERROR"]
     assert error["message"] == "publish failed"
     assert error["error"] == "Throttling (Publish)"
     assert sorted(error["message_ids"]) == ["m-1", "m-1-duplicate", "m-2"]
@@ -196,10 +206,10 @@ def test_a_failed_publish_fails_only_its_own_association(
 ) -> None:
     client, _ = ssm
     records = [
-        make_record(make_event("i-1", association_id="assoc-1"), "a1-m1"),
-        make_record(make_event("i-2", association_id="assoc-2"), "a2-m1"),
-        make_record(make_event("i-3", association_id="assoc-1"), "a1-m2"),
-        make_record(make_event("i-3", association_id="assoc-1"), "a1-m2-duplicate"),
+        sqs_record(association_event("i-1", association_id="assoc-1"), "a1-m1"),
+        sqs_record(association_event("i-2", association_id="assoc-2"), "a2-m1"),
+        sqs_record(association_event("i-3", association_id="assoc-1"), "a1-m2"),
+        sqs_record(association_event("i-3", association_id="assoc-1"), "a1-m2-duplicate"),
     ]
     outcomes = ["NotFound" if n == failing else None for n in range(2)]
 
@@ -215,17 +225,17 @@ def test_a_bug_while_formatting_fails_that_group_only(
     topic, ssm, settings, clock, monkeypatch
 ) -> None:
     client, _ = ssm
-    real_subject = notify.digest.subject
+    real_subject = notify.notify_digest.subject
 
     def broken_for_assoc_1(group):
         if group.association_id == "assoc-1":
             raise KeyError("boom")
         return real_subject(group)
 
-    monkeypatch.setattr(notify.digest, "subject", broken_for_assoc_1)
+    monkeypatch.setattr(notify.notify_digest, "subject", broken_for_assoc_1)
     records = [
-        make_record(make_event("i-1", association_id="assoc-1"), "a1"),
-        make_record(make_event("i-2", association_id="assoc-2"), "a2"),
+        sqs_record(association_event("i-1", association_id="assoc-1"), "a1"),
+        sqs_record(association_event("i-2", association_id="assoc-2"), "a2"),
     ]
 
     assert failed_ids(run(records, settings, topic, client, clock)) == ["a1"]
@@ -243,7 +253,8 @@ def test_publishes_are_paced_a_second_apart(topic, ssm, settings, clock) -> None
             return real_publish(**kwargs)
 
     records = [
-        make_record(make_event("i-1", association_id=f"assoc-{n}"), f"m-{n}") for n in range(3)
+        sqs_record(association_event("i-1", association_id=f"assoc-{n}"), f"m-{n}")
+        for n in range(3)
     ]
     response = notify.process_batch(
         records, settings, ssm=client, sns=TimedSns(), clock=clock, sleep=clock.sleep
@@ -259,7 +270,8 @@ def test_groups_that_would_overrun_the_timeout_are_handed_back(topic, ssm, setti
     client, _ = ssm
     deadline = clock.now + 20.5  # room for the first group (enrichment budget + reserve) only
     records = [
-        make_record(make_event("i-1", association_id=f"assoc-{n}"), f"m-{n}") for n in range(3)
+        sqs_record(association_event("i-1", association_id=f"assoc-{n}"), f"m-{n}")
+        for n in range(3)
     ]
 
     response = run(
@@ -283,7 +295,7 @@ def runtime(monkeypatch, topic, ssm) -> FakeClock:
 
 
 def test_lambda_handler_digests_the_documented_sample(runtime, topic) -> None:
-    response = notify.lambda_handler({"Records": [make_record(SAMPLE_BODY, "m-1")]}, None)
+    response = notify.lambda_handler({"Records": [sqs_record(SAMPLE_BODY, "m-1")]}, None)
 
     assert response == {"batchItemFailures": []}
     [note] = topic.published()
@@ -300,7 +312,7 @@ def test_lambda_handler_without_topic_arn_raises_so_the_batch_is_retried(
     monkeypatch.delenv("TOPIC_ARN")
 
     with pytest.raises(SettingsError, match="TOPIC_ARN is not set"):
-        notify.lambda_handler({"Records": [make_record(SAMPLE_BODY, "m-1")]}, None)
+        notify.lambda_handler({"Records": [sqs_record(SAMPLE_BODY, "m-1")]}, None)
     assert topic.published() == []
 
 
@@ -315,8 +327,22 @@ def test_lambda_handler_uses_the_time_left_in_the_context(runtime, topic) -> Non
             return 5_000
 
     response = notify.lambda_handler(
-        {"Records": [make_record(SAMPLE_BODY, "m-1")]}, NearlyOutOfTime()
+        {"Records": [sqs_record(SAMPLE_BODY, "m-1")]}, NearlyOutOfTime()
     )
 
     assert failed_ids(response) == ["m-1"]
     assert topic.published() == []
+
+
+@pytest.mark.parametrize(("seconds_left", "published"), [(19.9, 0), (20.0, 1)])
+def test_a_group_starts_only_with_the_enrichment_budget_and_the_publish_reserve_left(
+    topic, ssm, settings, clock, seconds_left, published
+) -> None:
+    # 10 s of enrichment budget (the default) and 10 s kept for the publish and its retries.
+    client, _ = ssm
+    records = [sqs_record(association_event("i-1"), "m-1")]
+
+    response = run(records, settings, topic, client, clock, seconds_left=lambda: seconds_left)
+
+    assert len(topic.published()) == published
+    assert failed_ids(response) == ([] if published else ["m-1"])

@@ -1,24 +1,25 @@
-"""digest: grouping, dedupe, subject and body, size limits. Pure, no AWS."""
+"""notify_digest: the notifier's subject and body, links, size limits. Pure, no AWS."""
 
 from __future__ import annotations
 
 import pytest
-from notifier_testkit import SAMPLE_BODY, make_event, make_record
-from ssm_notifier import digest
+from notifier_testkit import SAMPLE_BODY, groups_of
+from ssm_notifier import notify_digest
 from ssm_notifier.enrich import OutputLookup
 from ssm_notifier.events import parse_record
+from ssm_notifier.grouping import group_events
 
+from templates.sample_events import association_event, sqs_record
 
-def groups_of(*bodies: dict | str) -> list[digest.Group]:
-    records = [make_record(body, f"m-{n}") for n, body in enumerate(bodies, 1)]
-    return digest.group_events((record["messageId"], parse_record(record)) for record in records)
+# SNS takes 262,144 bytes; the digest keeps a margin for the envelope and for mis-estimates.
+BODY_LIMIT_BYTES = 240_000
 
 
 def test_documented_sample_makes_a_complete_digest() -> None:
     [group] = groups_of(SAMPLE_BODY)
-    body = digest.message(group)
+    body = notify_digest.message(group)
 
-    assert digest.subject(group) == "[SSM] my-documentName: 1 succeeded"
+    assert notify_digest.subject(group) == "[SSM] my-documentName: 1 succeeded"
     assert body.startswith("SSM association my-documentName: 1 succeeded\n")
     for expected in (
         "Association: 34fcb7e0-5a52-4b9b-8b53-0aa3fe6fd1a3",
@@ -38,60 +39,45 @@ def test_documented_sample_makes_a_complete_digest() -> None:
 
 
 def test_one_association_two_instances_lists_the_failure_first() -> None:
-    [group] = groups_of(make_event("i-0aaa", "Success"), make_event("i-0bbb", "Failed"))
-    body = digest.message(group)
+    [group] = groups_of(
+        association_event("i-0aaa", "Success"), association_event("i-0bbb", "Failed")
+    )
+    body = notify_digest.message(group)
 
-    assert digest.subject(group) == "[SSM] AWS-UpdateSSMAgent: 1 failed, 1 succeeded"
+    assert notify_digest.subject(group) == "[SSM] AWS-UpdateSSMAgent: 1 failed, 1 succeeded"
     assert body.index("i-0bbb: Failed") < body.index("i-0aaa: Success")
 
 
-def test_listing_order_is_failed_timed_out_others_success() -> None:
+def test_subject_counts_the_final_statuses_first_then_the_others() -> None:
     statuses = ["Success", "Skipped", "TimedOut", "Failed", "Weird"]
-    [group] = groups_of(*(make_event(f"i-{n}", status) for n, status in enumerate(statuses)))
+    [group] = groups_of(*(association_event(f"i-{n}", status) for n, status in enumerate(statuses)))
 
-    assert [entry.event.status for entry in group.entries] == [
-        "Failed",
-        "TimedOut",
-        "Skipped",
-        "Weird",
-        "Success",
-    ]
-    assert digest.subject(group) == (
+    assert notify_digest.subject(group) == (
         "[SSM] AWS-UpdateSSMAgent: 1 failed, 1 timed out, 1 skipped, 1 succeeded, 1 Weird"
     )
 
 
 def test_unknown_and_missing_statuses_are_reported_as_themselves() -> None:
-    [group] = groups_of(make_event("i-1", "Cancelled"), make_event("i-2", ""))
+    [group] = groups_of(association_event("i-1", "Cancelled"), association_event("i-2", ""))
 
-    assert digest.subject(group) == "[SSM] AWS-UpdateSSMAgent: 1 Cancelled, 1 without status"
-    body = digest.message(group)
+    assert notify_digest.subject(group) == "[SSM] AWS-UpdateSSMAgent: 1 Cancelled, 1 without status"
+    body = notify_digest.message(group)
     assert "i-1: Cancelled" in body
     assert "i-2: -" in body
 
 
-def test_two_associations_make_two_groups_in_arrival_order() -> None:
-    groups = groups_of(
-        make_event("i-1", association_id="assoc-b", document_name="Doc-B"),
-        make_event("i-2", association_id="assoc-a", document_name="Doc-A"),
-        make_event("i-3", association_id="assoc-b", document_name="Doc-B"),
-    )
-    assert [(g.association_id, g.message_ids) for g in groups] == [
-        ("assoc-b", ["m-1", "m-3"]),
-        ("assoc-a", ["m-2"]),
-    ]
-
-
 def test_duplicates_collapse_but_keep_every_message_id() -> None:
-    failed = make_event("i-1", "Failed")
-    rerun = make_event("i-1", "Failed", **{"last-execution-date": "2026-05-05T00:00:00.000Z"})
+    failed = association_event("i-1", "Failed")
+    rerun = association_event(
+        "i-1", "Failed", **{"last-execution-date": "2026-05-05T00:00:00.000Z"}
+    )
     [group] = groups_of(failed, failed, rerun, failed)
 
     assert len(group.entries) == 2
     assert group.entries[0].message_ids == ["m-1", "m-2", "m-4"]
     assert sorted(group.message_ids) == ["m-1", "m-2", "m-3", "m-4"]
-    assert digest.subject(group) == "[SSM] AWS-UpdateSSMAgent: 2 failed"
-    assert "Reported:          3 times (duplicates collapsed)" in digest.message(group)
+    assert notify_digest.subject(group) == "[SSM] AWS-UpdateSSMAgent: 2 failed"
+    assert "Reported:          3 times (duplicates collapsed)" in notify_digest.message(group)
 
 
 def test_missing_fields_show_as_dashes_and_no_link_without_a_region() -> None:
@@ -100,12 +86,12 @@ def test_missing_fields_show_as_dashes_and_no_link_without_a_region() -> None:
         "detail-type": "EC2 State Manager Instance Association State Change",
         "detail": {"association-id": "a-1", "instance-id": "i-1"},
     }
-    record = make_record(bare, "m-1")
+    record = sqs_record(bare, "m-1")
     del record["awsRegion"]
-    [group] = digest.group_events([("m-1", parse_record(record))])
-    body = digest.message(group)
+    [group] = group_events([("m-1", parse_record(record))])
+    body = notify_digest.message(group)
 
-    assert digest.subject(group) == "[SSM] association a-1: 1 without status"
+    assert notify_digest.subject(group) == "[SSM] association a-1: 1 without status"
     assert "Error code:        -" in body
     assert "Region:      -" in body
     assert "Console" not in body
@@ -120,20 +106,22 @@ def test_missing_fields_show_as_dashes_and_no_link_without_a_region() -> None:
     ],
 )
 def test_console_links_follow_the_partition(partition: str, region: str, host: str) -> None:
-    event = make_event("i-0abc")
+    event = association_event("i-0abc")
     event["region"] = region
     event["resources"] = [f"arn:{partition}:ec2:{region}:123456789012:instance/i-0abc"]
     [group] = groups_of(event)
 
     assert (
         f"{host}systems-manager/fleet-manager/managed-nodes/i-0abc/general?region={region}"
-        in digest.message(group)
+        in notify_digest.message(group)
     )
 
 
 def test_long_document_name_is_cut_and_counts_kept() -> None:
-    [group] = groups_of(make_event("i-1", "Failed", document_name="Very-Long-Document-" * 10))
-    subject = digest.subject(group)
+    [group] = groups_of(
+        association_event("i-1", "Failed", document_name="Very-Long-Document-" * 10)
+    )
+    subject = notify_digest.subject(group)
 
     assert len(subject) <= 99
     assert subject.startswith("[SSM] Very-Long-Document-")
@@ -142,16 +130,16 @@ def test_long_document_name_is_cut_and_counts_kept() -> None:
 
 def test_non_ascii_document_name_gives_a_printable_ascii_subject() -> None:
     name = "Mise-à-jour-日本語\u0007\n-Agent\u200b"
-    [group] = groups_of(make_event("i-1", "Failed", document_name=name))
-    subject = digest.subject(group)
+    [group] = groups_of(association_event("i-1", "Failed", document_name=name))
+    subject = notify_digest.subject(group)
 
     assert subject == "[SSM] Mise-a-jour-??? -Agent: 1 failed"
     assert all(" " <= char <= "~" for char in subject)
 
 
 def test_many_unknown_statuses_still_fit_the_subject() -> None:
-    [group] = groups_of(*(make_event(f"i-{n}", f"Status{n:03}") for n in range(30)))
-    subject = digest.subject(group)
+    [group] = groups_of(*(association_event(f"i-{n}", f"Status{n:03}") for n in range(30)))
+    subject = notify_digest.subject(group)
 
     assert len(subject) == 99
     assert subject.startswith("[SSM] AWS-UpdateSSMAgent: 1 Status000, ")
@@ -160,15 +148,18 @@ def test_many_unknown_statuses_still_fit_the_subject() -> None:
 
 def test_oversize_digest_drops_raw_events_then_instances_and_says_so() -> None:
     huge = "x" * 3_000
-    events = [make_event(f"i-{n:05}", "Failed", **{"execution-summary": huge}) for n in range(40)]
+    events = [
+        association_event(f"i-{n:05}", "Failed", **{"execution-summary": huge}) for n in range(40)
+    ]
     events += [
-        make_event(f"i-{n:05}", "Success", **{"execution-summary": huge}) for n in range(40, 400)
+        association_event(f"i-{n:05}", "Success", **{"execution-summary": huge})
+        for n in range(40, 400)
     ]
     [group] = groups_of(*events)
-    body = digest.message(group)
+    body = notify_digest.message(group)
 
     size = len(body.encode())
-    assert size <= digest.MESSAGE_BUDGET_BYTES < 262_144
+    assert size <= BODY_LIMIT_BYTES
     listed = body.count("\n  Execution summary: ")
     assert 0 < listed < 400
     assert f"... and {400 - listed} more instances (message size limit)" in body
@@ -178,11 +169,11 @@ def test_oversize_digest_drops_raw_events_then_instances_and_says_so() -> None:
 
 
 def test_raw_events_alone_are_dropped_when_the_instances_fit() -> None:
-    events = [make_event(f"i-{n:03}", "Success", padding="p" * 2_000) for n in range(150)]
+    events = [association_event(f"i-{n:03}", "Success", padding="p" * 2_000) for n in range(150)]
     [group] = groups_of(*events)
-    body = digest.message(group)
+    body = notify_digest.message(group)
 
-    assert len(body.encode()) <= digest.MESSAGE_BUDGET_BYTES
+    assert len(body.encode()) <= BODY_LIMIT_BYTES
     assert "more instance" not in body
     assert body.count(": Success\n") == 150
     included = body.count('"padding"')
@@ -193,20 +184,21 @@ def test_raw_events_alone_are_dropped_when_the_instances_fit() -> None:
 def test_multibyte_text_is_measured_in_utf8_bytes() -> None:
     summary = "失敗" * 2_000  # 6 bytes per pair of characters
     events = [
-        make_event(f"i-{n:03}", "Failed", **{"execution-summary": summary}) for n in range(100)
+        association_event(f"i-{n:03}", "Failed", **{"execution-summary": summary})
+        for n in range(100)
     ]
     [group] = groups_of(*events)
 
-    assert len(digest.message(group).encode()) <= digest.MESSAGE_BUDGET_BYTES
+    assert len(notify_digest.message(group).encode()) <= BODY_LIMIT_BYTES
 
 
 def test_fetched_output_and_not_fetched_reason_are_shown() -> None:
-    [group] = groups_of(make_event("i-1", "Failed"), make_event("i-2", "TimedOut"))
+    [group] = groups_of(association_event("i-1", "Failed"), association_event("i-2", "TimedOut"))
     group.entries[0].output = OutputLookup(
         stdout_tail="line 1\nFailed to update", stderr_tail="oops"
     )
     group.entries[1].output = OutputLookup(not_fetched="ThrottlingException (GetCommandInvocation)")
-    body = digest.message(group)
+    body = notify_digest.message(group)
 
     assert "  Standard output (last lines):\n    | line 1\n    | Failed to update\n" in body
     assert "  Standard error (last lines):\n    | oops" in body
@@ -214,7 +206,7 @@ def test_fetched_output_and_not_fetched_reason_are_shown() -> None:
 
 
 def test_control_characters_in_output_are_removed_from_the_body() -> None:
-    [group] = groups_of(make_event("i-1", "Failed"))
+    [group] = groups_of(association_event("i-1", "Failed"))
     group.entries[0].output = OutputLookup(stdout_tail="\x1b[31mred\x1b[0m done")
 
-    assert "    | [31mred[0m done" in digest.message(group)
+    assert "    | [31mred[0m done" in notify_digest.message(group)

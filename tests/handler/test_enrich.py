@@ -11,19 +11,19 @@ from notifier_testkit import (
     command_id_of,
     execution,
     log_lines,
-    make_event,
-    make_record,
     stub_executions,
     stub_output,
 )
 from ssm_notifier.enrich import Enricher, OutputLookup, tail
 from ssm_notifier.events import AssociationEvent, parse_record
 
+from templates.sample_events import association_event, sqs_record
+
 AGENT_STDOUT = "Updating amazon-ssm-agent\nFailed to update amazon-ssm-agent to 100000"
 
 
 def failed_event(instance_id: str = "i-0bad", **detail: object) -> AssociationEvent:
-    return parse_record(make_record(make_event(instance_id, "Failed", **detail), "m-1"))
+    return parse_record(sqs_record(association_event(instance_id, "Failed", **detail), "m-1"))
 
 
 def test_success_returns_the_last_lines_of_stdout_and_stderr(ssm) -> None:
@@ -75,17 +75,18 @@ def test_the_execution_created_just_before_the_run_is_chosen(ssm) -> None:
             "AccessDeniedException",
             "AccessDeniedException (DescribeAssociationExecutionTargets)",
         ),
+        ("list_command_invocations", "InvalidCommandId", "InvalidCommandId"),
         ("get_command_invocation", "InvocationDoesNotExist", "InvocationDoesNotExist"),
         ("describe_association_executions", "AssociationDoesNotExist", "AssociationDoesNotExist"),
     ],
 )
 def test_api_errors_fall_back_with_a_short_reason_and_a_warning(
-    ssm, capsys, failing_call: str, code: str, reason: str
+    ssm, caplog, failing_call: str, code: str, reason: str
 ) -> None:
     client, stubber = ssm
     if failing_call != "describe_association_executions":
         stub_executions(stubber)
-    if failing_call == "get_command_invocation":
+    if failing_call in ("list_command_invocations", "get_command_invocation"):
         stubber.add_response(
             "describe_association_execution_targets",
             {
@@ -99,13 +100,18 @@ def test_api_errors_fall_back_with_a_short_reason_and_a_warning(
                 ]
             },
         )
+    if failing_call == "get_command_invocation":
+        stubber.add_response(
+            "list_command_invocations",
+            {"CommandInvocations": [{"CommandPlugins": [{"Name": "aws:updateSsmAgent"}]}]},
+        )
     stubber.add_client_error(failing_call, service_error_code=code, http_status_code=400)
 
     lookup = Enricher(client, 10, 10).lookup(failed_event())
 
     assert lookup.stdout_tail == ""
     assert reason in lookup.not_fetched
-    [warning] = [line for line in log_lines(capsys.readouterr().out) if line["level"] == "WARNING"]
+    [warning] = [line for line in log_lines(caplog.records) if line["level"] == "WARNING"]
     assert warning["message"] == "output not fetched"
     assert warning["instance_id"] == "i-0bad"
     assert reason in warning["reason"]
@@ -191,13 +197,15 @@ def test_time_budget_is_bounded_per_batch(ssm) -> None:
 
     stub_executions(stubber)
     stub_output(stubber, "i-1", "one")
-    enricher = Enricher(SlowSsm(), max_lookups=10, time_budget_seconds=10, clock=clock)
+    enricher = Enricher(SlowSsm(), max_lookups=10, time_budget_seconds=14, clock=clock)
 
-    first = enricher.lookup(failed_event("i-1"))  # 3 calls: 12 s, over budget only at the end
+    # 4 calls (executions, targets, the step listing, the step's output): 16 s, over budget only
+    # at the end, so the first lookup completes and the second is refused.
+    first = enricher.lookup(failed_event("i-1"))
     second = enricher.lookup(failed_event("i-2"))
 
     assert first.stdout_tail == "one"
-    assert second.not_fetched == "time budget of 10 s per batch spent"
+    assert second.not_fetched == "time budget of 14 s per batch spent"
     stubber.assert_no_pending_responses()
 
 

@@ -1,0 +1,53 @@
+"""The README's generated sections, rendered from the templates so they never drift from them.
+
+`render_readme(readme, rendered)` returns README.md with every `<!-- generated:NAME -->` ...
+`<!-- /generated:NAME -->` section rewritten from the rendered template dicts: the architecture
+picture (`diagram`), the parameter, output and security tables (`tables`), the settings that
+keep notifications safe and the Fleet scale paragraph quoting them (`settings`), and the sample
+digest (`sample_email`, the notifier's own code run offline). Pure: no file I/O.
+"""
+
+from __future__ import annotations
+
+from templates.parent import PARENT_FILE
+from templates.readme.diagram import architecture
+from templates.readme.sample_email import sample_email
+from templates.readme.settings import fleet_scale, settings_table
+from templates.readme.tables import outputs_table, parameters_table, security_table
+
+__all__ = [
+    "architecture",
+    "outputs_table",
+    "parameters_table",
+    "render_readme",
+    "sample_email",
+    "sections",
+    "security_table",
+    "settings_table",
+]
+
+
+def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str, str]:
+    """Marker name -> Markdown. `diagram` is `architecture(rendered)` if already drawn."""
+    parent = rendered[PARENT_FILE]
+    return {
+        "architecture": "```mermaid\n" + (diagram or architecture(rendered)) + "```\n",
+        "parameters": parameters_table(parent),
+        "outputs": outputs_table(parent),
+        "security": security_table(rendered),
+        "settings": settings_table(rendered),
+        "fleet-scale": fleet_scale(rendered),
+        "sample-email": sample_email(),
+    }
+
+
+def render_readme(readme: str, generated: dict[str, str]) -> str:
+    """`readme` with each generated section replaced; ValueError naming a missing marker."""
+    for name, text in generated.items():
+        opening, closing = f"<!-- generated:{name} -->\n", f"<!-- /generated:{name} -->"
+        start = readme.find(opening)
+        end = readme.find(closing, start + len(opening)) if start >= 0 else -1
+        if end < 0:
+            raise ValueError(f"README.md has no <!-- generated:{name} --> section")
+        readme = readme[: start + len(opening)] + text + readme[end:]
+    return readme

@@ -1,0 +1,352 @@
+"""The local moto server, taught first what AWS does, the run needs, and moto lacks.
+
+Runs inside the server process: `python tests/e2e/emulator_extensions.py -H HOST -p PORT` registers
+the pieces below on moto's backends and response classes, then hands over to `moto.server.main`.
+Each piece is a numbered workaround in `moto_workarounds` (8 to 10); delete it when moto learns the
+behaviour (`test_emulator_extensions.py` says when: it checks that moto 5.2 still lacks each).
+
+8. EventBridge's delivered event carries `account`: moto's default input template for a target
+   leaves it out (it has `id, time, version, detail-type, source, region, resources, detail`),
+   although AWS delivers the whole event. The template gets the field, filled with the account
+   the event was put in (moto's `123456789012`), as AWS fills it.
+9. The association run APIs the notifier reads a failed run's output with: moto has neither
+   DescribeAssociationExecutions, DescribeAssociationExecutionTargets nor ListCommandInvocations,
+   and its GetCommandInvocation answers every invocation with `Success` and empty output. A run is
+   simulated through a test-only action, `SimulateAssociationRun` (an SSM JSON call, signed like
+   any other), which sends the document with moto's own SendCommand and records the execution,
+   its targets and each instance's outcome and output; the three read APIs then answer from
+   that record with AWS's response shapes (botocore's model serialises them).
+10. SQS StartMessageMoveTask and ListMessageMoveTasks: moto has neither. The task moves every
+   message of the dead-letter queue to `DestinationArn`, or, without one, each back to the SQS
+   queue that dead-lettered it, as AWS does; as on AWS, a message that no
+   SQS queue dead-lettered (EventBridge wrote it) cannot go back without `DestinationArn`, and
+   the task fails. The move happens at once (AWS moves at a rate; the end state is the same).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+# Runs: association id -> its executions (newest last); (command, instance) -> its output.
+_EXECUTIONS: dict[str, list[dict[str, Any]]] = {}
+_INVOCATIONS: dict[tuple[str, str], dict[str, Any]] = {}
+# The one step of AWS-UpdateSSMAgent, the document the demo's association runs.
+PLUGIN = "aws:updateSsmAgent"
+_MOVE_TASKS: dict[str, list[dict[str, Any]]] = {}  # source queue ARN -> its tasks
+
+
+# -- 8. the delivered event's account -----------------------------------------------------------
+
+
+def deliver_account_field() -> None:
+    from moto.events.utils import EventTemplateParser
+
+    template = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE
+    if '"account"' not in template:
+        EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = template.replace(
+            '"detail-type"', '"account": "<account>", "detail-type"', 1
+        )
+
+
+# -- 9. association runs ------------------------------------------------------------------------
+
+
+def _output_url(region: str, bucket: str, prefix: str, command_id: str, instance_id: str) -> str:
+    """Where the agent writes a step's stdout: PREFIX/COMMAND/INSTANCE/PLUGIN/stdout."""
+    step = PLUGIN.replace(":", "")
+    parts = (prefix.strip("/"), command_id, instance_id, step, "stdout")
+    key = "/".join(part for part in parts if part)
+    return f"https://s3.{region}.amazonaws.com/{bucket}/{key}"
+
+
+def simulate_association_run(response: Any) -> str:
+    """SSM `SimulateAssociationRun` (test-only): one execution of an association on its targets.
+
+    Input: AssociationId, DocumentName, OutputS3BucketName, OutputS3KeyPrefix, and Targets, each
+    {InstanceId, Status, ResponseCode, StandardOutputContent, StandardErrorContent}.
+    Output: ExecutionId, CommandId, CreatedTime and per target its OutputUrl.
+    """
+    association_id = response._get_param("AssociationId")
+    document = response._get_param("DocumentName")
+    bucket = response._get_param("OutputS3BucketName", "")
+    prefix = response._get_param("OutputS3KeyPrefix", "")
+    targets = response._get_param("Targets", [])
+    backend = response.ssm_backend
+    command = backend.send_command(
+        comment=f"State Manager association {association_id}",
+        document_name=document,
+        timeout_seconds=3600,
+        instance_ids=[target["InstanceId"] for target in targets],
+        max_concurrency="50",
+        max_errors="0",
+        notification_config=None,
+        output_s3_bucket_name=bucket,
+        output_s3_key_prefix=prefix,
+        output_s3_region=backend.region_name,
+        parameters={},
+        service_role_arn="",
+        targets=[],
+    )
+    created = datetime.now(UTC)
+    execution_id = str(uuid.uuid4())
+    counts: dict[str, int] = {}
+    execution_targets = []
+    urls = {}
+    for target in targets:
+        instance_id, status = target["InstanceId"], target["Status"]
+        counts[status] = counts.get(status, 0) + 1
+        url = _output_url(backend.region_name, bucket, prefix, command.command_id, instance_id)
+        urls[instance_id] = url
+        _INVOCATIONS[(command.command_id, instance_id)] = {
+            "PluginName": PLUGIN,
+            "Status": status,
+            "StatusDetails": status,
+            "ResponseCode": int(target.get("ResponseCode", 0 if status == "Success" else 1)),
+            "StandardOutputContent": target.get("StandardOutputContent", ""),
+            "StandardErrorContent": target.get("StandardErrorContent", ""),
+            "StandardOutputUrl": url,
+            "StandardErrorUrl": url.removesuffix("stdout") + "stderr",
+        }
+        execution_targets.append(
+            {
+                "AssociationId": association_id,
+                "AssociationVersion": "1",
+                "ExecutionId": execution_id,
+                "ResourceId": instance_id,
+                "ResourceType": "ManagedInstance",
+                "Status": status,
+                "DetailedStatus": status,
+                "LastExecutionDate": created,
+                "OutputSource": {
+                    "OutputSourceId": command.command_id,
+                    "OutputSourceType": "RunCommand",
+                },
+            }
+        )
+    overall = "Failed" if counts.get("Failed") else "Success"
+    _EXECUTIONS.setdefault(association_id, []).append(
+        {
+            "AssociationId": association_id,
+            "AssociationVersion": "1",
+            "ExecutionId": execution_id,
+            "Status": overall,
+            "DetailedStatus": overall,
+            "CreatedTime": created,
+            "LastExecutionDate": created,
+            "ResourceCountByStatus": json.dumps(counts, separators=(",", ":")),
+            "_targets": execution_targets,
+        }
+    )
+    return json.dumps(
+        {
+            "ExecutionId": execution_id,
+            "CommandId": command.command_id,
+            "CreatedTime": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "Targets": [{"InstanceId": i, "OutputUrl": u} for i, u in urls.items()],
+        }
+    )
+
+
+def _result(body: dict[str, Any]) -> Any:
+    from moto.core.responses import ActionResult
+
+    return ActionResult(body)
+
+
+def describe_association_executions(response: Any) -> Any:
+    association_id = response._get_param("AssociationId")
+    executions = [
+        {key: value for key, value in execution.items() if not key.startswith("_")}
+        for execution in reversed(_EXECUTIONS.get(association_id, []))
+    ]
+    if association_id not in _EXECUTIONS:
+        return _error("AssociationDoesNotExist", f"Association {association_id} does not exist")
+    return _result({"AssociationExecutions": executions[: response._get_param("MaxResults", 50)]})
+
+
+def describe_association_execution_targets(response: Any) -> Any:
+    association_id = response._get_param("AssociationId")
+    execution_id = response._get_param("ExecutionId")
+    found = [e for e in _EXECUTIONS.get(association_id, []) if e["ExecutionId"] == execution_id]
+    if not found:
+        return _error(
+            "AssociationExecutionDoesNotExist", f"Execution {execution_id} does not exist"
+        )
+    targets = found[0]["_targets"]
+    for item in response._get_param("Filters", []):
+        key = {"Status": "Status", "ResourceId": "ResourceId", "ResourceType": "ResourceType"}
+        targets = [t for t in targets if t[key[item["Key"]]] == item["Value"]]
+    return _result({"AssociationExecutionTargets": targets})
+
+
+def list_command_invocations(response: Any) -> Any:
+    """The invocation of one command on one instance with its steps (`Details`), as the notifier
+    asks for it to learn the failed step's name."""
+    key = (response._get_param("CommandId"), response._get_param("InstanceId"))
+    if key not in _INVOCATIONS:
+        return _result({"CommandInvocations": []})
+    invocation = _INVOCATIONS[key]
+    plugin = {
+        "Name": invocation["PluginName"],
+        "Status": invocation["Status"],
+        "StatusDetails": invocation["StatusDetails"],
+        "ResponseCode": invocation["ResponseCode"],
+        # AWS puts the first 2,500 characters of stdout and stderr together here.
+        "Output": (invocation["StandardOutputContent"] + invocation["StandardErrorContent"])[:2500],
+        "StandardOutputUrl": invocation["StandardOutputUrl"],
+        "StandardErrorUrl": invocation["StandardErrorUrl"],
+    }
+    return _result(
+        {
+            "CommandInvocations": [
+                {
+                    "CommandId": key[0],
+                    "InstanceId": key[1],
+                    "Status": invocation["Status"],
+                    "StatusDetails": invocation["StatusDetails"],
+                    "CommandPlugins": [plugin] if response._get_param("Details") else [],
+                }
+            ]
+        }
+    )
+
+
+def _error(code: str, message: str) -> tuple[str, dict[str, Any]]:
+    return json.dumps({"__type": code, "message": message}), {"status": 400}
+
+
+def register_association_runs() -> None:
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    original_get_invocation = SimpleSystemManagerResponse.get_command_invocation
+
+    def get_command_invocation(response: Any) -> Any:
+        key = (response._get_param("CommandId"), response._get_param("InstanceId"))
+        if key not in _INVOCATIONS:
+            return original_get_invocation(response)
+        invocation = _INVOCATIONS[key]
+        plugin = response._get_param("PluginName")
+        # As AWS: a step named must be one of the document's steps.
+        if plugin is not None and plugin != invocation["PluginName"]:
+            return _error("InvalidPluginName", f"The plugin name {plugin} is not valid")
+        command = response.ssm_backend.get_command_by_id(key[0])
+        return _result(
+            {
+                "CommandId": key[0],
+                "InstanceId": key[1],
+                "DocumentName": command.document_name,
+                "DocumentVersion": "$DEFAULT",
+                **invocation,
+            }
+        )
+
+    SimpleSystemManagerResponse.simulate_association_run = simulate_association_run
+    SimpleSystemManagerResponse.describe_association_executions = describe_association_executions
+    SimpleSystemManagerResponse.describe_association_execution_targets = (
+        describe_association_execution_targets
+    )
+    SimpleSystemManagerResponse.get_command_invocation = get_command_invocation
+    SimpleSystemManagerResponse.list_command_invocations = list_command_invocations
+
+
+# -- 10. the dead-letter queue's move task ------------------------------------------------------
+
+
+def start_message_move_task(response: Any) -> Any:
+    """Move the dead-letter queue's messages to DestinationArn, or each back to the SQS queue that
+    dead-lettered it. A message with no such queue (EventBridge wrote it) cannot go back: without
+    DestinationArn the task fails and moves nothing ("Non-SQS queue sources of dead-letter queues
+    ... are currently not supported", StartMessageMoveTask)."""
+    backend = response.sqs_backend
+    source_arn = response._get_param("SourceArn")
+    destination_arn = response._get_param("DestinationArn")
+    source = _queue_by_arn(backend, source_arn)
+    if source is None:
+        return _error("ResourceNotFoundException", f"{source_arn} does not exist")
+    messages = list(source._messages)
+    handle = str(uuid.uuid4())
+    task: dict[str, Any] = {
+        "TaskHandle": handle,
+        "SourceArn": source_arn,
+        "StartedTimestamp": int(datetime.now(UTC).timestamp() * 1000),
+        "ApproximateNumberOfMessagesToMove": len(messages),
+    }
+    if destination_arn is not None:
+        task["DestinationArn"] = destination_arn
+    targets = [
+        _queue_by_arn(backend, destination_arn or getattr(message, _DEAD_LETTERED_FROM, None))
+        for message in messages
+    ]
+    if None in targets:
+        task.update(
+            Status="FAILED",
+            ApproximateNumberOfMessagesMoved=0,
+            FailureReason=(
+                f"{destination_arn} does not exist"
+                if destination_arn
+                else "a message was not dead-lettered by an SQS queue: name DestinationArn"
+            ),
+        )
+    else:
+        for message, target in zip(messages, targets, strict=True):
+            source._messages.remove(message)
+            backend.send_message(
+                target.name, message.body, message_attributes=message.message_attributes or None
+            )
+        task.update(Status="COMPLETED", ApproximateNumberOfMessagesMoved=len(messages))
+    _MOVE_TASKS.setdefault(source_arn, []).insert(0, task)
+    return _result({"TaskHandle": handle})
+
+
+def list_message_move_tasks(response: Any) -> Any:
+    source_arn = response._get_param("SourceArn")
+    return _result({"Results": _MOVE_TASKS.get(source_arn, [])[:10]})
+
+
+def _queue_by_arn(backend: Any, arn: str | None) -> Any:
+    return next((q for q in backend.queues.values() if q.queue_arn == arn), None)
+
+
+_FIRST_QUEUE = "_e2e_first_queue_arn"
+_DEAD_LETTERED_FROM = "_e2e_dead_lettered_from"
+
+
+def register_message_move_tasks() -> None:
+    from moto.sqs.models import Queue
+    from moto.sqs.responses import SQSResponse
+
+    add_message = Queue.add_message
+
+    def add_remembering_the_source(queue: Any, message: Any) -> None:
+        """A message moved by the queue's redrive is one that was already on another queue."""
+        first = getattr(message, _FIRST_QUEUE, None)
+        if first is None:
+            setattr(message, _FIRST_QUEUE, queue.queue_arn)
+        elif first != queue.queue_arn:
+            setattr(message, _DEAD_LETTERED_FROM, first)
+        add_message(queue, message)
+
+    Queue.add_message = add_remembering_the_source
+
+    SQSResponse.start_message_move_task = start_message_move_task
+    SQSResponse.list_message_move_tasks = list_message_move_tasks
+
+
+def register_all() -> None:
+    deliver_account_field()
+    register_association_runs()
+    register_message_move_tasks()
+
+
+if __name__ == "__main__":
+    # Run as a script, this file's folder is first on sys.path: the harness's module names there
+    # must not shadow anything moto imports.
+    sys.path.remove(str(__import__("pathlib").Path(__file__).resolve().parent))
+    register_all()
+    from moto.server import main
+
+    main(sys.argv[1:])
