@@ -31,7 +31,7 @@ from troposphere import (
     sqs,
 )
 
-from templates import alarm_topic, alarms, functions, names, parameters
+from templates import alarm_topic, alarms, chat, functions, names, parameters
 from templates.common import (
     checkov_skips,
     new_template,
@@ -75,6 +75,8 @@ def build(config: Config) -> Template:
             Endpoint=Ref(params.email),
         )
     )
+    # Chat channels and filtered email routes on the digest topic, all optional (issue 18).
+    chat.add_chat_and_routes(template, Ref(topic))
     # The alarm path: its own key and topic, the same address subscribed (README, "Alarms").
     alarm_key = template.add_resource(alarm_topic.alarm_key())
     alarm_topic_ = template.add_resource(alarm_topic.alarm_topic(alarm_key))

@@ -22,7 +22,16 @@ from troposphere import (
     cloudformation,
 )
 
-from templates import association, logging_bucket, names, network, notifications, parameters, sweep
+from templates import (
+    association,
+    chat,
+    logging_bucket,
+    names,
+    network,
+    notifications,
+    parameters,
+    sweep,
+)
 from templates.common import new_template
 from templates.config import Config
 
@@ -103,6 +112,7 @@ class Inputs(NamedTuple):
     create_association: Parameter
     association: dict[str, Parameter]  # keyed by name: passed to the association stack as is
     sweep_schedule: Parameter
+    chat: chat.ChatInputs  # passed to the notifications stack as they are (issue 18)
 
 
 def declare_parameters(template: Template, config: Config) -> Inputs:
@@ -151,6 +161,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
         ),
         association=_association_parameters(template, config),
         sweep_schedule=add(parameters.sweep_schedule(config)),
+        chat=chat.declare_parameters(template),
     )
 
 
@@ -222,6 +233,7 @@ def add_notifications(
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
             names.OUTPUT_BUCKET_ARN: child_output(logging, names.OUTPUT_BUCKET_ARN),
             names.PARENT_STACK_NAME: StackName,
+            **chat.pass_through(inputs.chat),
         },
     )
 

@@ -1,4 +1,4 @@
-"""One planned email (inbox.Email) as an Amazon Q Developer in chat applications custom notification.
+"""One planned email (inbox.Email) as an Amazon Q Developer (chat applications) custom notification.
 
 Schema: chatbot admin guide, "Custom notifications using Amazon Q Developer in chat applications"
 (https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html), section "Event

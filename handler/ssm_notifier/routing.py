@@ -1,4 +1,4 @@
-"""SNS Publish arguments for one planned email: both renderings in one message, and routing attributes.
+"""SNS Publish arguments of one planned email: both renderings in one message, routing attributes.
 
 One topic, a message per protocol (SNS developer guide, "Amazon SNS message publishing":
 `MessageStructure=json`, a `default` string required, a key per protocol that overrides it):
@@ -40,7 +40,10 @@ from .neutral import one_line
 SNS_MESSAGE_MAX_BYTES = 262_144
 SNS_MAX_ATTRIBUTES = 10
 ATTRIBUTES_MAX_BYTES = 8_192  # what the bounded attributes below can take, with room
-EMAIL_BUDGET_BYTES = (SNS_MESSAGE_MAX_BYTES - chat.CHAT_MAX_BYTES - ATTRIBUTES_MAX_BYTES) // 2 - 1024
+# Escaping for JSON at most doubles a byte; 1 KiB for the JSON keys and the envelope.
+EMAIL_BUDGET_BYTES = (
+    SNS_MESSAGE_MAX_BYTES - chat.CHAT_MAX_BYTES - ATTRIBUTES_MAX_BYTES
+) // 2 - 1024
 ARRAY_MAX_ITEMS = 50
 VALUE_MAX_CHARS = 128
 KIND_DIGEST = "digest"
@@ -84,7 +87,10 @@ def publish_arguments(
     topic_arn: str, email: inbox.Email, links: inbox.Links, *, partition: str = "aws"
 ) -> dict[str, Any]:
     """Keyword arguments of sns.publish for one email: both renderings, attributes, checked size."""
-    structure = {"default": email.body, "https": chat.compact(chat.render(email, links, partition=partition))}
+    structure = {
+        "default": email.body,
+        "https": chat.compact(chat.render(email, links, partition=partition)),
+    }
     message = json.dumps(structure, ensure_ascii=False)
     attributes = message_attributes(email.entries)
     size = len(message.encode("utf-8")) + sum(

@@ -140,7 +140,9 @@ def test_hostile_values_cannot_add_markup_mentions_or_lines() -> None:
         assert forbidden not in text
     description = payload["content"]["description"]
     assert description.count("`") == 2  # only the backticks around the instance id
-    assert all(line.startswith(("*", "- ", "1 ", "Full report")) for line in description.split("\n"))
+    assert all(
+        line.startswith(("*", "- ", "1 ", "Full report")) for line in description.split("\n")
+    )
     # An id that cannot form a console URL or an ARN is not linked, and not put in an ARN.
     assert len(payload["content"]["nextSteps"]) == 1
     assert payload["metadata"]["relatedResources"][-1].endswith("instance/unknown")
@@ -165,6 +167,8 @@ def test_a_burst_stays_within_every_bound() -> None:
 
 
 def test_huge_and_unencodable_fields_are_cut_and_replaced() -> None:
-    payload = render([entry("i-" + "a" * 100_000, document_name="\ud800" * 50, region="x" * 10_000)])
+    payload = render(
+        [entry("i-" + "a" * 100_000, document_name="\ud800" * 50, region="x" * 10_000)]
+    )
     validate(payload)
     chat.compact(payload).encode("utf-8")  # no lone surrogate left

@@ -1,4 +1,4 @@
-"""Publish arguments: both renderings per protocol, routing attributes that filter policies match."""
+"""Publish arguments: both renderings per protocol, attributes that filter policies match."""
 
 from __future__ import annotations
 
@@ -90,7 +90,10 @@ def test_filter_policies_deliver_only_what_they_admit() -> None:
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         attributes = {"RawMessageDelivery": "true"}
         if policy:
-            attributes |= {"FilterPolicy": json.dumps(policy), "FilterPolicyScope": "MessageAttributes"}
+            attributes |= {
+                "FilterPolicy": json.dumps(policy),
+                "FilterPolicyScope": "MessageAttributes",
+            }
         sns.subscribe(
             TopicArn=topic,
             Protocol="sqs",
