@@ -127,6 +127,10 @@ def _groups(entries: list[inbox.Entry]) -> dict[tuple[str, str, str], list[inbox
     return dict(ordered)
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _ordered_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
     # Failures first, then the others by name.
     return sorted(counts.items(), key=lambda item: (item[0] not in inbox.FAILED_STATUSES, item[0]))
@@ -140,7 +144,8 @@ def _description(
 ) -> str:
     lines = [
         "*" + ", ".join(f"{count} {status}" for status, count in _ordered_counts(counts)) + "*",
-        f"{len(groups)} associations in {len({key[0] for key in groups})} accounts",
+        f"{_counted(len(groups), 'association')} in "
+        f"{_counted(len({key[0] for key in groups}), 'account')}",
     ]
     for entry in failed[:FAILED_SHOWN]:
         line = (
@@ -189,7 +194,9 @@ def _keywords(entries: list[inbox.Entry]) -> list[str]:
 
 def _summary(counts: dict[str, int], associations: int) -> str:
     text = ", ".join(f"{count} {status}" for status, count in _ordered_counts(counts))
-    return _plain(f"SSM associations: {text} ({associations} associations)", SUMMARY_MAX_CHARS)
+    return _plain(
+        f"SSM associations: {text} in {_counted(associations, 'association')}", SUMMARY_MAX_CHARS
+    )
 
 
 def _related_resources(

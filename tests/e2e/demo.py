@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import chat_routes
 import moto_workarounds
 from aws_cli import aws_environment
 from deploy import NOTIFICATION_EMAIL, Deployment, deploy
@@ -154,6 +155,53 @@ def show_email(email: Email) -> None:
     print("  " + "-" * (WIDTH - 2))
 
 
+def show_chat_and_routes(pipeline: Pipeline, email: Email, events: list[dict]) -> None:
+    """The same digest as Slack or Teams get it, and who receives what by filter policy."""
+    heading("The same digest in chat, and routed by filter policies")
+    print(
+        "  published again through the deployed zip's routing.py (one message, per protocol:\n"
+        "  the email text for email/sqs, the chat JSON for Amazon Q Developer's https\n"
+        "  subscription), with routing attributes; filtered queues subscribed to the topic"
+    )
+    modules = chat_routes.Modules(pipeline)
+    links = chat_routes.links_for(events, modules)
+    queues = {
+        "no filter": chat_routes.subscribe_filtered(pipeline, "demo-route-all", None),
+        "failures only": chat_routes.subscribe_filtered(
+            pipeline, "demo-route-failures", chat_routes.FAILURES_ONLY
+        ),
+        f"account {chat_routes.OTHER_ACCOUNT}": chat_routes.subscribe_filtered(
+            pipeline, "demo-route-other", {"accounts": [chat_routes.OTHER_ACCOUNT]}
+        ),
+    }
+    here = chat_routes.publish(
+        pipeline, modules, "failed", chat_routes.digest_of(events, email, modules), links
+    )
+    elsewhere = chat_routes.planned(
+        chat_routes.digest_of(
+            events, email, modules, status="Success", account=chat_routes.OTHER_ACCOUNT
+        ),
+        links,
+        modules,
+    )
+    there = chat_routes.publish(pipeline, modules, "ok-other-account", elsewhere, links)
+    validator = chat_routes.chat_validator()
+    for published in (here, there):
+        print(f"\n  digest {published.name!r}, subject {published.subject!r}")
+        print(f"chat: {published.chat}")
+        errors = [error.message for error in validator.iter_errors(json.loads(published.chat))]
+        check(not errors, f"its chat payload validates against the schema {errors or ''}")
+    expected = {
+        "no filter": ["failed", "ok-other-account"],
+        "failures only": ["failed"],
+        f"account {chat_routes.OTHER_ACCOUNT}": ["ok-other-account"],
+    }
+    for name, url in queues.items():
+        got = chat_routes.received(pipeline, url, [here, there])
+        print(f"  subscription ({name}) received: {', '.join(got) or 'nothing'}")
+        check(got == expected[name], f"only what the {name!r} policy admits")
+
+
 def run_pipeline(deployment: Deployment) -> None:
     pipeline = Pipeline(deployment)
     inbox = pipeline.subscribe_inbox("demo-inbox")
@@ -213,6 +261,7 @@ def run_pipeline(deployment: Deployment) -> None:
         f"Output URL:        {run[1]['detail']['output-url']}" in body,
         "the failed instance's output URL",
     )
+    show_chat_and_routes(pipeline, emails[0], [json.loads(r["body"]) for r in records])
 
     heading("When the digest cannot be published (topic deleted)")
     topic_attributes = pipeline.sns.get_topic_attributes(TopicArn=pipeline.topic_arn)["Attributes"]

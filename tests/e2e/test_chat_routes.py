@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
-import jsonschema
 import pytest
 from chat_routes import (
     FAILURES_ONLY,
     OTHER_ACCOUNT,
     Modules,
+    chat_validator,
     digest_of,
     links_for,
     planned,
@@ -19,22 +18,8 @@ from chat_routes import (
     received,
     subscribe_filtered,
 )
-from referencing import Registry, Resource
 
 pytestmark = pytest.mark.e2e
-
-CHAT_EVENTS = Path(__file__).resolve().parents[1] / "events" / "chat"
-
-
-def chat_validator() -> jsonschema.Draft202012Validator:
-    schemas = {
-        name: json.loads((CHAT_EVENTS / name).read_text())
-        for name in ("custom_notification.schema.json", "ours.schema.json")
-    }
-    registry = Registry().with_resources(
-        (name, Resource.from_contents(schema)) for name, schema in schemas.items()
-    )
-    return jsonschema.Draft202012Validator(schemas["ours.schema.json"], registry=registry)
 
 
 def test_filtered_subscriptions_on_the_deployed_topic_receive_only_what_they_admit(local_aws):
