@@ -10,6 +10,7 @@ digest (`sample_email`, the notifier's own code run offline). Pure: no file I/O.
 from __future__ import annotations
 
 from templates.parent import PARENT_FILE
+from templates.readme.chat_preview import sample_chat_section
 from templates.readme.diagram import architecture
 from templates.readme.sample_email import sample_email
 from templates.readme.settings import fleet_scale, settings_table
@@ -38,6 +39,7 @@ def sections(rendered: dict[str, dict], diagram: str | None = None) -> dict[str,
         "settings": settings_table(rendered),
         "fleet-scale": fleet_scale(rendered),
         "sample-email": sample_email(),
+        "sample-chat": sample_chat_section(),
     }
 
 

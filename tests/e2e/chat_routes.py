@@ -13,14 +13,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 from pipeline import Email, Pipeline
-from referencing import Registry, Resource
 
-CHAT_EVENTS = Path(__file__).resolve().parents[1] / "events" / "chat"
 # A second account, as a hub's digest of a member account names it (the emulator has one account).
 OTHER_ACCOUNT = "210987654321"
 FAILURES_ONLY = {"worst_status": ["Failed", "TimedOut"]}
@@ -132,15 +128,3 @@ def received(pipeline: Pipeline, url: str, published: list[Published]) -> list[s
             names.append(matches[0] if len(matches) == 1 else "unrecognised")
             pipeline.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return sorted(names)
-
-
-def chat_validator() -> jsonschema.Draft202012Validator:
-    """AWS's documented format and our bounds (tests/events/chat), as one validator."""
-    schemas = {
-        name: json.loads((CHAT_EVENTS / name).read_text())
-        for name in ("custom_notification.schema.json", "ours.schema.json")
-    }
-    registry = Registry().with_resources(
-        (name, Resource.from_contents(schema)) for name, schema in schemas.items()
-    )
-    return jsonschema.Draft202012Validator(schemas["ours.schema.json"], registry=registry)

@@ -45,6 +45,8 @@ from pipeline import (
 )
 from readback import inspect
 
+from tests import chat_schema
+
 INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by SIGINT
 
 WIDTH = 78
@@ -185,7 +187,7 @@ def show_chat_and_routes(pipeline: Pipeline, email: Email, events: list[dict]) -
         modules,
     )
     there = chat_routes.publish(pipeline, modules, "ok-other-account", elsewhere, links)
-    validator = chat_routes.chat_validator()
+    validator = chat_schema.validator()
     for published in (here, there):
         print(f"\n  digest {published.name!r}, subject {published.subject!r}")
         print(f"chat: {published.chat}")

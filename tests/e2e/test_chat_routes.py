@@ -10,7 +10,6 @@ from chat_routes import (
     FAILURES_ONLY,
     OTHER_ACCOUNT,
     Modules,
-    chat_validator,
     digest_of,
     links_for,
     planned,
@@ -18,6 +17,7 @@ from chat_routes import (
     received,
     subscribe_filtered,
 )
+from chat_schema import validator
 
 pytestmark = pytest.mark.e2e
 
@@ -47,9 +47,9 @@ def test_filtered_subscriptions_on_the_deployed_topic_receive_only_what_they_adm
     fine_there = publish(pipeline, modules, "ok-other-account", ok_elsewhere, links)
     published = [failed_here, fine_there]
 
-    validator = chat_validator()
+    chat_validator = validator()
     for item in published:
-        errors = [error.message for error in validator.iter_errors(json.loads(item.chat))]
+        errors = [error.message for error in chat_validator.iter_errors(json.loads(item.chat))]
         assert not errors, (item.name, errors)
     assert failed_here.default == email.body  # email subscribers get the email text unchanged
     assert json.loads(failed_here.chat)["content"]["title"] == email.subject

@@ -4,37 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import jsonschema
 import pytest
-from referencing import Registry, Resource
+from chat_schema import CHAT_EVENTS, schema, validate
 from ssm_notifier import chat
 from ssm_notifier.inbox import Entry, Links, plan_emails
 
-CHAT_EVENTS = Path(__file__).resolve().parents[1] / "events" / "chat"
 LINKS = Links(
     "https://console.aws.amazon.com/s3/object/bucket?region=us-east-1&bucketType=general"
     "&prefix=digests%2F2026-05-04%2Fabc.txt",
     {},
 )
-
-
-def schema(name: str) -> dict:
-    return json.loads((CHAT_EVENTS / name).read_text())
-
-
-def validator() -> jsonschema.Draft202012Validator:
-    registry = Registry().with_resources(
-        (name, Resource.from_contents(schema(name)))
-        for name in ("custom_notification.schema.json", "ours.schema.json")
-    )
-    return jsonschema.Draft202012Validator(schema("ours.schema.json"), registry=registry)
-
-
-def validate(payload: dict) -> None:
-    errors = sorted(validator().iter_errors(payload), key=str)
-    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors]
 
 
 def entry(instance: str, status: str = "Failed", **fields: str) -> Entry:

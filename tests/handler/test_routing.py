@@ -6,10 +6,11 @@ import json
 
 import boto3
 import pytest
+from chat_schema import validate
 from moto import mock_aws
 from ssm_notifier import chat, routing
 from ssm_notifier.inbox import Entry, Links, plan_emails
-from test_chat import entry, validate
+from test_chat import entry
 
 LINKS = Links("https://console.aws.amazon.com/s3/object/b?region=us-east-1&prefix=d", {})
 
