@@ -60,12 +60,14 @@ def test_the_schema_names_exactly_the_fields_of_aws_documented_event_format() ->
         {"version": "2.0"},
         {"source": "aws.ssm"},
         {"content": {"textType": "markdown", "description": "x"}},
-        {"content": {"title": "no description"}},
+        {"content": {"title": 7}},
+        {"content": {"keywords": "Failed"}},
         {"metadata": {"additionalContext": {"count": 3}}},
     ],
 )
 def test_aws_schema_rejects_what_the_page_rules_out(bad: dict) -> None:
     good = {"version": "1.0", "source": "custom", "content": {"description": "x"}}
+    jsonschema.validate(good, schema("custom_notification.schema.json"))
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({**good, **bad}, schema("custom_notification.schema.json"))
 
