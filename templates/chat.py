@@ -94,6 +94,35 @@ def pass_through(inputs: ChatInputs) -> dict[str, Ref]:
     return {parameter.title: Ref(parameter) for parameter in declared}
 
 
+def add_rules(template: Template, inputs: ChatInputs) -> None:
+    """Parent Rules: a channel's ids come all together or not at all, so a half-set channel is
+    refused at deploy time instead of silently creating nothing."""
+
+    def all_or_none(parameters: list[Parameter]) -> Or:
+        return Or(
+            And(*[Equals(Ref(p), "") for p in parameters]),
+            And(*[_set(p) for p in parameters]),
+        )
+
+    slack = [inputs.slack_workspace, inputs.slack_channel]
+    teams = [inputs.teams_team, inputs.teams_tenant, inputs.teams_channel]
+    for title, group, names_ in (
+        ("SlackIdsTogether", slack, "SlackWorkspaceId and SlackChannelId"),
+        ("TeamsIdsTogether", teams, "TeamsTeamId, TeamsTenantId and TeamsChannelId"),
+    ):
+        template.add_rule(
+            title,
+            {
+                "Assertions": [
+                    {
+                        "Assert": all_or_none(group),
+                        "AssertDescription": f"set {names_} together, or none of them",
+                    }
+                ]
+            },
+        )
+
+
 def add_chat_and_routes(template: Template, topic_arn: Ref) -> ChatInputs:
     """Declare the parameters and add the conditional channels and filtered subscriptions."""
     inputs = declare_parameters(template)

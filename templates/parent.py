@@ -87,6 +87,7 @@ def build(config: Config) -> Template:
     )
     inputs = declare_parameters(template, config)
     declare_conditions(template, inputs)
+    chat.add_rules(template, inputs.chat)
     network = add_network(template, inputs)
     logging = add_logging(template, inputs, network)
     notifications = add_notifications(template, inputs, logging)

@@ -102,3 +102,44 @@ def test_the_committed_template_holds_the_chat_configurations():
         "AWS::Chatbot::SlackChannelConfiguration",
         "AWS::Chatbot::MicrosoftTeamsChannelConfiguration",
     } <= types
+
+
+def evaluate(node, values: dict[str, str]):
+    """The rule functions the chat rules use, as CloudFormation evaluates them."""
+    if isinstance(node, dict):
+        ((function, argument),) = node.items()
+        if function == "Ref":
+            return values.get(argument, "")
+        arguments = [evaluate(item, values) for item in argument]
+        return {
+            "Fn::Or": any,
+            "Fn::And": all,
+            "Fn::Not": lambda a: not a[0],
+            "Fn::Equals": lambda a: a[0] == a[1],
+        }[function](arguments)
+    return node
+
+
+@pytest.mark.parametrize(
+    ("values", "refused"),
+    [
+        ({}, set()),
+        ({"SlackWorkspaceId": "T0123ABCD", "SlackChannelId": "C0123"}, set()),
+        ({"SlackWorkspaceId": "T0123ABCD"}, {"SlackIdsTogether"}),
+        ({"SlackChannelId": "C0123"}, {"SlackIdsTogether"}),
+        ({"TeamsTeamId": "t", "TeamsTenantId": "t", "TeamsChannelId": "c"}, set()),
+        ({"TeamsTeamId": "t", "TeamsChannelId": "c"}, {"TeamsIdsTogether"}),
+        (
+            {"TeamsTenantId": "t", "SlackWorkspaceId": "T1"},
+            {"TeamsIdsTogether", "SlackIdsTogether"},
+        ),
+    ],
+)
+def test_a_half_set_channel_is_refused_at_deploy_time(parent, values, refused):
+    failed = {
+        title
+        for title, rule in parent["Rules"].items()
+        for assertion in rule["Assertions"]
+        if not evaluate(assertion["Assert"], values)
+    }
+    assert failed == refused
