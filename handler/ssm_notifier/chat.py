@@ -60,6 +60,8 @@ _MARKUP = str.maketrans({char: " " for char in "*_~`<>|[]()&#!@\\"})
 def render(email: inbox.Email, links: inbox.Links, *, partition: str = "aws") -> dict[str, Any]:
     """The custom notification of one planned email: pure, bounded, every field neutralised."""
     entries = email.entries
+    if not entries:
+        raise ValueError("an email with no entries has nothing to show in chat")
     failed = sorted((e for e in entries if e.failed), key=_instance_order)
     counts = _counts(entries)
     groups = _groups(entries)
@@ -81,6 +83,36 @@ def render(email: inbox.Email, links: inbox.Links, *, partition: str = "aws") ->
             "eventType": EVENT_TYPE,
             "relatedResources": _related_resources(groups, failed, partition),
             "additionalContext": _context(entries),
+        },
+    }
+
+
+def fallback(email: inbox.Email, links: inbox.Links, reason: str) -> dict[str, Any]:
+    """A minimal valid notification for an email `render` could not show: the channel still
+    learns that a digest went out, and where to read it."""
+    report = _plain_link(links.index)
+    return {
+        "version": VERSION,
+        "source": SOURCE,
+        "content": {
+            "textType": TEXT_TYPE,
+            "title": one_line(email.subject, TITLE_MAX_CHARS) or "SSM association digest",
+            "description": (
+                f"This digest could not be shown in chat ({_plain(reason, 200)}). "
+                f"The email has it; full report: {report or 'not written'}"
+            ),
+            "nextSteps": [f"Read the full report: {report}"] if report else [],
+            "keywords": ["unrendered"],
+        },
+        "metadata": {
+            "threadId": "ssm-"
+            + hashlib.sha256(email.subject.encode("utf-8", "replace")).hexdigest()[
+                :THREAD_ID_CHARS
+            ],
+            "summary": _plain(email.subject, SUMMARY_MAX_CHARS) or "SSM association digest",
+            "eventType": EVENT_TYPE,
+            "relatedResources": [],
+            "additionalContext": {"account": "", "region": "", "document": ""},
         },
     }
 

@@ -87,10 +87,11 @@ def publish_arguments(
     topic_arn: str, email: inbox.Email, links: inbox.Links, *, partition: str = "aws"
 ) -> dict[str, Any]:
     """Keyword arguments of sns.publish for one email: both renderings, attributes, checked size."""
-    structure = {
-        "default": email.body,
-        "https": chat.compact(chat.render(email, links, partition=partition)),
-    }
+    try:
+        payload = chat.render(email, links, partition=partition)
+    except Exception as error:  # the email must still go out; the channel learns it did
+        payload = chat.fallback(email, links, f"{type(error).__name__}: {error}")
+    structure = {"default": email.body, "https": chat.compact(payload)}
     message = json.dumps(structure, ensure_ascii=False)
     attributes = message_attributes(email.entries)
     size = len(message.encode("utf-8")) + sum(

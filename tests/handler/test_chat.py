@@ -155,3 +155,10 @@ def test_huge_and_unencodable_fields_are_cut_and_replaced() -> None:
     )
     validate(payload)
     chat.compact(payload).encode("utf-8")  # no lone surrogate left
+
+
+def test_an_email_without_entries_is_refused_clearly() -> None:
+    from ssm_notifier.inbox import Email
+
+    with pytest.raises(ValueError, match="no entries"):
+        chat.render(Email("s", "b", [], 0), LINKS)

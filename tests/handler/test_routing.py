@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import boto3
+import jsonschema
 import pytest
-from chat_schema import validate
+from chat_schema import schema, validate
 from moto import mock_aws
 from ssm_notifier import chat, routing
 from ssm_notifier.inbox import Entry, Links, plan_emails
@@ -124,3 +125,42 @@ def test_filter_policies_deliver_only_what_they_admit() -> None:
     assert received("all") == sorted(digests)
     assert received("failures") == ["failed_in_1", "timed_out_in_1_and_2"]
     assert received("account_2") == ["ok_in_2", "timed_out_in_1_and_2"]
+
+
+def test_a_digest_chat_cannot_render_still_goes_out_with_a_valid_fallback(monkeypatch) -> None:
+    email = email_of([entry("i-1")])
+
+    def broken(*_, **__):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(chat, "render", broken)
+    arguments = routing.publish_arguments("arn:aws:sns:us-east-1:1:t", email, LINKS)
+    structure = json.loads(arguments["Message"])
+    assert structure["default"] == email.body
+    payload = json.loads(structure["https"])
+    jsonschema.validate(payload, schema("custom_notification.schema.json"))
+    assert "could not be shown in chat (RuntimeError: boom)" in payload["content"]["description"]
+    assert payload["content"]["title"] == email.subject
+
+
+@pytest.mark.parametrize("module", ["chat", "routing"])
+def test_importing_chat_or_routing_imports_no_boto3(module: str) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    handler_root = Path(__file__).resolve().parents[2] / "handler"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; import ssm_notifier.{module}; "
+            "print('boto3' in sys.modules, 'botocore' in sys.modules)",
+        ],
+        env={**os.environ, "PYTHONPATH": str(handler_root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.split() == ["False", "False"]
