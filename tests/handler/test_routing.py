@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import boto3
 import jsonschema
@@ -145,11 +149,6 @@ def test_a_digest_chat_cannot_render_still_goes_out_with_a_valid_fallback(monkey
 
 @pytest.mark.parametrize("module", ["chat", "routing"])
 def test_importing_chat_or_routing_imports_no_boto3(module: str) -> None:
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     handler_root = Path(__file__).resolve().parents[2] / "handler"
     result = subprocess.run(
         [
