@@ -10,9 +10,9 @@ schema": `version` "1.0" and `source` "custom" are required; `content` holds `te
 Bounds: the page's length table could not be read through this project's search tool (it returns
 the page's opening: the schema and the first rows of "Parameter details"), so the limits below are
 our own and deliberately small: the title is the email subject (under 100 characters), the
-description at most 3,000 characters (Slack's limit for one section block's text, the tightest of
-the two chat clients), nextSteps and keywords a handful of short items. The payload is at most
-CHAT_MAX_BYTES, so it fits beside the email in one SNS message (routing.py).
+description at most 3,000 characters (Slack Block Kit's limit for a section block's text, the
+tighter of the two chat clients), nextSteps and keywords a handful of short items. The payload
+is at most CHAT_MAX_BYTES, so it fits beside the email in one SNS message (routing.py).
 
 Every value from an event goes through `neutral` (bounded, one line) and then `_plain`, which
 removes what client-markdown would read as markup: a failing instance cannot bold, link, mention
@@ -42,7 +42,6 @@ NEXT_STEP_MAX_CHARS = 400
 KEYWORDS_MAX = 10
 KEYWORD_MAX_CHARS = 40
 RELATED_RESOURCES_MAX = 20
-RESOURCE_MAX_CHARS = 300
 CONTEXT_VALUE_MAX_CHARS = 256
 THREAD_ID_CHARS = 32
 FAILED_SHOWN = 5  # failed instances named in the description and the next steps
@@ -105,16 +104,19 @@ def fallback(email: inbox.Email, links: inbox.Links, reason: str) -> dict[str, A
             "keywords": ["unrendered"],
         },
         "metadata": {
-            "threadId": "ssm-"
-            + hashlib.sha256(email.subject.encode("utf-8", "replace")).hexdigest()[
-                :THREAD_ID_CHARS
-            ],
+            "threadId": _unthreaded_id(email),
             "summary": _plain(email.subject, SUMMARY_MAX_CHARS) or "SSM association digest",
             "eventType": EVENT_TYPE,
             "relatedResources": [],
             "additionalContext": {"account": "", "region": "", "document": ""},
         },
     }
+
+
+def _unthreaded_id(email: inbox.Email) -> str:
+    # Without readable entries there is no run to thread by: one thread per email.
+    digest = hashlib.sha256(email.body.encode("utf-8", "replace")).hexdigest()
+    return "ssm-" + digest[:THREAD_ID_CHARS]
 
 
 def compact(payload: dict[str, Any]) -> str:
