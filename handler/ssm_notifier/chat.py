@@ -66,24 +66,51 @@ def render(email: inbox.Email, links: inbox.Links, *, partition: str = "aws") ->
     groups = _groups(entries)
     lead_key = next(iter(groups))
     title = one_line(email.subject, TITLE_MAX_CHARS) or "SSM association digest"
-    return {
-        "version": VERSION,
-        "source": SOURCE,
-        "content": {
-            "textType": TEXT_TYPE,
-            "title": title,
-            "description": _description(counts, groups, failed, links),
-            "nextSteps": _next_steps(failed, links, partition),
-            "keywords": _keywords(entries),
-        },
-        "metadata": {
-            "threadId": thread_id(lead_key, groups[lead_key]),
-            "summary": _summary(counts, len(groups)),
-            "eventType": EVENT_TYPE,
-            "relatedResources": _related_resources(groups, failed, partition),
-            "additionalContext": _context(entries),
-        },
-    }
+    return _fit(
+        {
+            "version": VERSION,
+            "source": SOURCE,
+            "content": {
+                "textType": TEXT_TYPE,
+                "title": title,
+                "description": _description(counts, groups, failed, links),
+                "nextSteps": _next_steps(failed, links, partition),
+                "keywords": _keywords(entries),
+            },
+            "metadata": {
+                "threadId": thread_id(lead_key, groups[lead_key]),
+                "summary": _summary(counts, len(groups)),
+                "eventType": EVENT_TYPE,
+                "relatedResources": _related_resources(groups, failed, partition),
+                "additionalContext": _context(entries),
+            },
+        }
+    )
+
+
+def _size(payload: dict[str, Any]) -> int:
+    return len(compact(payload).encode("utf-8"))
+
+
+def _fit(payload: dict[str, Any]) -> dict[str, Any]:
+    """Shrink until the compact payload is at most CHAT_MAX_BYTES (only wide characters in every
+    field can need it): failed-instance lines first (the report names them), then the lists."""
+    content, metadata = payload["content"], payload["metadata"]
+    while _size(payload) > CHAT_MAX_BYTES:
+        lines = content["description"].split("\n")
+        if len(lines) > 1:
+            content["description"] = "\n".join([*lines[:-2], lines[-1]])  # keep the report link
+        elif any(metadata["additionalContext"].values()):
+            metadata["additionalContext"] = dict.fromkeys(metadata["additionalContext"], "")
+        elif len(content["keywords"]) > 1:
+            content["keywords"] = content["keywords"][: len(content["keywords"]) // 2]
+        elif metadata["relatedResources"]:
+            metadata["relatedResources"] = metadata["relatedResources"][:-1]
+        elif content["nextSteps"]:
+            content["nextSteps"] = content["nextSteps"][:-1]
+        else:
+            break  # title, summary and the report line alone are far under the bound
+    return payload
 
 
 def fallback(email: inbox.Email, links: inbox.Links, reason: str) -> dict[str, Any]:
@@ -161,6 +188,16 @@ def _groups(entries: list[inbox.Entry]) -> dict[tuple[str, str, str], list[inbox
     return dict(ordered)
 
 
+def _counts_text(counts: dict[str, int], shown: int = 5) -> str:
+    """E.g. "1 Failed, 3 Success": failures first; past `shown` statuses, the rest summed."""
+    ordered = _ordered_counts(counts)
+    parts = [f"{count} {status}" for status, count in ordered[:shown]]
+    if len(ordered) > shown:
+        rest = sum(count for _, count in ordered[shown:])
+        parts.append(f"{rest} with {len(ordered) - shown} other statuses")
+    return ", ".join(parts)
+
+
 def _counted(count: int, noun: str) -> str:
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
@@ -177,7 +214,7 @@ def _description(
     links: inbox.Links,
 ) -> str:
     lines = [
-        "*" + ", ".join(f"{count} {status}" for status, count in _ordered_counts(counts)) + "*",
+        "*" + _counts_text(counts) + "*",
         f"{_counted(len(groups), 'association')} in "
         f"{_counted(len({key[0] for key in groups}), 'account')}",
     ]
@@ -227,7 +264,7 @@ def _keywords(entries: list[inbox.Entry]) -> list[str]:
 
 
 def _summary(counts: dict[str, int], associations: int) -> str:
-    text = ", ".join(f"{count} {status}" for status, count in _ordered_counts(counts))
+    text = _counts_text(counts)
     return _plain(
         f"SSM associations: {text} in {_counted(associations, 'association')}", SUMMARY_MAX_CHARS
     )
@@ -291,6 +328,10 @@ def _plain_link(link: str) -> str:
     # Our own S3 console link (reports.console_link): quoted, so only markup-free characters
     # are left to check; a link that is not one is left out rather than shown half-escaped.
     text = one_line(link, 2_000)
-    if not text.startswith("https://") or any(c in text for c in "<>|*`[]() \\"):
+    if (
+        not text.isascii()
+        or not text.startswith("https://")
+        or any(c in text for c in "<>|*`[]() \\")
+    ):
         return ""
     return text

@@ -162,3 +162,26 @@ def test_an_email_without_entries_is_refused_clearly() -> None:
 
     with pytest.raises(ValueError, match="no entries"):
         chat.render(Email("s", "b", [], 0), LINKS)
+
+
+@pytest.mark.parametrize("bound", [chat.CHAT_MAX_BYTES, 4_000, 2_000])
+def test_wide_characters_in_every_field_still_fit_the_promised_size(monkeypatch, bound) -> None:
+    """At the real bound nothing needs cutting; at tighter ones `_fit` cuts, report line kept."""
+    monkeypatch.setattr(chat, "CHAT_MAX_BYTES", bound)
+    wide = "\U0001f525" * 400  # four UTF-8 bytes each
+    entries = [
+        entry(
+            f"i-{n}{wide}",
+            f"Failed{n}{wide}",
+            account=f"{n}{wide}",
+            region=f"{n}{wide}",
+            document_name=f"{n}{wide}",
+            error_code=wide,
+        )
+        for n in range(40)
+    ]
+    (email,) = plan_emails(entries, LINKS)
+    payload = chat.render(email, LINKS)
+    assert len(chat.compact(payload).encode()) <= chat.CHAT_MAX_BYTES
+    assert payload["content"]["description"].endswith("Full report: " + LINKS.index)
+    jsonschema.validate(payload, schema("custom_notification.schema.json"))
