@@ -17,13 +17,15 @@ from templates.cfn_yaml import to_yaml
 from templates.config import Config, ConfigError
 from templates.parent import build_all
 from templates.readme import architecture, render_readme, sections
+from templates.readme.chat_preview import chat_preview_svg, sample_chat_payload
 
 # Paths as strings: pathlib would add a tenth to the run time of a program this short.
 ROOT = os.path.dirname(os.path.abspath(__file__))
 BUILD_DIR = os.path.join(ROOT, "build")
 README = os.path.join(ROOT, "README.md")
 DIAGRAM_FILE = "architecture.mmd"
-GENERATED_SUFFIXES = (".yaml", ".mmd")
+CHAT_PREVIEW_FILE = "chat-preview.svg"
+GENERATED_SUFFIXES = (".yaml", ".mmd", ".svg")
 USAGE = "usage: generate.py [-h] [--check]"
 
 
@@ -35,6 +37,7 @@ def render(
     The same templates and inputs give the same bytes."""
     files = {name: to_yaml(template) for name, template in rendered.items()}
     files[DIAGRAM_FILE] = architecture(rendered)
+    files[CHAT_PREVIEW_FILE] = chat_preview_svg(sample_chat_payload())
     return files, sections(rendered, diagram=files[DIAGRAM_FILE], readme=readme)
 
 

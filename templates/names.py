@@ -97,3 +97,14 @@ HUB_EVENT_BUS_ARN = "HubEventBusArn"
 HUB_EVENT_BUS_NAME = "HubEventBusName"
 # The demo subnets' zones (the parent declares it under the same name; empty: the first two).
 DEMO_AVAILABILITY_ZONES = "DemoAvailabilityZones"
+
+# Parameters of the parent passed as they are to the notifications stack: where digests go besides
+# the notification email (templates/chat.py).
+SLACK_WORKSPACE_ID = "SlackWorkspaceId"
+SLACK_CHANNEL_ID = "SlackChannelId"
+TEAMS_TEAM_ID = "TeamsTeamId"
+TEAMS_TENANT_ID = "TeamsTenantId"
+TEAMS_CHANNEL_ID = "TeamsChannelId"
+FAILURES_ONLY_EMAIL = "FailuresOnlyEmail"
+ACCOUNT_ROUTE_SLOTS = 5
+ACCOUNT_ROUTES = tuple(f"AccountRoute{slot}" for slot in range(1, ACCOUNT_ROUTE_SLOTS + 1))

@@ -37,7 +37,17 @@ from troposphere import (
     sqs,
 )
 
-from templates import alarm_topic, alarms, functions, hub, names, parameters, spoke, state_store
+from templates import (
+    alarm_topic,
+    alarms,
+    chat,
+    functions,
+    hub,
+    names,
+    parameters,
+    spoke,
+    state_store,
+)
 from templates.common import (
     DETAIL_TYPE,
     checkov_skips,
@@ -89,6 +99,8 @@ def build(config: Config) -> Template:
             Endpoint=Ref(params.email),
         )
     )
+    # Chat channels and filtered email routes on the digest topic, all optional (issue 18).
+    chat.add_chat_and_routes(template, Ref(topic))
     # The alarm path: its own key and topic, the same address subscribed (README, "Alarms").
     alarm_key = template.add_resource(alarm_topic.alarm_key())
     alarm_topic_ = template.add_resource(alarm_topic.alarm_topic(alarm_key))

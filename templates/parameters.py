@@ -580,3 +580,110 @@ def sweep_reminder_days(config: Config) -> Parameter:
         "again",
         ConstraintDescription="a whole number of days from 1 to 365",
     )
+
+
+# --- Where digests go besides the notification email (templates/chat.py) ----------------------
+# Each is optional: empty leaves the feature out. chatbot service-2.json: SlackTeamId
+# [0-9A-Z]{1,255}, SlackChannelId [A-Za-z0-9]+ (1-255), TeamId and TenantId UUID (36 characters),
+# TeamsChannelId as below (1-255; the character class reordered so Java reads it as Python does).
+SLACK_WORKSPACE_ID_PATTERN = r"^([0-9A-Z]{1,255})?$"
+SLACK_CHANNEL_ID_PATTERN = r"^([A-Za-z0-9]{1,255})?$"
+UUID_PATTERN = r"^([0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})?$"
+_TEAMS_CHANNEL_CHARACTER = r"[-a-zA-Z0-9_=+/.,]"
+TEAMS_CHANNEL_ID_PATTERN = (
+    rf"^({_TEAMS_CHANNEL_CHARACTER}*%3[aA]{_TEAMS_CHANNEL_CHARACTER}*%40"
+    rf"{_TEAMS_CHANNEL_CHARACTER}*)?$"
+)
+CHAT_ID_MAX_LENGTH = 255
+# An account route "123456789012=ops@example.com": a 12-digit account id (organizations
+# service-2.json AccountId ^\d{12}$), "=", one address as NotificationEmail takes it but without
+# "=" in it, since the template splits the pair at "=" (Fn::Split cannot split once).
+_ROUTE_EMAIL = EMAIL_PATTERN[1:-1].replace("/=?", "/?")
+ACCOUNT_ROUTE_PATTERN = rf"^([0-9]{{12}}={_ROUTE_EMAIL})?$"
+
+
+def _optional_chat_id(name: str, pattern: str, description: str, example: str) -> Parameter:
+    return Parameter(
+        name,
+        Type="String",
+        Default="",
+        AllowedPattern=pattern,
+        MaxLength=CHAT_ID_MAX_LENGTH,
+        ConstraintDescription=f"empty, or {example}",
+        Description=description,
+    )
+
+
+def slack_workspace_id() -> Parameter:
+    return _optional_chat_id(
+        names.SLACK_WORKSPACE_ID,
+        SLACK_WORKSPACE_ID_PATTERN,
+        "Slack workspace (team) id, e.g. T0123ABCD, after authorising the workspace once in the "
+        "Amazon Q Developer in chat applications console (empty: no Slack)",
+        "a Slack workspace id such as T0123ABCD (digits and capital letters)",
+    )
+
+
+def slack_channel_id() -> Parameter:
+    return _optional_chat_id(
+        names.SLACK_CHANNEL_ID,
+        SLACK_CHANNEL_ID_PATTERN,
+        "Slack channel id, e.g. C0123456789, that receives the digests (with SlackWorkspaceId)",
+        "a Slack channel id such as C0123456789 (letters and digits)",
+    )
+
+
+def teams_team_id() -> Parameter:
+    return _optional_chat_id(
+        names.TEAMS_TEAM_ID,
+        UUID_PATTERN,
+        "Microsoft Teams team id (a UUID), after authorising the team once in the Amazon Q "
+        "Developer in chat applications console (empty: no Teams)",
+        "a UUID such as 01234567-89ab-cdef-0123-456789abcdef",
+    )
+
+
+def teams_tenant_id() -> Parameter:
+    return _optional_chat_id(
+        names.TEAMS_TENANT_ID,
+        UUID_PATTERN,
+        "Microsoft Teams tenant id (a UUID), with TeamsTeamId",
+        "a UUID such as 01234567-89ab-cdef-0123-456789abcdef",
+    )
+
+
+def teams_channel_id() -> Parameter:
+    return _optional_chat_id(
+        names.TEAMS_CHANNEL_ID,
+        TEAMS_CHANNEL_ID_PATTERN,
+        "Microsoft Teams channel id, as in the channel's link (19%3a...%40thread.tacv2), with "
+        "TeamsTeamId",
+        "a Teams channel id such as 19%3ab6ef35dc342d4a6a8a9fd6a2a1b9a1b2%40thread.tacv2",
+    )
+
+
+def failures_only_email() -> Parameter:
+    return Parameter(
+        names.FAILURES_ONLY_EMAIL,
+        Type="String",
+        Default="",
+        AllowedPattern=f"^({EMAIL_PATTERN[1:-1]})?$",
+        MaxLength=EMAIL_MAX_LENGTH,
+        ConstraintDescription="empty, or a single email address such as oncall@example.com",
+        Description="Email address that receives only the digests with a failed or timed-out "
+        "run (confirm the subscription; empty: none)",
+    )
+
+
+def account_route(name: str) -> Parameter:
+    return Parameter(
+        name,
+        Type="String",
+        Default="",
+        AllowedPattern=ACCOUNT_ROUTE_PATTERN,
+        MaxLength=12 + 1 + EMAIL_MAX_LENGTH,
+        ConstraintDescription="empty, or an account id, =, and one email address without = "
+        "in it, such as 123456789012=team-a@example.com",
+        Description="Route: digests that cover this account also go to this address, "
+        "account=email such as 123456789012=team-a@example.com (empty: none)",
+    )

@@ -27,6 +27,7 @@ from troposphere import (
 
 from templates import (
     association,
+    chat,
     hub,
     logging_bucket,
     names,
@@ -93,6 +94,7 @@ def build(config: Config) -> Template:
     inputs = declare_parameters(template, config)
     declare_rules(template, inputs)
     declare_conditions(template, inputs)
+    chat.add_rules(template, inputs.chat)
     network = add_network(template, inputs)
     logging = add_logging(template, inputs, network)
     notifications = add_notifications(template, inputs, logging)
@@ -133,6 +135,8 @@ class Inputs(NamedTuple):
         """The functions' subnets and security groups (joined: nested-stack parameters are
         strings), for a child with functions."""
         return {name: Join(",", Ref(parameter)) for name, parameter in self.function_vpc.items()}
+
+    chat: chat.ChatInputs  # passed to the notifications stack as they are (issue 18)
 
 
 def declare_parameters(template: Template, config: Config) -> Inputs:
@@ -195,6 +199,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
                 parameters.function_security_group_ids(),
             )
         },
+        chat=chat.declare_parameters(template),
     )
 
 
@@ -303,6 +308,7 @@ def add_notifications(
             names.PARENT_STACK_NAME: StackName,
             **inputs.role_inputs(),
             **inputs.function_inputs(),
+            **chat.pass_through(inputs.chat),
         },
     )
 

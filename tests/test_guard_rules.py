@@ -258,6 +258,31 @@ def alarm_to_a_literal_topic_arn(t):
     ]
 
 
+def chat_guardrail_with_write_access(t):
+    channel = t["Resources"]["SlackChannel"]["Properties"]
+    channel["GuardrailPolicies"] = [
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonSSMFullAccess"}
+    ]
+
+
+def chat_channel_without_guardrail(t):
+    del t["Resources"]["TeamsChannel"]["Properties"]["GuardrailPolicies"]
+
+
+def chat_channel_with_a_role_from_elsewhere(t):
+    channel = t["Resources"]["SlackChannel"]["Properties"]
+    channel["IamRoleArn"] = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Admin"}
+
+
+def chat_channel_members_use_their_own_roles(t):
+    t["Resources"]["TeamsChannel"]["Properties"]["UserRoleRequired"] = True
+
+
+def chat_channel_role_may_write(t):
+    (policy,) = t["Resources"]["ChatChannelRole"]["Properties"]["Policies"]
+    policy["PolicyDocument"]["Statement"][1]["Action"].append("ssm:SendCommand")
+
+
 BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
     ("notifications.yaml", vpc_wildcard_action, "iam_no_wildcard_actions"),
     ("sweep.yaml", vpc_wildcard_resource, "iam_wildcard_resource_only_for_unscoped_apis"),
@@ -318,6 +343,16 @@ BREAKS: list[tuple[str, Callable[[dict], None], str]] = [
     ("association.yaml", unconstrained_schedule, "ssm_eventbridge_inputs_constrained"),
     ("parent.yaml", unconstrained_parent_statuses, "ssm_eventbridge_inputs_constrained"),
     ("sweep.yaml", unconstrained_sweep_schedule, "ssm_eventbridge_inputs_constrained"),
+    ("notifications.yaml", chat_guardrail_with_write_access, "chat_channels_may_only_read"),
+    ("notifications.yaml", chat_channel_without_guardrail, "chat_channels_may_only_read"),
+    ("notifications.yaml", chat_channel_with_a_role_from_elsewhere, "chat_channels_may_only_read"),
+    ("notifications.yaml", chat_channel_members_use_their_own_roles, "chat_channels_may_only_read"),
+    # A write action on "*" in the channel role: the wildcard-resource rule catches it.
+    (
+        "notifications.yaml",
+        chat_channel_role_may_write,
+        "iam_wildcard_resource_only_for_unscoped_apis",
+    ),
 ]
 
 

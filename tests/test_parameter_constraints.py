@@ -421,6 +421,41 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "AlarmTopicArn": (["arn:aws-cn:sns:cn-north-1:123456789012:alarms"], []),
+    # chatbot service-2.json: SlackTeamId [0-9A-Z]{1,255}; SlackChannelId [A-Za-z0-9]+;
+    # TeamId/TenantId UUID; TeamsChannelId with %3a and %40. Empty leaves the channel out.
+    "SlackWorkspaceId": (["", "T0123ABCD", "T" + "0" * 254], ["t0123abcd", "T012-3", "T" * 256]),
+    "SlackChannelId": (["", "C0123456789", "c07abc"], ["#ops", "C012 3", "C0_1", "C" * 256]),
+    "TeamsTeamId": (
+        ["", "01234567-89ab-cdef-0123-456789ABCDEF"],
+        ["01234567-89ab-cdef-0123-456789abcde", "0123456789abcdef0123456789abcdef", "{0123}"],
+    ),
+    "TeamsTenantId": (["", "a1b2c3d4-e5f6-a7b8-c9d0-e1f2a3b4c5d6"], ["tenant", "a1b2c3d4"]),
+    "TeamsChannelId": (
+        ["", "19%3ab6ef35dc342d4a6a8a9fd6a2a1b9a1b2%40thread.tacv2", "19%3A-_=+/.,%40x"],
+        [
+            "19:abc@thread.tacv2",
+            "19%3aabc",
+            "abc%40thread",
+            "19%3a a%40b",
+            "19%3a" + "a" * 251 + "%40",
+        ],
+    ),
+    "FailuresOnlyEmail": (["", "oncall@example.com", "o=n@example.com"], ["oncall", "a@b,c@d.com"]),
+    **{
+        f"AccountRoute{slot}": (
+            ["", "123456789012=team-a@example.com", "000000000000=a.b+c@mail.example.co.jp"],
+            [
+                "123456789012",
+                "123456789012=",
+                "12345678901=a@example.com",
+                "123456789012=a=b@example.com",
+                "123456789012=a@example.com,b@example.com",
+                "123456789012 = a@example.com",
+                "arn:aws:iam::123456789012:root=a@example.com",
+            ],
+        )
+        for slot in range(1, 6)
+    },
     # CloudFormation stack names: a letter, then letters, digits and hyphens, 128 at most.
     "ParentStackName": (
         ["ssm-notifier", "A", "a" * 128, "Prod-2"],
@@ -671,3 +706,22 @@ def test_log_retention_is_the_logs_models_list(parent):
     documented = shape("logs", "Days")["documentation"].split("Possible values are:")[1]
     listed = [int(number) for number in re.findall(r"\d+", documented.split("</p>")[0])]
     assert parent["Parameters"]["LogRetentionDays"]["AllowedValues"] == listed
+
+
+def test_chat_ids_follow_the_chatbot_model() -> None:
+    """Every documented good value the chatbot model's own patterns accept, ours accept too."""
+    model = Loader().load_service_model("chatbot", "service-2")["shapes"]
+    shapes = {
+        "SlackWorkspaceId": "SlackTeamId",
+        "SlackChannelId": "SlackChannelId",
+        "TeamsTeamId": "UUID",
+        "TeamsTenantId": "UUID",
+        "TeamsChannelId": "TeamsChannelId",
+    }
+    for name, shape in shapes.items():
+        good, bad = CASES[name]
+        pattern, longest = model[shape]["pattern"], model[shape]["max"]
+        for value in filter(None, good):
+            assert regex.fullmatch(pattern, value) and len(value) <= longest, (name, value)
+        for value in bad:
+            assert not (regex.fullmatch(pattern, value) and len(value) <= longest), (name, value)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from . import defer, inbox, log, reports
+from . import defer, inbox, log, reports, routing
 from .accounts import AccountClients
 from .deadline import BUDGETS, Deadline, OutOfTimeError
 from .enrich import Enricher, OutputLookup
@@ -219,14 +219,21 @@ def process(
         {link for links_ in claimed.unconfirmed_reports.values() for link in links_}
     )
     emails = inbox.plan_emails(
-        entries, links, split_by=split_by, cap=cap, run_totals=totals, unconfirmed=unconfirmed
+        entries,
+        links,
+        split_by=split_by,
+        cap=cap,
+        run_totals=totals,
+        unconfirmed=unconfirmed,
+        # Each email travels with its chat rendering and routing attributes in one message.
+        budget_bytes=routing.EMAIL_BUDGET_BYTES,
     )
     by_entry = dict(zip(entries, kept, strict=True))
     pacer = Pacer(clock, sleep)
     published = 0
     for email in emails:
         email_claims = [by_entry[entry] for entry in email.entries]
-        outcome = _publish_once(clients["sns"], resources.topic_arn, email, pacer, deadline)
+        outcome = _publish_once(clients["sns"], resources, email, links, pacer, deadline)
         fields = log.fields(
             digest_id=digest_id,
             outcome=outcome,
@@ -263,9 +270,24 @@ def process(
 
 
 def _publish_once(
-    sns: Any, topic_arn: str, email: inbox.Email, pacer: Pacer, deadline: Deadline
+    sns: Any,
+    resources: Resources,
+    email: inbox.Email,
+    links: inbox.Links,
+    pacer: Pacer,
+    deadline: Deadline,
 ) -> str:
-    """sent | unknown | refused (SNS said no every time) | no_time (not started)."""
+    """sent | unknown | refused (SNS said no every time, or the message is too large) | no_time
+    (not started). One message carries the email text for email and SQS subscribers, the chat
+    rendering for Amazon Q Developer's https subscription, and the routing attributes that
+    subscription filter policies read (routing.py)."""
+    try:
+        arguments = routing.publish_arguments(
+            resources.topic_arn, email, links, partition=resources.partition
+        )
+    except routing.MessageTooLargeError as error:
+        logger.error("digest too large to publish", extra=log.fields(error=str(error)))
+        return "refused"
     for _ in range(PUBLISH_TRIES):
         wait = pacer.seconds_until_free()
         if not deadline.allows(
@@ -274,7 +296,7 @@ def _publish_once(
             return "no_time"
         pacer.wait_turn()
         try:
-            sns.publish(TopicArn=topic_arn, Subject=email.subject, Message=email.body)
+            sns.publish(**arguments)
         except Exception as error:
             if inbox.publish_outcome(error) == "unknown":
                 return "unknown"

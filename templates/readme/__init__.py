@@ -13,6 +13,7 @@ reads files to hash them).
 from __future__ import annotations
 
 from templates.parent import PARENT_FILE
+from templates.readme.chat_preview import sample_chat_section
 from templates.readme.diagram import architecture
 from templates.readme.keys import pipeline_key_policy
 from templates.readme.sample_email import sample_email, sample_email_section
@@ -58,6 +59,7 @@ def sections(
         "tags": tags_table(rendered),
         "retained": retained_table(rendered),
         "pipeline-key-policy": pipeline_key_policy(rendered),
+        "sample-chat": sample_chat_section(),
     }
 
 

@@ -16,9 +16,15 @@ PICTURED = {
     "AWS::SNS::Topic": "SNS topic",
     "AWS::SNS::Subscription": "email subscription",
     "AWS::CloudWatch::Alarm": "CloudWatch alarm",
+    "AWS::Chatbot::SlackChannelConfiguration": "Slack channel configuration",
+    "AWS::Chatbot::MicrosoftTeamsChannelConfiguration": "Teams channel configuration",
 }
-# Outside the stacks: where the events come from and where the email goes.
-AGENT, BUS, INBOX = "agent", "bus", "inbox"
+CHAT_CONFIGURATIONS = {
+    "AWS::Chatbot::SlackChannelConfiguration",
+    "AWS::Chatbot::MicrosoftTeamsChannelConfiguration",
+}
+# Outside the stacks: where the events come from and where the email and chat messages go.
+AGENT, BUS, INBOX, CHAT = "agent", "bus", "inbox", "chat"
 
 
 def architecture(rendered: dict[str, dict]) -> str:
@@ -30,6 +36,7 @@ def architecture(rendered: dict[str, dict]) -> str:
     lines.append(f'  {AGENT}(["SSM Agent on each instance"])')
     lines.append(f'  {BUS}(["EventBridge default bus"])')
     lines.append(f'  {INBOX}(["operator inbox"])')
+    lines.append(f'  {CHAT}(["Slack or Teams channel"])')
     edges: list[str] = [f"  {AGENT} -- association state change --> {BUS}"]
     for title, (_, file_name) in CHILDREN.items():
         template = rendered[file_name]
@@ -39,7 +46,10 @@ def architecture(rendered: dict[str, dict]) -> str:
         lines.append(f'  subgraph {stack}["{heading}"]')
         for name, resource in template["Resources"].items():
             if resource["Type"] in PICTURED:
-                lines.append(f'    {_node(stack, name)}["{name}<br/>{PICTURED[resource["Type"]]}"]')
+                label = PICTURED[resource["Type"]]
+                if "Condition" in resource:
+                    label += ", optional"
+                lines.append(f'    {_node(stack, name)}["{name}<br/>{label}"]')
         lines.append("  end")
         edges += _edges(stack, template, sources)
     return "\n".join(lines + sorted(set(edges), key=edges.index)) + "\n"
@@ -74,6 +84,10 @@ def _edges(stack: str, template: dict, sources: dict) -> list[str]:
         elif kind == "AWS::SNS::Subscription":
             edges.append(f"  {target(properties['TopicArn']['Ref'])} --> {me}")
             edges.append(f"  {me} -- email --> {INBOX}")
+        elif kind in CHAT_CONFIGURATIONS:
+            for topic in properties["SnsTopicArns"]:
+                edges.append(f"  {target(topic['Ref'])} --> {me}")
+            edges.append(f"  {me} -- chat --> {CHAT}")
         elif kind == "AWS::CloudWatch::Alarm":
             for watched in references(properties.get("Dimensions", [])):
                 if target(watched):

@@ -32,6 +32,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import chat_routes
 import moto_workarounds
 from aws_cli import aws_environment
 from deploy import NOTIFICATION_EMAIL, Deployment, deploy
@@ -45,6 +46,8 @@ from pipeline import (
     readme_replay_commands,
 )
 from readback import inspect
+
+from tests import chat_schema
 
 INTERRUPTED_EXIT = 130  # what a shell reports for a command ended by SIGINT
 
@@ -156,6 +159,53 @@ def show_email(email: Email) -> None:
     print("  " + "-" * (WIDTH - 2))
 
 
+def show_chat_and_routes(pipeline: Pipeline, email: Email, events: list[dict]) -> None:
+    """The same digest as Slack or Teams get it, and who receives what by filter policy."""
+    heading("The same digest in chat, and routed by filter policies")
+    print(
+        "  published again through the deployed zip's routing.py (one message, per protocol:\n"
+        "  the email text for email/sqs, the chat JSON for Amazon Q Developer's https\n"
+        "  subscription), with routing attributes; filtered queues subscribed to the topic"
+    )
+    modules = chat_routes.Modules(pipeline)
+    links = chat_routes.links_for(events, modules)
+    queues = {
+        "no filter": chat_routes.subscribe_filtered(pipeline, "demo-route-all", None),
+        "failures only": chat_routes.subscribe_filtered(
+            pipeline, "demo-route-failures", chat_routes.FAILURES_ONLY
+        ),
+        f"account {chat_routes.OTHER_ACCOUNT}": chat_routes.subscribe_filtered(
+            pipeline, "demo-route-other", {"accounts": [chat_routes.OTHER_ACCOUNT]}
+        ),
+    }
+    here = chat_routes.publish(
+        pipeline, modules, "failed", chat_routes.digest_of(events, email, modules), links
+    )
+    elsewhere = chat_routes.planned(
+        chat_routes.digest_of(
+            events, email, modules, status="Success", account=chat_routes.OTHER_ACCOUNT
+        ),
+        links,
+        modules,
+    )
+    there = chat_routes.publish(pipeline, modules, "ok-other-account", elsewhere, links)
+    validator = chat_schema.validator()
+    for published in (here, there):
+        print(f"\n  digest {published.name!r}, subject {published.subject!r}")
+        print(f"chat: {published.chat}")
+        errors = [error.message for error in validator.iter_errors(json.loads(published.chat))]
+        check(not errors, f"its chat payload validates against the schema {errors or ''}")
+    expected = {
+        "no filter": ["failed", "ok-other-account"],
+        "failures only": ["failed"],
+        f"account {chat_routes.OTHER_ACCOUNT}": ["ok-other-account"],
+    }
+    for name, url in queues.items():
+        got = chat_routes.received(pipeline, url, [here, there])
+        print(f"  subscription ({name}) received: {', '.join(got) or 'nothing'}")
+        check(got == expected[name], f"only what the {name!r} policy admits")
+
+
 def run_pipeline(deployment: Deployment) -> None:
     pipeline = Pipeline(deployment)
     inbox = pipeline.subscribe_inbox("demo-inbox")
@@ -234,6 +284,8 @@ def run_pipeline(deployment: Deployment) -> None:
     print(f"  handler returned {invocation.response} for {len(again)} redelivered record(s)")
     check(invocation.response == {"batchItemFailures": []}, "the redelivery is handled")
     check(inbox.emails() == [], "and sends no second email (the state table has them)")
+
+    show_chat_and_routes(pipeline, emails[0], [json.loads(r["body"]) for r in records])
 
     heading("When the digest cannot be published (topic deleted)")
     topic_attributes = pipeline.sns.get_topic_attributes(TopicArn=pipeline.topic_arn)["Attributes"]
