@@ -53,7 +53,7 @@ from troposphere import (
 )
 
 from templates import names, parameters
-from templates.common import aws_managed_policy_arn, policy_document, service_trust_policy
+from templates.common import aws_managed_policy_arn, policy_document, role
 
 HAS_SLACK = "HasSlackChannel"
 HAS_TEAMS = "HasTeamsChannel"
@@ -161,11 +161,11 @@ def channel_role() -> iam.Role:
     association_arns = Sub(
         "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*"
     )
-    return iam.Role(
+    return role(
         "ChatChannelRole",
+        "Amazon Q Developer chat channel of the SSM association notifier: read only",
+        CHAT_PRINCIPAL,
         Condition=HAS_CHAT,
-        Description="Amazon Q Developer chat channel of the SSM association notifier: read only",
-        AssumeRolePolicyDocument=service_trust_policy(CHAT_PRINCIPAL),
         Policies=[
             iam.Policy(
                 PolicyName="read-associations",
