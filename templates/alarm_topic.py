@@ -19,11 +19,11 @@ failed invocations and its dead-letter failures.
 
 from __future__ import annotations
 
-from awacs import kms as kms_actions
 from awacs import sns as sns_actions
 from awacs.aws import Allow, ArnEquals, ArnLike, Condition, Principal, Statement, StringEquals
 from troposphere import AccountId, AWSHelperFn, GetAtt, Ref, Sub, events, kms, sns
 
+from templates import keys
 from templates.common import policy_document
 
 # The KMS API calls after which the pipeline key can no longer encrypt or decrypt.
@@ -33,45 +33,17 @@ CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
 
 def alarm_key() -> kms.Key:
     """The alarm topic's own customer-managed key (aws/sns would block CloudWatch alarms)."""
-    account_root = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
-    return kms.Key(
+    return keys.customer_managed_key(
         "AlarmKey",
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-        PendingWindowInDays=30,  # the longest: a key deleted by mistake can still be recovered
-        Description="Encrypts the SSM association notifier's alarm topic (and nothing else)",
-        EnableKeyRotation=True,
-        KeyPolicy=policy_document(
-            [
-                # KMS developer guide, "Default key policy": the account administers the key
-                # through IAM; without it the key could become unmanageable.
-                Statement(
-                    Sid="AccountAdministersKeyThroughIam",
-                    Effect=Allow,
-                    Principal=Principal("AWS", account_root),
-                    Action=[kms_actions.Action("*")],
-                    Resource=["*"],  # in a key policy, "*" means this key
-                ),
-                # SNS developer guide, "Enable compatibility between event sources from AWS
-                # services and encrypted topics" (CloudWatch alarms).
-                Statement(
-                    Sid="CloudWatchAlarmsPublish",
-                    Effect=Allow,
-                    Principal=Principal("Service", "cloudwatch.amazonaws.com"),
-                    Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
-                    Resource=["*"],  # in a key policy, "*" means this key
-                ),
-                # The same page (EventBridge): without source conditions, which AWS documents
-                # as not supported in a key policy for EventBridge delivery.
-                Statement(
-                    Sid="EventBridgePublishesKeyChanges",
-                    Effect=Allow,
-                    Principal=Principal("Service", "events.amazonaws.com"),
-                    Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
-                    Resource=["*"],  # in a key policy, "*" means this key
-                ),
-            ]
-        ),
+        "Encrypts the SSM association notifier's alarm topic (and nothing else)",
+        [
+            # SNS developer guide, "Enable compatibility between event sources from AWS
+            # services and encrypted topics" (CloudWatch alarms).
+            keys.service_uses_key("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
+            # The same page (EventBridge): without source conditions, which AWS documents
+            # as not supported in a key policy for EventBridge delivery.
+            keys.service_uses_key("EventBridgePublishesKeyChanges", "events.amazonaws.com"),
+        ],
     )
 
 

@@ -43,6 +43,7 @@ from templates import (
     chat,
     functions,
     hub,
+    keys,
     names,
     parameters,
     spoke,
@@ -347,67 +348,45 @@ def notifier_key() -> kms.Key:
     from that request would silently stop every event. Who may send is narrowed by the queue
     policy (only this rule) instead.
     """
-    account_root = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
-    return kms.Key(
+    return keys.customer_managed_key(
         "Key",
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-        PendingWindowInDays=30,  # the longest: a key deleted by mistake can still be recovered
-        Description="Encrypts the SSM association notifier topic, queues and logs",
-        EnableKeyRotation=True,
-        KeyPolicy=policy_document(
-            [
-                # KMS developer guide, "Default key policy": the account administers the key
-                # through IAM; without it the key could become unmanageable.
-                Statement(
-                    Sid="AccountAdministersKeyThroughIam",
-                    Effect=Allow,
-                    Principal=Principal("AWS", account_root),
-                    Action=[kms_actions.Action("*")],
-                    Resource=["*"],  # in a key policy, "*" means this key
+        "Encrypts the SSM association notifier topic, queues and logs",
+        [
+            # SQS developer guide, "Amazon SQS Key management", section "Configure KMS
+            # permissions for AWS services" (EventBridge to the queue and the dead-letter
+            # queues).
+            keys.service_uses_key("EventBridgeSendsToQueues", "events.amazonaws.com"),
+            # CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS Key
+            # Management Service": the regional service principal (URLSuffix: amazonaws.com.cn
+            # in China), and only for this product's two log groups, named before they exist
+            # so that naming them here makes no dependency cycle.
+            Statement(
+                Sid="CloudWatchLogsEncryptsLogGroups",
+                Effect=Allow,
+                Principal=Principal("Service", Sub("logs.${AWS::Region}.${AWS::URLSuffix}")),
+                Action=[
+                    kms_actions.Encrypt,
+                    kms_actions.Decrypt,
+                    kms_actions.ReEncryptFrom,
+                    kms_actions.ReEncryptTo,
+                    kms_actions.GenerateDataKey,
+                    kms_actions.DescribeKey,
+                ],
+                Resource=["*"],  # in a key policy, "*" means this key
+                Condition=Condition(
+                    ArnEquals(
+                        "kms:EncryptionContext:aws:logs:arn",
+                        [
+                            Sub(
+                                "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}"
+                                f":log-group:{functions.log_group_name(group)}"
+                            )
+                            for group in functions.PIPELINE_KEY_LOG_GROUPS
+                        ],
+                    )
                 ),
-                # SQS developer guide, "Amazon SQS Key management", section "Configure KMS
-                # permissions for AWS services" (EventBridge to the queue and the dead-letter
-                # queues).
-                Statement(
-                    Sid="EventBridgeSendsToQueues",
-                    Effect=Allow,
-                    Principal=Principal("Service", "events.amazonaws.com"),
-                    Action=[kms_actions.Decrypt, kms_actions.GenerateDataKey],
-                    Resource=["*"],  # in a key policy, "*" means this key
-                ),
-                # CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS Key
-                # Management Service": the regional service principal (URLSuffix: amazonaws.com.cn
-                # in China), and only for this product's two log groups, named before they exist
-                # so that naming them here makes no dependency cycle.
-                Statement(
-                    Sid="CloudWatchLogsEncryptsLogGroups",
-                    Effect=Allow,
-                    Principal=Principal("Service", Sub("logs.${AWS::Region}.${AWS::URLSuffix}")),
-                    Action=[
-                        kms_actions.Encrypt,
-                        kms_actions.Decrypt,
-                        kms_actions.ReEncryptFrom,
-                        kms_actions.ReEncryptTo,
-                        kms_actions.GenerateDataKey,
-                        kms_actions.DescribeKey,
-                    ],
-                    Resource=["*"],  # in a key policy, "*" means this key
-                    Condition=Condition(
-                        ArnEquals(
-                            "kms:EncryptionContext:aws:logs:arn",
-                            [
-                                Sub(
-                                    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}"
-                                    f":log-group:{functions.log_group_name(group)}"
-                                )
-                                for group in functions.PIPELINE_KEY_LOG_GROUPS
-                            ],
-                        )
-                    ),
-                ),
-            ]
-        ),
+            ),
+        ],
     )
 
 
