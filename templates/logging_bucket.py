@@ -109,21 +109,7 @@ def build(config: Config) -> Template:
         tls_only_policy(
             "AccessLogBucketPolicy",
             access_logs,
-            # S3 user guide, "Enabling Amazon S3 server access logging" (permissions for the
-            # logging service principal, with aws:SourceArn and aws:SourceAccount).
-            Statement(
-                Sid="S3WritesAccessLog",
-                Effect=Allow,
-                Principal=Principal("Service", "logging.s3.amazonaws.com"),
-                Action=[s3_actions.PutObject],
-                Resource=[Sub(f"${{{access_logs.title}.Arn}}/{ACCESS_LOG_PREFIX}*")],
-                Condition=Condition(
-                    [
-                        ArnEquals("aws:SourceArn", GetAtt(bucket, "Arn")),
-                        StringEquals("aws:SourceAccount", AccountId),
-                    ]
-                ),
-            ),
+            access_log_write_statement(access_logs, bucket),
         )
     )
 
@@ -133,22 +119,7 @@ def build(config: Config) -> Template:
             Condition=HAS_INSTANCE_ROLES,
             PolicyName=output_policy_name(),
             Roles=Ref(role_names),
-            PolicyDocument=policy_document(
-                [
-                    Statement(
-                        Sid="WriteAssociationOutput",
-                        Effect=Allow,
-                        Action=[s3_actions.PutObject],
-                        Resource=[Sub("${OutputBucket.Arn}/*")],
-                    ),
-                    Statement(
-                        Sid="ReadBucketEncryption",
-                        Effect=Allow,
-                        Action=[s3_actions.GetEncryptionConfiguration],
-                        Resource=[GetAtt(bucket, "Arn")],
-                    ),
-                ]
-            ),
+            PolicyDocument=policy_document(instance_output_statements(bucket)),
         )
     )
 
@@ -199,10 +170,17 @@ def _sse_kms(key_arn: Ref) -> s3.ServerSideEncryptionRule:
     )
 
 
-def private_bucket(title: str, retention_days: Ref, encryption=_SSE_S3, **extra) -> s3.Bucket:
+def private_bucket(
+    title: str,
+    retention_days: Ref | int,
+    encryption=_SSE_S3,
+    expiry_rule_id: str = "ExpireOldObjects",
+    **extra,
+) -> s3.Bucket:
     """Encrypted, private, versioned, kept on stack deletion, objects expiring after
-    `retention_days`. SSE-S3 unless `encryption` says otherwise: S3 server access logs can only
-    be delivered to SSE-S3 buckets, and the agent writes SSE-S3 output without a KMS grant."""
+    `retention_days` (lifecycle rule `expiry_rule_id`). SSE-S3 unless `encryption` says
+    otherwise: S3 server access logs can only be delivered to SSE-S3 buckets, and the agent
+    writes SSE-S3 output without a KMS grant."""
     return s3.Bucket(
         title,
         DeletionPolicy="Retain",
@@ -221,7 +199,7 @@ def private_bucket(title: str, retention_days: Ref, encryption=_SSE_S3, **extra)
         LifecycleConfiguration=s3.LifecycleConfiguration(
             Rules=[
                 s3.LifecycleRule(
-                    Id="ExpireOldObjects",
+                    Id=expiry_rule_id,
                     Status="Enabled",
                     ExpirationInDays=retention_days,
                     NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=1),
@@ -233,6 +211,44 @@ def private_bucket(title: str, retention_days: Ref, encryption=_SSE_S3, **extra)
         ),
         **extra,
     )
+
+
+def access_log_write_statement(access_logs: s3.Bucket, bucket: s3.Bucket) -> Statement:
+    """The access-log bucket's grant to the S3 logging service, for `bucket`'s log only."""
+    # S3 user guide, "Enabling Amazon S3 server access logging" (permissions for the logging
+    # service principal, with aws:SourceArn and aws:SourceAccount).
+    return Statement(
+        Sid="S3WritesAccessLog",
+        Effect=Allow,
+        Principal=Principal("Service", "logging.s3.amazonaws.com"),
+        Action=[s3_actions.PutObject],
+        Resource=[Sub(f"${{{access_logs.title}.Arn}}/{ACCESS_LOG_PREFIX}*")],
+        Condition=Condition(
+            [
+                ArnEquals("aws:SourceArn", GetAtt(bucket, "Arn")),
+                StringEquals("aws:SourceAccount", AccountId),
+            ]
+        ),
+    )
+
+
+def instance_output_statements(bucket: s3.Bucket) -> list[Statement]:
+    """What the instance roles need to write association output to `bucket` (the SSM agent
+    reads the bucket's encryption before it writes)."""
+    return [
+        Statement(
+            Sid="WriteAssociationOutput",
+            Effect=Allow,
+            Action=[s3_actions.PutObject],
+            Resource=[Sub(f"${{{bucket.title}.Arn}}/*")],
+        ),
+        Statement(
+            Sid="ReadBucketEncryption",
+            Effect=Allow,
+            Action=[s3_actions.GetEncryptionConfiguration],
+            Resource=[GetAtt(bucket, "Arn")],
+        ),
+    ]
 
 
 def tls_only_policy(title: str, bucket: s3.Bucket, *allow: Statement) -> s3.BucketPolicy:

@@ -21,7 +21,6 @@ from awacs import ssm as ssm_actions
 from awacs import sts as sts_actions
 from awacs.aws import (
     Allow,
-    ArnEquals,
     ArnLike,
     Condition,
     Principal,
@@ -65,6 +64,8 @@ from templates.common import (
 from templates.config import Config
 from templates.logging_bucket import (
     ACCESS_LOG_PREFIX,
+    access_log_write_statement,
+    instance_output_statements,
     output_policy_name,
     private_bucket,
     tls_only_policy,
@@ -392,19 +393,7 @@ def _add_output_bucket(template: Template, params: dict) -> s3.Bucket:
         tls_only_policy(
             "AccessLogBucketPolicy",
             access_logs,
-            Statement(
-                Sid="S3WritesAccessLog",
-                Effect=Allow,
-                Principal=Principal("Service", "logging.s3.amazonaws.com"),
-                Action=[s3_actions.PutObject],
-                Resource=[Sub(f"${{{access_logs.title}.Arn}}/{ACCESS_LOG_PREFIX}*")],
-                Condition=Condition(
-                    [
-                        ArnEquals("aws:SourceArn", GetAtt(bucket, "Arn")),
-                        StringEquals("aws:SourceAccount", AccountId),
-                    ]
-                ),
-            ),
+            access_log_write_statement(access_logs, bucket),
         )
     )
     output_policy.Condition = CREATE_ASSOCIATION
@@ -417,22 +406,7 @@ def _add_output_bucket(template: Template, params: dict) -> s3.Bucket:
             # global), as the logging stack's.
             PolicyName=output_policy_name(),
             Roles=Ref(params[INSTANCE_ROLE_NAMES]),
-            PolicyDocument=policy_document(
-                [
-                    Statement(
-                        Sid="WriteAssociationOutput",
-                        Effect=Allow,
-                        Action=[s3_actions.PutObject],
-                        Resource=[Sub("${OutputBucket.Arn}/*")],
-                    ),
-                    Statement(
-                        Sid="ReadBucketEncryption",
-                        Effect=Allow,
-                        Action=[s3_actions.GetEncryptionConfiguration],
-                        Resource=[GetAtt(bucket, "Arn")],
-                    ),
-                ]
-            ),
+            PolicyDocument=policy_document(instance_output_statements(bucket)),
         )
     )
     return bucket

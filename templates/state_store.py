@@ -20,11 +20,12 @@ from __future__ import annotations
 from awacs import dynamodb as dynamodb_actions
 from awacs import s3 as s3_actions
 from awacs import sqs as sqs_actions
-from awacs.aws import Allow, Bool, Condition, Deny, Principal, Statement
-from troposphere import GetAtt, Ref, Sub, dynamodb, s3, sqs
+from awacs.aws import Allow, Statement
+from troposphere import GetAtt, Sub, dynamodb, s3, sqs
 
-from templates.common import checkov_skips, policy_document
+from templates.common import checkov_skips
 from templates.config import Config
+from templates.logging_bucket import private_bucket, tls_only_policy
 
 # reports.py's two key prefixes: per association, and the digest's index.
 REPORT_PREFIXES = ("reports/", "digests/")
@@ -58,43 +59,10 @@ def state_table(key_arn: object) -> dynamodb.Table:
 
 
 def report_bucket(config: Config) -> s3.Bucket:
-    return s3.Bucket(
+    return private_bucket(
         "ReportBucket",
-        DeletionPolicy="Retain",
-        UpdateReplacePolicy="Retain",
-        BucketEncryption=s3.BucketEncryption(
-            ServerSideEncryptionConfiguration=[
-                s3.ServerSideEncryptionRule(
-                    ServerSideEncryptionByDefault=s3.ServerSideEncryptionByDefault(
-                        SSEAlgorithm="AES256"
-                    ),
-                    BucketKeyEnabled=True,
-                )
-            ]
-        ),
-        PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
-            BlockPublicAcls=True,
-            BlockPublicPolicy=True,
-            IgnorePublicAcls=True,
-            RestrictPublicBuckets=True,
-        ),
-        OwnershipControls=s3.OwnershipControls(
-            Rules=[s3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
-        ),
-        VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
-        LifecycleConfiguration=s3.LifecycleConfiguration(
-            Rules=[
-                s3.LifecycleRule(
-                    Id="ExpireOldReports",
-                    Status="Enabled",
-                    ExpirationInDays=config.report_retention_days,
-                    NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=1),
-                    AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
-                        DaysAfterInitiation=1
-                    ),
-                )
-            ]
-        ),
+        config.report_retention_days,
+        expiry_rule_id="ExpireOldReports",
         Metadata=checkov_skips(
             CKV_AWS_18="no access-log bucket can take this bucket's log without a stack cycle "
             "(the logging stack's admits the output bucket only); CloudTrail data events cover "
@@ -106,27 +74,7 @@ def report_bucket(config: Config) -> s3.Bucket:
 
 
 def report_bucket_policy(bucket: s3.Bucket) -> s3.BucketPolicy:
-    return s3.BucketPolicy(
-        "ReportBucketPolicy",
-        # Kept with the bucket it protects: a retained bucket without it would lose TLS-only.
-        DeletionPolicy="Retain",
-        UpdateReplacePolicy="Retain",
-        Bucket=Ref(bucket),
-        PolicyDocument=policy_document(
-            [
-                # S3 user guide, "Security best practices for Amazon S3" (enforce encryption of
-                # data in transit: deny when aws:SecureTransport is false).
-                Statement(
-                    Sid="DenyInsecureTransport",
-                    Effect=Deny,
-                    Principal=Principal("*"),
-                    Action=[s3_actions.Action("*")],
-                    Resource=[GetAtt(bucket, "Arn"), Sub(f"${{{bucket.title}.Arn}}/*")],
-                    Condition=Condition(Bool("aws:SecureTransport", "false")),
-                )
-            ]
-        ),
-    )
+    return tls_only_policy("ReportBucketPolicy", bucket)
 
 
 def notifier_statements(
