@@ -31,12 +31,19 @@ from templates.logging_bucket import private_bucket, tls_only_policy
 REPORT_PREFIXES = ("reports/", "digests/")
 
 
-def state_table(key_arn: object) -> dynamodb.Table:
+def state_table(
+    key_arn: object,
+    title: str = "StateTable",
+    deletion_policy: str = "Retain",
+    **extra,
+) -> dynamodb.Table:
+    """The state table's layout (string keys pk/sk, TTL expires_at, point-in-time recovery,
+    encrypted with `key_arn`). The notifier's is retained: what was reported is the guard against
+    a second email, kept if the stack goes. `extra`: further resource attributes (a Condition)."""
     return dynamodb.Table(
-        "StateTable",
-        # What was reported is the guard against a second email: kept if the stack goes.
-        DeletionPolicy="Retain",
-        UpdateReplacePolicy="Retain",
+        title,
+        DeletionPolicy=deletion_policy,
+        UpdateReplacePolicy=deletion_policy,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
             dynamodb.AttributeDefinition(AttributeName="pk", AttributeType="S"),
@@ -55,6 +62,7 @@ def state_table(key_arn: object) -> dynamodb.Table:
         TimeToLiveSpecification=dynamodb.TimeToLiveSpecification(
             AttributeName="expires_at", Enabled=True
         ),
+        **extra,
     )
 
 

@@ -33,7 +33,7 @@ from troposphere import (
     sqs,
 )
 
-from templates import alarms, functions, hub, names, parameters, spoke
+from templates import alarms, functions, hub, names, parameters, spoke, state_store
 from templates.common import (
     checkov_skips,
     new_template,
@@ -242,31 +242,10 @@ def sweep_call_as_parameter() -> Parameter:
 
 
 def _state_table(key_arn: Parameter) -> dynamodb.Table:
-    """The notifier's state table layout (string keys pk/sk, TTL expires_at), for a sweep stack
-    deployed before the notifier has one."""
-    return dynamodb.Table(
-        "SweepStateTable",
-        Condition="OwnStateTable",
-        DeletionPolicy="Delete",
-        UpdateReplacePolicy="Delete",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            dynamodb.AttributeDefinition(AttributeName="pk", AttributeType="S"),
-            dynamodb.AttributeDefinition(AttributeName="sk", AttributeType="S"),
-        ],
-        KeySchema=[
-            dynamodb.KeySchema(AttributeName="pk", KeyType="HASH"),
-            dynamodb.KeySchema(AttributeName="sk", KeyType="RANGE"),
-        ],
-        TimeToLiveSpecification=dynamodb.TimeToLiveSpecification(
-            AttributeName="expires_at", Enabled=True
-        ),
-        SSESpecification=dynamodb.SSESpecification(
-            SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=Ref(key_arn)
-        ),
-        PointInTimeRecoverySpecification=dynamodb.PointInTimeRecoverySpecification(
-            PointInTimeRecoveryEnabled=True
-        ),
+    """The notifier's state table layout, for a sweep stack deployed before the notifier has one
+    (deleted with this stack: it only bridges until the notifier's table is passed in)."""
+    return state_store.state_table(
+        Ref(key_arn), "SweepStateTable", "Delete", Condition="OwnStateTable"
     )
 
 
