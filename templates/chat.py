@@ -53,7 +53,12 @@ from troposphere import (
 )
 
 from templates import names, parameters
-from templates.common import aws_managed_policy_arn, policy_document, role
+from templates.common import (
+    aws_managed_policy_arn,
+    policy_document,
+    read_association_runs_statement,
+    role,
+)
 
 HAS_SLACK = "HasSlackChannel"
 HAS_TEAMS = "HasTeamsChannel"
@@ -158,9 +163,6 @@ def _route_condition(slot: int) -> str:
 
 def channel_role() -> iam.Role:
     """What a channel's commands run as: read associations and their runs, nothing else."""
-    association_arns = Sub(
-        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*"
-    )
     return role(
         "ChatChannelRole",
         "Amazon Q Developer chat channel of the SSM association notifier: read only",
@@ -171,16 +173,7 @@ def channel_role() -> iam.Role:
                 PolicyName="read-associations",
                 PolicyDocument=policy_document(
                     [
-                        Statement(
-                            Sid="ReadAssociationRuns",
-                            Effect=Allow,
-                            Action=[
-                                ssm_actions.DescribeAssociation,
-                                ssm_actions.DescribeAssociationExecutions,
-                                ssm_actions.DescribeAssociationExecutionTargets,
-                            ],
-                            Resource=[association_arns],
-                        ),
+                        read_association_runs_statement(),
                         Statement(
                             Sid="ReadUnscopedSsm",
                             Effect=Allow,

@@ -1,10 +1,12 @@
 """Small pieces the stack modules share: a new template, the one IAM role builder, awacs policy
-helpers, checkov skips, and the rule pieces (the association event pattern, a retrying target, a
-queue policy only the rules may use)."""
+helpers (with the SSM read statements several roles share), checkov skips, and the rule pieces
+(the association event pattern, a retrying target, a queue policy only the rules may use)."""
 
 from __future__ import annotations
 
+from awacs import ec2 as ec2_actions
 from awacs import sqs as sqs_actions
+from awacs import ssm as ssm_actions
 from awacs.aws import Allow, ArnEquals, Condition, Policy, Principal, Statement
 from troposphere import (
     And,
@@ -115,6 +117,52 @@ def role(
 
 def policy_document(statements: list[Statement]) -> Policy:
     return Policy(Version=POLICY_VERSION, Statement=statements)
+
+
+def association_arns() -> Sub:
+    """Every State Manager association in the stack's account and region."""
+    return Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*")
+
+
+def read_association_runs_statement(
+    sid: str = "ReadAssociationRuns", *, with_association: bool = True
+) -> Statement:
+    """Read associations' runs (executions and their targets) in this account and region, and
+    the association itself unless `with_association` is False."""
+    return Statement(
+        Sid=sid,
+        Effect=Allow,
+        Action=[
+            *([ssm_actions.DescribeAssociation] if with_association else []),
+            ssm_actions.DescribeAssociationExecutions,
+            ssm_actions.DescribeAssociationExecutionTargets,
+        ],
+        Resource=[association_arns()],
+    )
+
+
+def list_associations_and_instances_statement() -> Statement:
+    return Statement(
+        Sid="ListAssociationsAndInstances",
+        Effect=Allow,
+        Action=[
+            ssm_actions.ListAssociations,
+            ssm_actions.DescribeInstanceInformation,
+            ec2_actions.DescribeInstances,
+        ],
+        # These list/describe APIs support no resource-level permissions.
+        Resource=["*"],
+    )
+
+
+def read_command_output_statement() -> Statement:
+    return Statement(
+        Sid="ReadCommandOutput",
+        Effect=Allow,
+        Action=[ssm_actions.ListCommandInvocations, ssm_actions.GetCommandInvocation],
+        # Neither supports resource-level permissions (Service Authorization Reference).
+        Resource=["*"],
+    )
 
 
 def checkov_skips(**reasons: str) -> dict:

@@ -18,7 +18,6 @@ from typing import NamedTuple
 from awacs import kms as kms_actions
 from awacs import s3 as s3_actions
 from awacs import sqs as sqs_actions
-from awacs import ssm as ssm_actions
 from awacs.aws import Allow, ArnEquals, Condition, Principal, Statement
 from troposphere import (
     Equals,
@@ -55,6 +54,8 @@ from templates.common import (
     new_template,
     only_rule_may_send,
     policy_document,
+    read_association_runs_statement,
+    read_command_output_statement,
     retrying_rule_target,
 )
 from templates.config import Config
@@ -391,9 +392,6 @@ def notifier_key() -> kms.Key:
 
 
 def _notifier_statements(queue, topic, key_arn, log_group, output_bucket_arn) -> list[Statement]:
-    association_arns = Sub(
-        "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*"
-    )
     return [
         Statement(
             Sid="ConsumeQueue",
@@ -408,22 +406,8 @@ def _notifier_statements(queue, topic, key_arn, log_group, output_bucket_arn) ->
         ),
         *functions.publish_statements("PublishDigests", Ref(topic), key_arn),
         functions.own_logs_statement(log_group),
-        Statement(
-            Sid="ReadAssociationExecutions",
-            Effect=Allow,
-            Action=[
-                ssm_actions.DescribeAssociationExecutions,
-                ssm_actions.DescribeAssociationExecutionTargets,
-            ],
-            Resource=[association_arns],
-        ),
-        Statement(
-            Sid="ReadCommandOutput",
-            Effect=Allow,
-            Action=[ssm_actions.ListCommandInvocations, ssm_actions.GetCommandInvocation],
-            # Neither supports resource-level permissions (Service Authorization Reference).
-            Resource=["*"],
-        ),
+        read_association_runs_statement("ReadAssociationExecutions", with_association=False),
+        read_command_output_statement(),
         Statement(
             Sid="ReadOutputEnds",
             Effect=Allow,

@@ -14,10 +14,8 @@ only while they belong to the organization.
 
 from __future__ import annotations
 
-from awacs import ec2 as ec2_actions
 from awacs import events as events_actions
 from awacs import s3 as s3_actions
-from awacs import ssm as ssm_actions
 from awacs import sts as sts_actions
 from awacs.aws import (
     Allow,
@@ -475,7 +473,6 @@ def _reader_output_policy(config: Config, reader: iam.Role, bucket: s3.Bucket) -
 def _reader_role(params: dict) -> iam.Role:
     """The role the hub's notifier and sweep assume here: the reads enrichment and the sweep
     perform in the single-account deploy, scoped to this account and region."""
-    associations = Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*")
     return common.role(
         "ReaderRole",
         "The SSM association notifier's hub reads association runs, instances and output in "
@@ -502,37 +499,9 @@ def _reader_role(params: dict) -> iam.Role:
                 PolicyName="read-association-runs",
                 PolicyDocument=policy_document(
                     [
-                        Statement(
-                            Sid="ListAssociationsAndInstances",
-                            Effect=Allow,
-                            Action=[
-                                ssm_actions.ListAssociations,
-                                ssm_actions.DescribeInstanceInformation,
-                                ec2_actions.DescribeInstances,
-                            ],
-                            # These list/describe APIs support no resource-level permissions.
-                            Resource=["*"],
-                        ),
-                        Statement(
-                            Sid="ReadAssociationRuns",
-                            Effect=Allow,
-                            Action=[
-                                ssm_actions.DescribeAssociation,
-                                ssm_actions.DescribeAssociationExecutions,
-                                ssm_actions.DescribeAssociationExecutionTargets,
-                            ],
-                            Resource=[associations],
-                        ),
-                        Statement(
-                            Sid="ReadCommandOutput",
-                            Effect=Allow,
-                            Action=[
-                                ssm_actions.ListCommandInvocations,
-                                ssm_actions.GetCommandInvocation,
-                            ],
-                            # Neither supports resource-level permissions.
-                            Resource=["*"],
-                        ),
+                        common.list_associations_and_instances_statement(),
+                        common.read_association_runs_statement(),
+                        common.read_command_output_statement(),
                     ]
                 ),
             )

@@ -12,9 +12,7 @@ until then this stack makes one of the same layout.
 from __future__ import annotations
 
 from awacs import dynamodb as dynamodb_actions
-from awacs import ec2 as ec2_actions
 from awacs import sqs as sqs_actions
-from awacs import ssm as ssm_actions
 from awacs.aws import Allow, Condition, ForAllValuesStringLike, Statement
 from troposphere import (
     Equals,
@@ -25,7 +23,6 @@ from troposphere import (
     Output,
     Parameter,
     Ref,
-    Sub,
     Template,
     awslambda,
     dynamodb,
@@ -33,7 +30,7 @@ from troposphere import (
     sqs,
 )
 
-from templates import alarms, functions, hub, names, parameters, spoke, state_store
+from templates import alarms, common, functions, hub, names, parameters, spoke, state_store
 from templates.common import (
     checkov_skips,
     new_template,
@@ -252,29 +249,9 @@ def _state_table(key_arn: Parameter) -> dynamodb.Table:
 def _sweep_statements(
     topic_arn, key_arn, log_group, failures, work_queue, table_arn
 ) -> list[Statement]:
-    associations = Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*")
     return [
-        Statement(
-            Sid="ListAssociationsAndInstances",
-            Effect=Allow,
-            Action=[
-                ssm_actions.ListAssociations,
-                ssm_actions.DescribeInstanceInformation,
-                ec2_actions.DescribeInstances,
-            ],
-            # These list/describe APIs support no resource-level permissions.
-            Resource=["*"],
-        ),
-        Statement(
-            Sid="ReadAssociationRuns",
-            Effect=Allow,
-            Action=[
-                ssm_actions.DescribeAssociation,
-                ssm_actions.DescribeAssociationExecutions,
-                ssm_actions.DescribeAssociationExecutionTargets,
-            ],
-            Resource=[associations],
-        ),
+        common.list_associations_and_instances_statement(),
+        common.read_association_runs_statement(),
         *functions.publish_statements("PublishDigest", Ref(topic_arn), Ref(key_arn)),
         functions.own_logs_statement(log_group),
         Statement(
