@@ -213,6 +213,44 @@ def retrying_rule_target(target_id: str, arn, dead_letter_arn, config: Config) -
     )
 
 
+def encrypted_queue(title: str, key_id, retention_seconds: int, **extra) -> sqs.Queue:
+    """A queue encrypted with `key_id`, deleted with its stack."""
+    return sqs.Queue(
+        title,
+        DeletionPolicy="Delete",
+        UpdateReplacePolicy="Delete",
+        KmsMasterKeyId=key_id,
+        MessageRetentionPeriod=retention_seconds,
+        **extra,
+    )
+
+
+def queue_with_dead_letters(
+    title: str,
+    dead_letter_title: str,
+    key_id,
+    *,
+    retention_seconds: int,
+    dead_letter_retention_seconds: int,
+    visibility_timeout: int,
+    max_receive_count: int,
+) -> tuple[sqs.Queue, sqs.Queue]:
+    """A queue and its dead-letter queue, both encrypted with `key_id`: a message received
+    `max_receive_count` times without being deleted moves to the dead-letter queue. Returned as
+    (queue, dead-letter queue); add the dead-letter queue first, as the stacks always have."""
+    dead_letters = encrypted_queue(dead_letter_title, key_id, dead_letter_retention_seconds)
+    queue = encrypted_queue(
+        title,
+        key_id,
+        retention_seconds,
+        VisibilityTimeout=visibility_timeout,
+        RedrivePolicy=sqs.RedrivePolicy(
+            deadLetterTargetArn=GetAtt(dead_letters, "Arn"), maxReceiveCount=max_receive_count
+        ),
+    )
+    return queue, dead_letters
+
+
 def only_rule_may_send(
     title: str, sid: str, rules: events.Rule | list, queues: list[sqs.Queue]
 ) -> sqs.QueuePolicy:

@@ -33,7 +33,6 @@ from troposphere import (
     iam,
     kms,
     sns,
-    sqs,
 )
 
 from templates import (
@@ -54,6 +53,7 @@ from templates.common import (
     new_template,
     only_rule_may_send,
     policy_document,
+    queue_with_dead_letters,
     read_association_runs_statement,
     read_command_output_statement,
     retrying_rule_target,
@@ -110,31 +110,18 @@ def build(config: Config) -> Template:
     key_state_rule = template.add_resource(alarm_topic.key_state_rule(key_arn, alarm_topic_))
     template.add_resource(alarm_topic.alarm_topic_policy(alarm_topic_, key_state_rule))
 
-    dead_letter_queue = template.add_resource(
-        sqs.Queue(
-            "DeadLetterQueue",
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-            KmsMasterKeyId=key_id,
-            MessageRetentionPeriod=config.dead_letter_retention_seconds,
-        )
+    queue, dead_letter_queue = queue_with_dead_letters(
+        "Queue",
+        "DeadLetterQueue",
+        key_id,
+        retention_seconds=QUEUE_RETENTION_SECONDS,
+        dead_letter_retention_seconds=config.dead_letter_retention_seconds,
+        # AWS's guidance for SQS event sources: at least six times the function timeout, plus
+        # the batching window, so a slow batch is not redelivered while still running.
+        visibility_timeout=6 * config.timeout_seconds + config.batching_window_seconds,
+        max_receive_count=config.max_receive_count,
     )
-    queue = template.add_resource(
-        sqs.Queue(
-            "Queue",
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-            KmsMasterKeyId=key_id,
-            MessageRetentionPeriod=QUEUE_RETENTION_SECONDS,
-            # AWS's guidance for SQS event sources: at least six times the function timeout,
-            # plus the batching window, so a slow batch is not redelivered while still running.
-            VisibilityTimeout=6 * config.timeout_seconds + config.batching_window_seconds,
-            RedrivePolicy=sqs.RedrivePolicy(
-                deadLetterTargetArn=GetAtt(dead_letter_queue, "Arn"),
-                maxReceiveCount=config.max_receive_count,
-            ),
-        )
-    )
+    template.add_resource([dead_letter_queue, queue])
 
     rule = template.add_resource(
         events.Rule(

@@ -27,7 +27,6 @@ from troposphere import (
     awslambda,
     dynamodb,
     events,
-    sqs,
 )
 
 from templates import alarms, common, functions, hub, names, parameters, spoke, state_store
@@ -91,40 +90,23 @@ def build(config: Config) -> Template:
 
     # The units of work: one message per association (and one "collect" per run), consumed by
     # the function itself; a message that fails three receives is kept, alarmed.
-    work_dead_letters = template.add_resource(
-        sqs.Queue(
-            "SweepWorkDeadLetterQueue",
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-            KmsMasterKeyId=Ref(key_arn),
-            MessageRetentionPeriod=config.dead_letter_retention_seconds,
-        )
+    work_queue, work_dead_letters = common.queue_with_dead_letters(
+        "SweepWorkQueue",
+        "SweepWorkDeadLetterQueue",
+        Ref(key_arn),
+        retention_seconds=config.sweep_work_retention_seconds,
+        dead_letter_retention_seconds=config.dead_letter_retention_seconds,
+        # AWS's guidance for SQS event sources: at least six times the function timeout.
+        visibility_timeout=6 * config.sweep_timeout_seconds,
+        max_receive_count=config.sweep_work_max_receive_count,
     )
-    work_queue = template.add_resource(
-        sqs.Queue(
-            "SweepWorkQueue",
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-            KmsMasterKeyId=Ref(key_arn),
-            MessageRetentionPeriod=config.sweep_work_retention_seconds,
-            # AWS's guidance for SQS event sources: at least six times the function timeout.
-            VisibilityTimeout=6 * config.sweep_timeout_seconds,
-            RedrivePolicy=sqs.RedrivePolicy(
-                deadLetterTargetArn=GetAtt(work_dead_letters, "Arn"),
-                maxReceiveCount=config.sweep_work_max_receive_count,
-            ),
-        )
-    )
+    template.add_resource([work_dead_letters, work_queue])
 
     # Where a sweep that could not run ends up: an invocation EventBridge gave up on, or one
     # that failed all of Lambda's asynchronous retries. Alarmed, like the pipeline's.
     failures = template.add_resource(
-        sqs.Queue(
-            "SweepFailureQueue",
-            DeletionPolicy="Delete",
-            UpdateReplacePolicy="Delete",
-            KmsMasterKeyId=Ref(key_arn),
-            MessageRetentionPeriod=config.dead_letter_retention_seconds,
+        common.encrypted_queue(
+            "SweepFailureQueue", Ref(key_arn), config.dead_letter_retention_seconds
         )
     )
     log_group = template.add_resource(
