@@ -12,15 +12,21 @@ region the reader role is assumed too: the function's own role is scoped to its 
 A role that cannot be assumed (not deployed there, denied, STS unreachable) raises
 ReaderUnavailableError with a short reason, remembered for FAILURE_MEMORY_SECONDS so that a batch
 of that account's events does not ask STS again for each one. boto3 is imported on first use.
+
+HandlerRuntime is what both entry points (notify.py, sweep.py) keep for the sandbox's life: their
+client cache and, under Scope=organization, their AccountClients.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .log import describe_error, fields, get_logger
+
+if TYPE_CHECKING:
+    from .clients import ClientCache
 
 SESSION_NAME = "ssm-notifier-hub"
 # AssumeRole's shortest session: enough for one invocation, renewed when close to its end.
@@ -223,3 +229,35 @@ def account_clients(
         sts=lambda: own("sts"),
         make_client=boto3_client_factory(options),
     )
+
+
+class OrganizationSettings(Protocol):
+    """The settings (notifier's or sweep's) that say whether and how to read across accounts."""
+
+    across_organization: bool
+    topic_arn: str
+    reader_role_name_prefix: str
+
+
+class HandlerRuntime:
+    """An entry point's client cache and, under Scope=organization, its clients per account and
+    region, both kept for the sandbox's life; tests and the benchmarks replace parts of it."""
+
+    def __init__(self, clients: ClientCache, client_options: dict[str, dict[str, Any]]) -> None:
+        self.clients = clients
+        self._client_options = client_options  # for the assumed clients, as for its own
+        self._accounts: AccountClients | None = None
+
+    def accounts(self, settings: OrganizationSettings) -> AccountClients | None:
+        """Scope=organization: clients per account and region, kept (with their credentials)
+        for the sandbox's life; None in Scope=account."""
+        if not settings.across_organization:
+            return None
+        if self._accounts is None:
+            self._accounts = account_clients(
+                settings.topic_arn,
+                settings.reader_role_name_prefix,
+                self.clients.get,
+                self._client_options,
+            )
+        return self._accounts

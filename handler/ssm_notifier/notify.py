@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import log, pipeline
-from .accounts import AccountClients, account_clients
+from .accounts import AccountClients, HandlerRuntime
 from .clients import NOTIFIER_CLIENT_OPTIONS, ClientCache
 from .deadline import Deadline, make_client
 from .settings import Settings, load_settings
@@ -24,7 +24,7 @@ from .settings import Settings, load_settings
 SERVICES = ("ssm", "sns", "dynamodb", "s3", "sqs")
 
 
-class Runtime:
+class Runtime(HandlerRuntime):
     """What lambda_handler takes from outside; tests and the benchmarks replace parts of it."""
 
     def __init__(
@@ -35,25 +35,13 @@ class Runtime:
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         # Clients bounded by deadline.BUDGETS, so the longest call is known before it starts.
-        self.clients = ClientCache(factory=make_client) if clients is None else clients
+        super().__init__(
+            ClientCache(factory=make_client) if clients is None else clients,
+            NOTIFIER_CLIENT_OPTIONS,
+        )
         self.clock = clock
         self.sleep = sleep
         self.wall_clock = wall_clock
-        self._accounts: AccountClients | None = None
-
-    def accounts(self, settings: Settings) -> AccountClients | None:
-        """Scope=organization: clients per account and region, kept (with their credentials)
-        for the sandbox's life; None in Scope=account."""
-        if not settings.across_organization:
-            return None
-        if self._accounts is None:
-            self._accounts = account_clients(
-                settings.topic_arn,
-                settings.reader_role_name_prefix,
-                self.clients.get,
-                NOTIFIER_CLIENT_OPTIONS,
-            )
-        return self._accounts
 
 
 RUNTIME = Runtime()

@@ -35,7 +35,7 @@ from functools import partial
 from typing import Any
 
 from . import log
-from .accounts import AccountClients, account_clients
+from .accounts import AccountClients, HandlerRuntime
 from .clients import (
     PUBLISH_CALL_SECONDS,
     SWEEP_CALL_SECONDS,
@@ -82,33 +82,19 @@ def place_unit(account: str, region: str) -> str:
     return f"{PLACE_UNIT}{account}:{region}"
 
 
-class Runtime:
+class Runtime(HandlerRuntime):
     """What lambda_handler takes from outside; tests and the bench replace parts of it."""
 
     def __init__(
         self, clients: ClientCache | None = None, now: Callable[[], datetime] = utc_now
     ) -> None:
-        self.clients = (
+        super().__init__(
             ClientCache(partial(make_client, options=SWEEP_CLIENT_OPTIONS))
             if clients is None
-            else clients
+            else clients,
+            SWEEP_CLIENT_OPTIONS,
         )
         self.now = now
-        self._accounts: AccountClients | None = None
-
-    def accounts(self, settings: SweepSettings) -> AccountClients | None:
-        """Scope=organization: clients per account and region (reader roles' credentials kept
-        for the sandbox's life); None in Scope=account."""
-        if not settings.across_organization:
-            return None
-        if self._accounts is None:
-            self._accounts = account_clients(
-                settings.topic_arn,
-                settings.reader_role_name_prefix,
-                self.clients.get,
-                SWEEP_CLIENT_OPTIONS,
-            )
-        return self._accounts
 
 
 RUNTIME = Runtime()
