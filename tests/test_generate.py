@@ -102,6 +102,10 @@ def test_help_is_printed_to_stderr_and_exits_zero():
         {"watched_statuses": ("Pending",)},
         {"default_log_retention_days": 42},
         {"target_retry_attempts": 186},
+        {"email_split": "region"},
+        {"emails_per_invocation": 11},
+        {"state_ttl_days": 0},
+        {"report_retention_days": 0},
     ],
 )
 def test_bad_build_time_config_is_rejected_with_a_reason(bad):

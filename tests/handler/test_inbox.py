@@ -96,6 +96,23 @@ def test_a_full_email_counts_what_it_leaves_out_and_carries_the_link() -> None:
     ) in email.body
 
 
+def test_multibyte_text_is_measured_in_utf8_bytes() -> None:
+    # 3 bytes a character: counting characters would overrun the budget threefold.
+    entries = [
+        entry(f"i-{n:05}", summary="\u20ac" * 250, output="\u20ac" * 500) for n in range(300)
+    ]
+    [email] = plan_emails(entries, LINKS, budget_bytes=60_000)
+    assert len(email.body.encode()) <= 60_000
+    assert 0 < email.shown < 300
+
+
+def test_output_and_output_url_are_shown_for_a_failure() -> None:
+    url = "https://s3.us-east-1.amazonaws.com/out/i-1/stdout"
+    [email] = plan_emails([entry("i-1", output="line one\nline two", output_url=url)], LINKS)
+    assert "    | line one\n    | line two\n" in email.body
+    assert f"    output url {url}" in email.body
+
+
 def test_classifications_and_run_totals_are_shown() -> None:
     entries = [
         entry("i-new"),
