@@ -17,7 +17,7 @@ from templates.cfn_yaml import to_yaml
 from templates.config import Config, ConfigError
 from templates.parent import build_all
 from templates.readme import architecture, render_readme, sections
-from templates.readme.chat_preview import chat_preview_svg, sample_chat_payload
+from templates.readme.chat_preview import chat_preview_svg, payload_of
 
 # Paths as strings: pathlib would add a tenth to the run time of a program this short.
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -37,8 +37,10 @@ def render(
     The same templates and inputs give the same bytes."""
     files = {name: to_yaml(template) for name, template in rendered.items()}
     files[DIAGRAM_FILE] = architecture(rendered)
-    files[CHAT_PREVIEW_FILE] = chat_preview_svg(sample_chat_payload())
-    return files, sections(rendered, diagram=files[DIAGRAM_FILE], readme=readme)
+    generated = sections(rendered, diagram=files[DIAGRAM_FILE], readme=readme)
+    # The picture draws the payload the README shows (the handler's own rendering).
+    files[CHAT_PREVIEW_FILE] = chat_preview_svg(payload_of(generated["sample-chat"]))
+    return files, generated
 
 
 def read(path: str | os.PathLike) -> str | None:

@@ -21,7 +21,6 @@ removes what client-markdown would read as markup: a failing instance cannot bol
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -142,6 +141,8 @@ def fallback(email: inbox.Email, links: inbox.Links, reason: str) -> dict[str, A
 
 def _unthreaded_id(email: inbox.Email) -> str:
     # Without readable entries there is no run to thread by: one thread per email.
+    import hashlib  # here, not at import: a cold start needs no OpenSSL
+
     digest = hashlib.sha256(email.body.encode("utf-8", "replace")).hexdigest()
     return "ssm-" + digest[:THREAD_ID_CHARS]
 
@@ -160,6 +161,8 @@ def thread_id(key: tuple[str, str, str], members: list[inbox.Entry]) -> str:
     """
     run_date = max((e.last_execution[:10] for e in members), default="") or "undated"
     identity = "\x1f".join((*key, run_date)).encode("utf-8", "replace")
+    import hashlib
+
     return "ssm-" + hashlib.sha256(identity).hexdigest()[:THREAD_ID_CHARS]
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
-from urllib.parse import unquote, urlsplit
 
 from .log import describe_error
 
@@ -165,6 +164,8 @@ def s3_location(url: str) -> S3Location | None:
     """Bucket and key of an S3 object URL as SSM reports it (path-style or virtual-hosted)."""
     if not url:
         return None
+    from urllib.parse import unquote, urlsplit  # here, not at import: cold start
+
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     path = unquote(parts.path).lstrip("/")

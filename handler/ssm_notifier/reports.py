@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
-from urllib.parse import quote
 
 from .neutral import block, one_line
 
@@ -80,6 +79,8 @@ def index_key(run_date: str, digest_id: str) -> str:
 
 def console_link(bucket: str, key: str, region: str, partition: str = "aws") -> str:
     host = CONSOLE_HOSTS.get(partition, CONSOLE_HOSTS["aws"])
+    from urllib.parse import quote  # here, not at import: cold start
+
     return (
         f"https://{host}/s3/object/{bucket}?region={quote(region, safe='')}"
         f"&bucketType=general&prefix={quote(key, safe='')}"

@@ -33,7 +33,6 @@ per item, made by a few threads (botocore clients are thread-safe).
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
@@ -107,6 +106,8 @@ def digest_id_of(observations: Iterable[Observation]) -> str:
         "|".join((o.account, o.region, o.association_id, o.instance_id, *o.order))
         for o in observations
     )
+    import hashlib  # here, not at import: a cold start needs no OpenSSL
+
     return hashlib.sha256("\n".join(keys).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 

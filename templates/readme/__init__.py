@@ -59,7 +59,7 @@ def sections(
         "tags": tags_table(rendered),
         "retained": retained_table(rendered),
         "pipeline-key-policy": pipeline_key_policy(rendered),
-        "sample-chat": sample_chat_section(),
+        "sample-chat": sample_chat_section(section(readme or "", "sample-chat")),
     }
 
 

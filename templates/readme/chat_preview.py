@@ -15,7 +15,6 @@ import json
 import re
 import sys
 import textwrap
-from xml.sax.saxutils import escape
 
 from templates.readme.sample_email import (
     ACCOUNT,
@@ -23,8 +22,14 @@ from templates.readme.sample_email import (
     FAILED_OUTPUT,
     FAILED_SUMMARY,
     HANDLER_DIR,
+    INPUTS,
     REGION,
+    cached,
 )
+
+# The sample email's inputs and this module: the payload is the handler's chat rendering.
+CHAT_INPUTS = (*INPUTS, __file__)
+PAYLOAD = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
 
 WIDTH = 720
 MARGIN = 24
@@ -35,6 +40,12 @@ SAMPLE_REPORT = (
     "https://console.aws.amazon.com/s3/object/ssm-notifier-reports?region=us-east-1"
     "&bucketType=general&prefix=digests%2F2026-11-01%2F3f1c0e9a.txt"
 )
+
+
+def escape(text: str) -> str:
+    """&, < and > as entities, as xml.sax.saxutils.escape does (importing it pulls in
+    urllib.request, a sixth of generate.py's run time)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def sample_chat_payload() -> dict:
@@ -108,8 +119,21 @@ def chat_preview_svg(payload: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def sample_chat_section() -> str:
-    """The README's generated section: the picture and the payload it draws."""
+def sample_chat_section(current: str | None = None) -> str:
+    """The README's generated section: the picture and the payload it draws, stamped; kept as
+    `current` has it while the handler and this module are unchanged (`sample_email.cached`)."""
+    return cached(current, CHAT_INPUTS, _sample_chat_text)
+
+
+def payload_of(section: str) -> dict:
+    """The custom notification a sample-chat section shows (what the picture draws)."""
+    found = PAYLOAD.search(section)
+    if not found:
+        raise ValueError("the sample-chat section holds no JSON payload")
+    return json.loads(found.group(1))
+
+
+def _sample_chat_text() -> str:
     payload = sample_chat_payload()
     return (
         "![The sample digest as a chat message](build/chat-preview.svg)\n\n"

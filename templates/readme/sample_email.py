@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from templates.sample_events import association_event, sqs_record
@@ -57,27 +58,33 @@ STAMP = re.compile(r"<!-- inputs=([0-9a-f]{16}) output=([0-9a-f]{16}) -->\n")
 
 
 def sample_email_section(current: str | None) -> str:
-    """The README's sample-email section: a stamp line, then the sample.
+    """The README's sample-email section: a stamp line, then the sample (see `cached`)."""
+    return cached(current, INPUTS, sample_email)
 
-    `current` is the section as the README has it now. The stamp names the digest of the
-    sample's inputs and of the sample text; when both still match, the section is kept as it is,
-    since the same inputs give the same sample (a build cache, like make's, that also notices a
-    hand edit of the text). Otherwise the handler runs and the section is made anew.
+
+def cached(current: str | None, inputs: tuple[str, ...], make: Callable[[], str]) -> str:
+    """A generated section that runs the handler, kept as it is while its inputs are unchanged.
+
+    `current` is the section as the README has it now. Its stamp line names the checksum of the
+    `inputs` files and of the text below it; when both still match, the section is kept, since
+    the same inputs give the same text (a build cache, like make's, that also notices a hand edit
+    of the text). Otherwise `make()` runs and the section is made anew, stamped.
     """
-    inputs = inputs_digest()
+    digest = inputs_digest(inputs)
     stamp = STAMP.match(current or "")
-    if stamp and stamp.group(1) == inputs:
+    if stamp and stamp.group(1) == digest:
         text = current[stamp.end() :]
         if _checksum(text.encode()) == stamp.group(2):
             return current
-    text = sample_email()
-    return f"<!-- inputs={inputs} output={_checksum(text.encode())} -->\n{text}"
+    text = make()
+    return f"<!-- inputs={digest} output={_checksum(text.encode())} -->\n{text}"
 
 
-def inputs_digest() -> str:
-    """A checksum of the sample's input files (names relative to the repository, and bytes)."""
+def inputs_digest(inputs: tuple[str, ...] = INPUTS) -> str:
+    """A checksum of input files (names relative to the repository, and bytes); a directory
+    stands for its .py files."""
     files = []
-    for path in INPUTS:
+    for path in inputs:
         if os.path.isdir(path):
             files += [os.path.join(path, name) for name in os.listdir(path) if name.endswith(".py")]
         else:
