@@ -4,9 +4,10 @@ Every alarm publishes to the alarm topic (templates/alarm_topic.py), never to th
 the alarm topic's key is not the pipeline's, so an alarm still arrives when the pipeline's key
 is what broke.
 
-Each alarm fires as soon as its metric is above zero in a 5-minute period. The statistic is an
-explicit choice at each alarm: a queue's depth is read as its maximum (any message waiting),
-counts (errors, failed deliveries) as their sum.
+Each alarm fires as soon as its metric is above its threshold (zero unless the alarm names
+another) in a 5-minute period. The statistic is an explicit choice at each alarm: a queue's depth
+or age is read as its maximum (any message waiting), counts (errors, failed deliveries) as their
+sum.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Metric(NamedTuple):
 
 
 QUEUE_DEPTH = Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName")
+QUEUE_OLDEST_AGE = Metric("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName")  # seconds
 FUNCTION_ERRORS = Metric("AWS/Lambda", "Errors", "FunctionName")
 RULE_FAILED_DELIVERIES = Metric("AWS/Events", "FailedInvocations", "RuleName")
 # Events the rule gave up on and could not write to its dead-letter queue either: lost.
@@ -41,10 +43,12 @@ class Alarm(NamedTuple):
     metric: Metric
     statistic: str
     watched: AWSHelperFn  # the value of the metric's dimension: a queue name, a function name...
+    threshold: int = 0  # fires above this
 
 
 def alarm(spec: Alarm, topic_arn: AWSHelperFn) -> cloudwatch.Alarm:
-    """Emails the alarm topic `topic_arn` when the spec's statistic of its metric is above zero."""
+    """Emails the alarm topic `topic_arn` when the spec's statistic of its metric is above the
+    spec's threshold."""
     return cloudwatch.Alarm(
         spec.title,
         AlarmDescription=spec.description,
@@ -54,7 +58,7 @@ def alarm(spec: Alarm, topic_arn: AWSHelperFn) -> cloudwatch.Alarm:
         Statistic=spec.statistic,
         Period=PERIOD_SECONDS,
         EvaluationPeriods=1,
-        Threshold=0,
+        Threshold=spec.threshold,
         ComparisonOperator="GreaterThanThreshold",
         TreatMissingData="notBreaching",
         AlarmActions=[topic_arn],

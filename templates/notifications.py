@@ -254,7 +254,7 @@ def build(config: Config) -> Template:
     )
 
     template.add_resource(
-        alarms.alarms(_alarms(dead_letter_queue, function, rule), Ref(alarm_topic_))
+        alarms.alarms(_alarms(queue, dead_letter_queue, function, rule), Ref(alarm_topic_))
     )
 
     template.add_output(
@@ -404,9 +404,25 @@ def _notifier_statements(queue, topic, key_arn, log_group, output_bucket_arn) ->
     ]
 
 
-def _alarms(dead_letter_queue, function, rule) -> list[alarms.Alarm]:
+# The notifier takes a batch within seconds (a 30 s batching window; deferred records come back
+# within 15 minutes): an event an hour old means nothing is consuming the queue, and events
+# expire unseen after its 4-day retention.
+QUEUE_AGE_ALARM_SECONDS = 3600
+
+
+def _alarms(queue, dead_letter_queue, function, rule) -> list[alarms.Alarm]:
     """Every way a notification can be lost."""
     return [
+        alarms.Alarm(
+            "QueueAgeAlarm",
+            "Association events have waited on the queue for over an hour: nothing is consuming "
+            "it (event source mapping disabled, the function throttled or failing). They expire "
+            "unseen after the queue's retention.",
+            alarms.QUEUE_OLDEST_AGE,
+            alarms.MAXIMUM,
+            GetAtt(queue, "QueueName"),
+            threshold=QUEUE_AGE_ALARM_SECONDS,
+        ),
         alarms.Alarm(
             "DeadLetterQueueAlarm",
             "Association events reached the dead-letter queue: nothing was emailed for them. "

@@ -323,10 +323,19 @@ def test_every_loss_path_is_alarmed_on_the_alarm_topic(notifications):
         ("AWS/Lambda", "Errors"),
         ("AWS/Events", "FailedInvocations"),
         ("AWS/Events", "InvocationsFailedToBeSentToDlq"),
+        ("AWS/SQS", "ApproximateAgeOfOldestMessage"),
+    }
+    thresholds = {title: alarm["Properties"]["Threshold"] for title, alarm in alarms.items()}
+    # Any dead letter, error or failed delivery; an event an hour old on the queue.
+    assert thresholds == {
+        "DeadLetterQueueAlarm": 0,
+        "FunctionErrorsAlarm": 0,
+        "RuleDeliveryAlarm": 0,
+        "RuleDeadLetterAlarm": 0,
+        "QueueAgeAlarm": 3600,
     }
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-        assert alarm["Properties"]["Threshold"] == 0
         assert alarm["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
         assert alarm["Properties"]["Period"] == 300
         assert alarm["Properties"]["EvaluationPeriods"] == 1
@@ -336,6 +345,10 @@ def test_every_loss_path_is_alarmed_on_the_alarm_topic(notifications):
         "FunctionErrorsAlarm": "Sum",
         "RuleDeliveryAlarm": "Sum",
         "RuleDeadLetterAlarm": "Sum",
+        "QueueAgeAlarm": "Maximum",
     }
     dimensions = {t: a["Properties"]["Dimensions"] for t, a in alarms.items()}
+    assert dimensions["QueueAgeAlarm"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["Queue", "QueueName"]}}
+    ]
     assert dimensions["RuleDeadLetterAlarm"] == [{"Name": "RuleName", "Value": {"Ref": "Rule"}}]
