@@ -31,6 +31,7 @@ from ssm_notifier import log, notify  # noqa: E402
 from ssm_notifier.settings import load_settings  # noqa: E402
 
 from templates.config import Config  # noqa: E402
+from templates.state_store import TABLE_KEYS  # noqa: E402
 
 EVENTS = 10_000
 FAILED_EVERY = 100  # 1% of the instances fail
@@ -192,14 +193,7 @@ def create_state_table(dynamodb: object, name: str) -> str:
     dynamodb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
+        **TABLE_KEYS,  # the stack's own (templates/state_store.py)
     )
     return name
 

@@ -47,6 +47,7 @@ from soak_adapter import HANDLER  # noqa: E402
 
 from templates.config import Config  # noqa: E402
 from templates.sample_events import association_event, sqs_record  # noqa: E402
+from templates.state_store import TABLE_KEYS  # noqa: E402
 
 ASSOCIATIONS = int(os.environ.get("SOAK_ASSOCIATIONS", "1000"))
 INSTANCES = 10
@@ -466,14 +467,7 @@ def main() -> None:
         clients["dynamodb"].create_table(
             TableName="state",
             BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
+            **TABLE_KEYS,  # the stack's own (templates/state_store.py)
         )
         clients["s3"].create_bucket(Bucket="reports")
         names = {

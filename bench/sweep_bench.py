@@ -56,6 +56,7 @@ from ssm_notifier.targets import Fleet  # noqa: E402
 from sweep_world import DOCUMENT, REGION, Clock, FakeEc2, FakeSsm, World  # noqa: E402
 
 from templates.config import Config  # noqa: E402
+from templates.state_store import TABLE_KEYS  # noqa: E402
 
 TOPIC_ARN = f"arn:aws:sns:{REGION}:123456789012:notifier"
 MAX_RECEIVES = 3  # the work queue's maxReceiveCount
@@ -117,14 +118,7 @@ class Harness:
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         dynamodb.create_table(
             TableName="state",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
+            **TABLE_KEYS,  # the stack's own (templates/state_store.py)
             BillingMode="PAY_PER_REQUEST",
         )
         self.sqs = boto3.client("sqs", region_name=REGION)

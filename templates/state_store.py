@@ -31,6 +31,21 @@ from templates.logging_bucket import private_bucket, tls_only_policy
 REPORT_PREFIXES = ("reports/", "digests/")
 
 
+# The state table's keys as CreateTable and the template both spell them. The tests and benchmarks
+# make their emulator tables with exactly these (`create_table(..., **TABLE_KEYS)`), so the tables
+# the handler is tested against cannot drift from the stack's.
+TABLE_KEYS = {
+    "AttributeDefinitions": [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "sk", "AttributeType": "S"},
+    ],
+    "KeySchema": [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ],
+}
+
+
 def state_table(
     key_arn: object,
     title: str = "StateTable",
@@ -46,13 +61,9 @@ def state_table(
         UpdateReplacePolicy=deletion_policy,
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
-            dynamodb.AttributeDefinition(AttributeName="pk", AttributeType="S"),
-            dynamodb.AttributeDefinition(AttributeName="sk", AttributeType="S"),
+            dynamodb.AttributeDefinition(**key) for key in TABLE_KEYS["AttributeDefinitions"]
         ],
-        KeySchema=[
-            dynamodb.KeySchema(AttributeName="pk", KeyType="HASH"),
-            dynamodb.KeySchema(AttributeName="sk", KeyType="RANGE"),
-        ],
+        KeySchema=[dynamodb.KeySchema(**key) for key in TABLE_KEYS["KeySchema"]],
         SSESpecification=dynamodb.SSESpecification(
             SSEEnabled=True, SSEType="KMS", KMSMasterKeyId=key_arn
         ),

@@ -14,19 +14,14 @@ from ssm_notifier import log
 from ssm_notifier.settings import Settings
 from sweep_testkit import TABLE, Aws
 
+from templates.state_store import TABLE_KEYS
+
 
 def create_state_table(dynamodb) -> None:
     """The notifier's state table layout: string keys pk and sk (TTL on expires_at)."""
     dynamodb.create_table(
         TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
+        **TABLE_KEYS,  # the stack's own (templates/state_store.py)
         BillingMode="PAY_PER_REQUEST",
     )
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from ssm_notifier.log import LOGGER_NAME, LocalFormatter
 
 from templates.sample_events import ACCOUNT, REGION
+from templates.state_store import TABLE_KEYS
 
 ASSOCIATION_ID = "34fcb7e0-5a52-4b9b-8b53-0aa3fe6fd1a3"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:notifier"
@@ -40,14 +41,7 @@ def create_stores(region: str = REGION) -> str:
     boto3.client("dynamodb", region_name=region).create_table(
         TableName=STATE_TABLE,
         BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
+        **TABLE_KEYS,  # the stack's own (templates/state_store.py)
     )
     boto3.client("s3", region_name=region).create_bucket(Bucket=REPORT_BUCKET)
     return boto3.client("sqs", region_name=region).create_queue(QueueName="notifications")[

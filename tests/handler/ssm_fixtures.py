@@ -100,3 +100,18 @@ def stubbable(response: Any) -> Any:
     if isinstance(response, list):
         return [stubbable(item) for item in response]
     return response
+
+
+def stub_ssm(stubber, listing: dict, invocation: dict, instance_id: str, step: str) -> None:
+    """Expect the step listing, then GetCommandInvocation naming the step (as AWS requires)."""
+    command_id = invocation["CommandId"]
+    stubber.add_response(
+        "list_command_invocations",
+        stubbable(listing),
+        {"CommandId": command_id, "InstanceId": instance_id, "Details": True},
+    )
+    stubber.add_response(
+        "get_command_invocation",
+        stubbable(invocation),
+        {"CommandId": command_id, "InstanceId": instance_id, "PluginName": step},
+    )

@@ -16,7 +16,7 @@ from ssm_fixtures import (
     load,
     object_tail,
     patch_log,
-    stubbable,
+    stub_ssm,
     stubbed,
 )
 from ssm_notifier.command_output import (
@@ -59,20 +59,6 @@ def s3():
 def ids_of(listing: dict) -> tuple[str, str]:
     invocation = listing["CommandInvocations"][0]
     return invocation["CommandId"], invocation["InstanceId"]
-
-
-def stub_ssm(stubber, listing: dict, invocation: dict, instance_id: str, step: str) -> None:
-    command_id = invocation["CommandId"]
-    stubber.add_response(
-        "list_command_invocations",
-        stubbable(listing),
-        {"CommandId": command_id, "InstanceId": instance_id, "Details": True},
-    )
-    stubber.add_response(
-        "get_command_invocation",
-        stubbable(invocation),
-        {"CommandId": command_id, "InstanceId": instance_id, "PluginName": step},
-    )
 
 
 def long_patch_invocation(log: str) -> dict:

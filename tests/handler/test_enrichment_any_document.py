@@ -22,7 +22,7 @@ from ssm_fixtures import (
     load,
     object_tail,
     patch_log,
-    stubbable,
+    stub_ssm,
     stubbed,
 )
 from ssm_notifier import notify
@@ -57,16 +57,7 @@ def stub_run(stubber, instance_id: str, listing: dict, invocation: dict, step: s
             "Filters": [{"Key": "ResourceId", "Value": instance_id}],
         },
     )
-    stubber.add_response(
-        "list_command_invocations",
-        stubbable(listing),
-        {"CommandId": command_id, "InstanceId": instance_id, "Details": True},
-    )
-    stubber.add_response(
-        "get_command_invocation",
-        stubbable(invocation),
-        {"CommandId": command_id, "InstanceId": instance_id, "PluginName": step},
-    )
+    stub_ssm(stubber, listing, invocation, instance_id, step)
 
 
 class OutputReadsStubbed:

@@ -13,6 +13,7 @@ from ssm_notifier import pipeline
 from ssm_notifier.deadline import Deadline
 
 from templates.sample_events import association_event, sqs_record
+from templates.state_store import TABLE_KEYS
 
 
 class NoSsm:
@@ -40,14 +41,7 @@ def world() -> Iterator[tuple[dict, pipeline.Resources, str]]:
         clients["dynamodb"].create_table(
             TableName="state",
             BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
+            **TABLE_KEYS,  # the stack's own (templates/state_store.py)
         )
         clients["s3"].create_bucket(Bucket="reports")
         resources = pipeline.Resources(topic, "state", "reports", queue_url, REGION)

@@ -11,6 +11,8 @@ from notifier_testkit import REGION
 from ssm_notifier.deadline import OutOfTimeError
 from ssm_notifier.state import Observation, Store, classify, digest_id_of
 
+from templates.state_store import TABLE_KEYS
+
 TABLE = "notifier-state"
 ASSOCIATION = "34fcb7e0-5a52-4b9b-8b53-0aa3fe6fd1a3"
 
@@ -30,14 +32,7 @@ def dynamodb() -> Iterator[object]:
         client.create_table(
             TableName=TABLE,
             BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
+            **TABLE_KEYS,  # the stack's own (templates/state_store.py)
         )
         yield client
 
