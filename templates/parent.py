@@ -442,6 +442,8 @@ def add_hub(
             names.SWEEP_ROLE_ARN: child_output(sweep, names.SWEEP_ROLE_ARN),
             names.WATCHED_DOCUMENTS: Join(",", Ref(names.WATCHED_DOCUMENTS)),
             names.WATCHED_STATUSES: Join(",", Ref(names.WATCHED_STATUSES)),
+            names.WATCH_RUN_COMMAND: Ref(names.WATCH_RUN_COMMAND),
+            names.WATCH_MAINTENANCE_WINDOWS: Ref(names.WATCH_MAINTENANCE_WINDOWS),
             # The parent's association parameters, for the spokes' own association.
             **{name: Ref(name) for name in hub.spoke_association_names()},
             hub.SPOKE_ASSOCIATION: Ref(spoke_association),

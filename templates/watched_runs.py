@@ -17,7 +17,9 @@ and a Lambda share):
 
 With both parameters false (the default) the rule's pattern is the association pattern alone,
 exactly as before; otherwise one `$or` of the watched kinds, so the rule, its alarms and the
-queue policy stay one.
+queue policy stay one. The hub bus's rule and the spokes' forward rules use the same pattern
+(Scope=organization): a member's Run Command and window runs reach the hub as its association
+runs do.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 from troposphere import Equals, If, NoValue, Or, Parameter, Ref, Template
 
 from templates import parameters
-from templates.common import DETAIL_TYPE
+from templates.common import association_event_pattern
 
 COMMAND_DETAIL_TYPE = "EC2 Command Invocation Status-change Notification"
 WINDOW_DETAIL_TYPE = "Maintenance Window Task Target Invocation State-change Notification"
@@ -52,10 +54,8 @@ def declare(template: Template) -> tuple[Parameter, Parameter]:
 def event_pattern(documents, statuses) -> If:
     """The rule's pattern: the association runs of `documents` in `statuses`, and the watched
     kinds' final runs (conditions from `declare`)."""
-    association = {
-        "detail-type": [DETAIL_TYPE],
-        "detail": {"status": statuses, "document-name": documents},
-    }
+    only_associations = association_event_pattern(documents, statuses)
+    association = {key: value for key, value in only_associations.items() if key != "source"}
     run_command = {
         "detail-type": [COMMAND_DETAIL_TYPE],
         "detail": {"status": COMMAND_FINAL_STATUSES, "document-name": documents},
@@ -71,7 +71,7 @@ def event_pattern(documents, statuses) -> If:
                 If(WATCHES_MAINTENANCE_WINDOWS, windows, NoValue),
             ],
         },
-        {"source": ["aws.ssm"], **association},
+        only_associations,
     )
 
 
