@@ -41,9 +41,8 @@ from troposphere import (
     iam,
 )
 
-from templates import names, parameters, spoke
+from templates import names, parameters, spoke, watched_runs
 from templates.common import (
-    association_event_pattern,
     new_template,
     policy_document,
     retrying_rule_target,
@@ -271,7 +270,8 @@ def add_hub_intake(
             Description="State Manager association runs of the watched documents and statuses "
             "forwarded by the spokes of the organization",
             EventBusName=Ref(bus),
-            EventPattern=association_event_pattern(documents, statuses),
+            # What the spokes forward: the default-bus rule's pattern (templates/watched_runs.py).
+            EventPattern=watched_runs.event_pattern(documents, statuses),
             State="ENABLED",
             Targets=[
                 retrying_rule_target(
@@ -601,6 +601,10 @@ def build(config: Config) -> Template:
     }
     documents = template.add_parameter(parameters.watched_documents(config))
     statuses = template.add_parameter(parameters.watched_statuses(config))
+    watched = [
+        template.add_parameter(parameter)
+        for parameter in (parameters.watch_run_command(), parameters.watch_maintenance_windows())
+    ]
     association = add_spoke_association_parameters(template, config)
     template.add_resource(
         bus_policy(Ref(bus_name), Ref(passed[HUB_EVENT_BUS_ARN]), Ref(params.organization_id))
@@ -615,6 +619,7 @@ def build(config: Config) -> Template:
         spoke_parameters={
             names.WATCHED_DOCUMENTS: joined(documents),
             names.WATCHED_STATUSES: joined(statuses),
+            **{parameter.title: Ref(parameter) for parameter in watched},
             spoke.CREATE_AGENT_UPDATE_ASSOCIATION: Ref(association.pop(SPOKE_ASSOCIATION)),
             **{name: Ref(parameter) for name, parameter in association.items()},
         },

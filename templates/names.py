@@ -43,6 +43,10 @@ NOTIFICATION_EMAIL = "NotificationEmail"
 INSTANCE_ROLE_NAMES = "InstanceRoleNames"  # the logging stack's, from the network's role or input
 WATCHED_DOCUMENTS = "WatchedDocuments"
 WATCHED_STATUSES = "WatchedStatuses"
+# Run kinds besides association runs (templates/watched_runs.py): the parent's and the
+# notifications stack's parameters.
+WATCH_RUN_COMMAND = "WatchRunCommand"
+WATCH_MAINTENANCE_WINDOWS = "WatchMaintenanceWindows"
 LOG_RETENTION_DAYS = "LogRetentionDays"
 # The parent's stack name: the functions' log groups are named after it (functions.py), so the
 # pipeline key's policy can name them before they exist.

@@ -46,6 +46,7 @@ from templates import (
     parameters,
     spoke,
     state_store,
+    watched_runs,
 )
 from templates.common import (
     DETAIL_TYPE,
@@ -126,17 +127,11 @@ def build(config: Config) -> Template:
     rule = template.add_resource(
         events.Rule(
             "Rule",
-            Description="State Manager association runs of the watched documents and statuses",
-            EventPattern={
-                "source": ["aws.ssm"],
-                "detail-type": [DETAIL_TYPE],
-                "detail": {
-                    "status": Ref(params.statuses),
-                    # By name: AWS-owned document ARNs have an empty account field, so a match
-                    # on `resources` with the account id (as the seed did) misses them.
-                    "document-name": Ref(params.documents),
-                },
-            },
+            Description="State Manager association runs of the watched documents and statuses, "
+            "and the Run Command and maintenance window runs watched",
+            # Documents by name: AWS-owned document ARNs have an empty account field, so a match
+            # on `resources` with the account id (as the seed did) misses them.
+            EventPattern=watched_runs.event_pattern(Ref(params.documents), Ref(params.statuses)),
             State="ENABLED",
             Targets=[
                 retrying_rule_target(
@@ -229,6 +224,7 @@ def build(config: Config) -> Template:
                 "EMAIL_SPLIT": config.email_split,
                 "EMAILS_PER_INVOCATION": str(config.emails_per_invocation),
                 "STATE_TTL_DAYS": str(config.state_ttl_days),
+                **watched_runs.function_variables(*params.watched_runs),
             },
             Description="Turns a batch of association state changes into at most a few digests",
             Metadata=checkov_skips(
@@ -286,12 +282,14 @@ class _Parameters(NamedTuple):
     parent_stack_name: Parameter
     pipeline_key: Parameter
     output_key: Parameter
+    watched_runs: tuple[Parameter, Parameter]  # WatchRunCommand, WatchMaintenanceWindows
 
 
 def _parameters(template: Template, config: Config) -> _Parameters:
     email = template.add_parameter(parameters.notification_email())
     documents = template.add_parameter(parameters.watched_documents(config))
     statuses = template.add_parameter(parameters.watched_statuses(config))
+    watched = watched_runs.declare(template)
     log_retention = template.add_parameter(parameters.log_retention_days(config))
     output_bucket_arn = template.add_parameter(
         Parameter(
@@ -320,6 +318,7 @@ def _parameters(template: Template, config: Config) -> _Parameters:
         parent_stack_name,
         pipeline_key,
         output_key,
+        watched,
     )
 
 

@@ -327,6 +327,29 @@ def watched_statuses(config: Config) -> Parameter:
     )
 
 
+def watch_run_command() -> Parameter:
+    return Parameter(
+        names.WATCH_RUN_COMMAND,
+        Type="String",
+        Default="false",
+        AllowedValues=["true", "false"],
+        Description="true: also report Run Command invocations of the watched documents "
+        "(each instance's Success, Failed, TimedOut or Cancelled, grouped by command, with the "
+        "failed step's output)",
+    )
+
+
+def watch_maintenance_windows() -> Parameter:
+    return Parameter(
+        names.WATCH_MAINTENANCE_WINDOWS,
+        Type="String",
+        Default="false",
+        AllowedValues=["true", "false"],
+        Description="true: also report maintenance window task target invocations (SUCCESS, "
+        "FAILED, TIMED_OUT or CANCELLED, grouped by window execution; any document)",
+    )
+
+
 def sweep_schedule(config: Config) -> Parameter:
     return Parameter(
         names.SWEEP_SCHEDULE,

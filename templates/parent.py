@@ -116,6 +116,7 @@ class Inputs(NamedTuple):
     log_retention: Parameter
     documents: Parameter
     statuses: Parameter
+    watched_runs: dict[str, Parameter]  # keyed by name: passed to the notifications stack as is
     fleet_mode: Parameter
     existing_roles: Parameter
     create_association: Parameter
@@ -152,6 +153,13 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
         log_retention=add(parameters.log_retention_days(config)),
         documents=add(parameters.watched_documents(config)),
         statuses=add(parameters.watched_statuses(config)),
+        watched_runs={
+            parameter.title: add(parameter)
+            for parameter in (
+                parameters.watch_run_command(),
+                parameters.watch_maintenance_windows(),
+            )
+        },
         fleet_mode=add(
             Parameter(
                 "FleetMode",
@@ -300,6 +308,7 @@ def add_notifications(
             # Nested-stack parameters are strings: lists travel joined.
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
             names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
+            **{name: Ref(parameter) for name, parameter in inputs.watched_runs.items()},
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),
             names.OUTPUT_BUCKET_ARN: child_output(logging, names.OUTPUT_BUCKET_ARN),
             names.OUTPUT_BUCKET_KMS_KEY_ARN: Ref(inputs.output_key),
@@ -433,6 +442,8 @@ def add_hub(
             names.SWEEP_ROLE_ARN: child_output(sweep, names.SWEEP_ROLE_ARN),
             names.WATCHED_DOCUMENTS: Join(",", Ref(names.WATCHED_DOCUMENTS)),
             names.WATCHED_STATUSES: Join(",", Ref(names.WATCHED_STATUSES)),
+            names.WATCH_RUN_COMMAND: Ref(names.WATCH_RUN_COMMAND),
+            names.WATCH_MAINTENANCE_WINDOWS: Ref(names.WATCH_MAINTENANCE_WINDOWS),
             # The parent's association parameters, for the spokes' own association.
             **{name: Ref(name) for name in hub.spoke_association_names()},
             hub.SPOKE_ASSOCIATION: Ref(spoke_association),

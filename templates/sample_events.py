@@ -78,6 +78,40 @@ def association_event(
     }
 
 
+COMMAND_DETAIL_TYPE = "EC2 Command Invocation Status-change Notification"
+
+
+def command_invocation_event(
+    instance_id: str,
+    status: str,
+    command_id: str,
+    document_name: str = "AWS-RunShellScript",
+    *,
+    account: str = ACCOUNT,
+    region: str = REGION,
+    time: str = RUN_TIME,
+) -> dict[str, Any]:
+    """An `EC2 Command Invocation Status-change Notification` as EventBridge sends it: the
+    documented sample's fields (tests/events/runs/command_invocation_status_change.json)."""
+    return {
+        "version": "0",
+        "id": f"evt-{account}-{region}-{command_id}-{instance_id}-{status}",
+        "detail-type": COMMAND_DETAIL_TYPE,
+        "source": SOURCE,
+        "account": account,
+        "time": time,
+        "region": region,
+        "resources": [f"arn:aws:ec2:{region}:{account}:instance/{instance_id}"],
+        "detail": {
+            "command-id": command_id,
+            "document-name": document_name,
+            "instance-id": instance_id,
+            "requested-date-time": time,
+            "status": status,
+        },
+    }
+
+
 def sqs_record(
     body: dict[str, Any] | str,
     message_id: str,

@@ -49,10 +49,9 @@ from troposphere import (
 )
 from troposphere import Condition as TroposphereCondition
 
-from templates import common, names, parameters
+from templates import common, names, parameters, watched_runs
 from templates.association import DOCUMENT, TARGET_ALL, TARGET_TAGGED
 from templates.common import (
-    association_event_pattern,
     checkov_skips,
     new_template,
     only_rule_may_send,
@@ -145,6 +144,8 @@ def build(config: Config) -> Template:
         "to the hub, and lets the hub read runs and output"
     )
     params = _parameters(template, config)
+    # WatchRunCommand, WatchMaintenanceWindows: forwarded as the hub's rule watches them.
+    watched_runs.declare(template)
     template.add_rule("OrganizationIdGiven", required_rule(params[ORGANIZATION_ID]))
     template.add_condition(
         CREATE_ASSOCIATION, Equals(Ref(params[CREATE_AGENT_UPDATE_ASSOCIATION]), "true")
@@ -347,8 +348,8 @@ def _add_forwarding(template: Template, config: Config, params: dict) -> events.
             "ForwardRule",
             Condition=FORWARDS_TO_HUB,
             Description="Forwards State Manager association runs of the watched documents and "
-            "statuses to the hub",
-            EventPattern=association_event_pattern(
+            "statuses, and the Run Command and maintenance window runs watched, to the hub",
+            EventPattern=watched_runs.event_pattern(
                 Ref(params[names.WATCHED_DOCUMENTS]), Ref(params[names.WATCHED_STATUSES])
             ),
             State="ENABLED",

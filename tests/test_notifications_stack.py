@@ -1,5 +1,7 @@
 """Notifications stack: rule -> queue -> function -> topic, and the alarms."""
 
+import json
+
 from template_helpers import one_resource, resources_of_type, statements
 
 from templates import names
@@ -19,9 +21,17 @@ PIPELINE_KEY_ID = {"Fn::If": ["CreatesPipelineKey", {"Ref": "Key"}, {"Ref": "Pip
 NO_VALUE = {"Ref": "AWS::NoValue"}
 
 
+def association_pattern(pattern: dict) -> dict:
+    """The rule's pattern with WatchRunCommand and WatchMaintenanceWindows false (the default):
+    association runs alone (tests/test_rule_pattern.py evaluates every branch on AWS's samples)."""
+    condition, _, otherwise = pattern["Fn::If"]
+    assert condition == "WatchesOtherRuns"
+    return otherwise
+
+
 def test_rule_matches_document_by_name_and_watched_statuses(notifications):
     rule = notifications["Resources"]["Rule"]["Properties"]
-    assert rule["EventPattern"] == {
+    assert association_pattern(rule["EventPattern"]) == {
         "source": ["aws.ssm"],
         "detail-type": [DETAIL_TYPE],
         "detail": {
@@ -29,7 +39,9 @@ def test_rule_matches_document_by_name_and_watched_statuses(notifications):
             "document-name": {"Ref": names.WATCHED_DOCUMENTS},
         },
     }
-    assert "resources" not in rule["EventPattern"]  # AWS-owned document ARNs lack the account
+    assert "resources" not in json.dumps(
+        rule["EventPattern"]
+    )  # AWS-owned document ARNs lack the account
     parameters = notifications["Parameters"]
     assert parameters[names.WATCHED_STATUSES]["Default"] == "Success,Failed"
     assert parameters[names.WATCHED_DOCUMENTS]["Default"] == "AWS-UpdateSSMAgent"
@@ -91,6 +103,7 @@ def test_under_organization_scope_a_rule_on_the_hub_bus_feeds_the_same_queue(not
     assert hub_rule["Condition"] == resources["HubEventBus"]["Condition"] == "IsOrganization"
     rule = resources["Rule"]["Properties"]
     assert hub_rule["Properties"]["EventBusName"] == {"Ref": "HubEventBus"}
+    # What the spokes forward (the same watched kinds): the hub bus's rule matches as this one.
     assert hub_rule["Properties"]["EventPattern"] == rule["EventPattern"]
     assert hub_rule["Properties"]["Targets"] == rule["Targets"]
     assert "EventBusName" not in rule  # the default bus: the hub account's own events
@@ -132,6 +145,8 @@ def test_function_runs_the_handler_package_on_arm64_with_json_logs(notifications
         "EMAIL_SPLIT": "none",
         "EMAILS_PER_INVOCATION": "1",
         "STATE_TTL_DAYS": "90",
+        "WATCH_RUN_COMMAND": {"Ref": "WatchRunCommand"},
+        "WATCH_MAINTENANCE_WINDOWS": {"Ref": "WatchMaintenanceWindows"},
     }
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}

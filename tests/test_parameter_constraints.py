@@ -304,6 +304,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["arn:aws:iam::123456789012:role/WebRole", "has space", "r" * 65, "Rôle"],
     ),
     "CreateAgentUpdateAssociation": (["true", "false"], ["yes", "True", ""]),
+    "WatchRunCommand": (["true", "false"], ["", "True", "yes"]),
+    "WatchMaintenanceWindows": (["true", "false"], ["", "TRUE", "1"]),
     "FleetTagValue": (["ssm-notifier"], [""]),
     "InstanceRoleNames": (["", "WebRole,BatchRole"], []),
     "OutputBucketName": (["my-bucket"], []),

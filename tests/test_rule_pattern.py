@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 from moto.events.models import EventPattern
@@ -67,12 +68,37 @@ def agent_update(instance: str = "i-12345678", **detail) -> dict:
     return event
 
 
-def resolve(value, parameters: dict):
+NO_VALUE = object()
+
+
+def resolve(value, parameters: dict, conditions: dict | None = None):
+    """`value` as CloudFormation resolves it for these parameters: Ref, Fn::If on the template's
+    conditions (Fn::Equals, Fn::Or, Condition), AWS::NoValue dropped from lists."""
+    conditions = conditions or {}
     if isinstance(value, dict) and set(value) == {"Ref"}:
-        return parameters[value["Ref"]]
+        return NO_VALUE if value["Ref"] == "AWS::NoValue" else parameters[value["Ref"]]
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        name, taken, otherwise = value["Fn::If"]
+        chosen = taken if holds(conditions[name], parameters, conditions) else otherwise
+        return resolve(chosen, parameters, conditions)
     if isinstance(value, dict):
-        return {key: resolve(item, parameters) for key, item in value.items()}
+        return {key: resolve(item, parameters, conditions) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [resolve(item, parameters, conditions) for item in value]
+        return [item for item in items if item is not NO_VALUE]
     return value
+
+
+def holds(condition: dict, parameters: dict, conditions: dict) -> bool:
+    ((function, arguments),) = condition.items()
+    if function == "Condition":
+        return holds(conditions[arguments], parameters, conditions)
+    if function == "Fn::Equals":
+        left, right = (resolve(a, parameters, conditions) for a in arguments)
+        return left == right
+    if function == "Fn::Or":
+        return any(holds(each, parameters, conditions) for each in arguments)
+    raise NotImplementedError(function)
 
 
 def rule_pattern(notifications: dict, **overrides: str) -> EventPattern:
@@ -85,7 +111,8 @@ def rule_pattern(notifications: dict, **overrides: str) -> EventPattern:
         if notifications["Parameters"][name]["Type"] == "CommaDelimitedList"
     }
     pattern = notifications["Resources"]["Rule"]["Properties"]["EventPattern"]
-    return EventPattern.load(json.dumps(resolve(pattern, parameters | lists)))
+    resolved = resolve(pattern, parameters | lists, notifications["Conditions"])
+    return EventPattern.load(json.dumps(resolved))
 
 
 @pytest.mark.parametrize(
@@ -181,3 +208,112 @@ def test_matching_samples_become_one_readable_digest(notifications):
     assert "NEW i-0aaa1111bbbb22223: Failed" in body
     assert "(AWS-UpdateSSMAgent): 1 failed, 1 other in this digest" in body
     assert "i-0eee5555ffff66667" not in body  # Pending never reached the queue
+
+
+RUN_SAMPLES = Path(__file__).resolve().parent / "events" / "runs"
+
+
+def run_sample(name: str, **detail) -> dict:
+    """AWS's documented sample (tests/events/runs/), with `detail` fields overridden."""
+    event = json.loads((RUN_SAMPLES / f"{name}.json").read_text())
+    event["detail"].update(detail)
+    return event
+
+
+WATCHING_POWERSHELL = {"WatchedDocuments": "AWS-UpdateSSMAgent,AWS-RunPowerShellScript"}
+
+
+def test_by_default_no_run_command_or_maintenance_window_event_reaches_the_queue(notifications):
+    pattern = rule_pattern(notifications, **WATCHING_POWERSHELL)
+    for event in (
+        run_sample("command_invocation_status_change"),
+        run_sample("command_invocation_status_change", status="Failed"),
+        run_sample("maintenance_window_task_target_invocation"),
+        run_sample("maintenance_window_task_target_invocation", status="FAILED"),
+    ):
+        assert not pattern.matches_event(event), event["detail-type"]
+    assert pattern.matches_event(agent_update())
+
+
+@pytest.mark.parametrize(
+    ("event", "matches"),
+    [
+        (run_sample("command_invocation_status_change"), True),  # Success, as published
+        (run_sample("command_invocation_status_change", status="Failed"), True),
+        (run_sample("command_invocation_status_change", status="TimedOut"), True),
+        (run_sample("command_invocation_status_change", status="Cancelled"), True),
+        (run_sample("command_invocation_status_change", status="InProgress"), False),
+        (run_sample("command_invocation_status_change", status="Pending"), False),
+        (run_sample("command_invocation_status_change", status="Delayed"), False),
+        (
+            run_sample(
+                "command_invocation_status_change",
+                status="Failed",
+                **{"document-name": "AWS-RunShellScript"},
+            ),
+            False,
+        ),
+        (run_sample("command_status_change"), False),  # the command as a whole: no instance
+        (run_sample("maintenance_window_task_target_invocation"), False),  # not watched here
+        (agent_update(), True),  # association runs as before
+    ],
+    ids=[
+        "success",
+        "failed",
+        "timed-out",
+        "cancelled",
+        "in-progress",
+        "pending",
+        "delayed",
+        "document-not-watched",
+        "command-level",
+        "window",
+        "association",
+    ],
+)
+def test_watch_run_command_admits_final_invocations_of_the_watched_documents(
+    notifications, event, matches
+):
+    pattern = rule_pattern(notifications, WatchRunCommand="true", **WATCHING_POWERSHELL)
+    assert pattern.matches_event(event) is matches
+
+
+@pytest.mark.parametrize(
+    ("event", "matches"),
+    [
+        (run_sample("maintenance_window_task_target_invocation"), True),  # TIMED_OUT
+        (run_sample("maintenance_window_task_target_invocation", status="SUCCESS"), True),
+        (run_sample("maintenance_window_task_target_invocation", status="FAILED"), True),
+        (run_sample("maintenance_window_task_target_invocation", status="CANCELLED"), True),
+        (run_sample("maintenance_window_task_target_invocation", status="IN_PROGRESS"), False),
+        (run_sample("maintenance_window_task_execution"), False),
+        (run_sample("maintenance_window_execution"), False),
+        (run_sample("command_invocation_status_change"), False),  # not watched here
+        (agent_update(status="Failed"), True),
+    ],
+    ids=[
+        "timed-out",
+        "success",
+        "failed",
+        "cancelled",
+        "in-progress",
+        "task-execution",
+        "window-execution",
+        "run-command",
+        "association",
+    ],
+)
+def test_watch_maintenance_windows_admits_final_target_invocations(notifications, event, matches):
+    pattern = rule_pattern(notifications, WatchMaintenanceWindows="true")
+    assert pattern.matches_event(event) is matches
+
+
+def test_both_watched_admit_both_kinds_and_still_only_the_watched_association_runs(notifications):
+    pattern = rule_pattern(
+        notifications, WatchRunCommand="true", WatchMaintenanceWindows="true", **WATCHING_POWERSHELL
+    )
+    assert pattern.matches_event(run_sample("command_invocation_status_change", status="Failed"))
+    assert pattern.matches_event(run_sample("maintenance_window_task_target_invocation"))
+    assert pattern.matches_event(agent_update())
+    assert not pattern.matches_event(agent_update(status="Pending"))
+    assert not pattern.matches_event(sample())  # the association sample's own document

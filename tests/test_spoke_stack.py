@@ -58,6 +58,10 @@ SPOKE_CASES: dict[str, tuple[list[str], list[str]]] = {
 }
 # Every role's permissions boundary and path (templates/common.role), as the stacks declare them.
 SPOKE_CASES |= {name: CASES[name] for name in (names.PERMISSIONS_BOUNDARY_ARN, names.ROLE_PATH)}
+# The run kinds forwarded besides association runs, declared as the parent declares them.
+SPOKE_CASES |= {
+    name: CASES[name] for name in (names.WATCH_RUN_COMMAND, names.WATCH_MAINTENANCE_WINDOWS)
+}
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +133,8 @@ def test_forward_rule_matches_what_the_notifications_rule_matches(spoke_stack, n
     rule = spoke_stack["Resources"]["ForwardRule"]["Properties"]
     hub_rule = notifications["Resources"]["Rule"]["Properties"]
     assert rule["EventPattern"] == hub_rule["EventPattern"]
-    assert rule["EventPattern"]["detail"] == {
+    # Both watches off (the default): association runs of the watched documents and statuses.
+    assert rule["EventPattern"]["Fn::If"][2]["detail"] == {
         "status": {"Ref": "WatchedStatuses"},
         "document-name": {"Ref": "WatchedDocuments"},
     }

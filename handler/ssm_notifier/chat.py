@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from . import inbox
+from . import inbox, runs
 from .neutral import one_line
 
 VERSION = "1.0"
@@ -281,6 +281,8 @@ def _related_resources(
     part = _arn_part(partition, 20)
     arns = []
     for account, region, association_id in groups:
+        if runs.kind_of(association_id) != runs.ASSOCIATION:
+            continue  # a command or a window execution: its instances are listed below
         arns.append(
             f"arn:{part}:ssm:{_arn_part(region, 30)}:{_arn_part(account, 20)}:"
             f"association/{_arn_part(association_id, 64)}"

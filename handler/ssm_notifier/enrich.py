@@ -9,6 +9,10 @@ exception: the digest goes out regardless.
 With Scope=organization (`accounts` given) the lookups of an event from another account or region
 go through that spoke's reader role (accounts.py); a role that cannot be assumed is the event's
 "not fetched" reason.
+
+A Run Command invocation (runs.COMMAND) names its command: `command_output` is asked directly. A
+maintenance window target invocation names none: its reason says so (its Run Command task's
+invocations are reported with their output under WatchRunCommand).
 """
 
 from __future__ import annotations
@@ -23,10 +27,15 @@ from .command_output import fetch_step_output
 from .events import AssociationEvent
 from .log import describe_error, fields, get_logger
 from .paging import SSM_PAGE_SIZE
+from .runs import COMMAND, WINDOW
 from .times import as_utc, parse_time
 
 TAIL_LINES = 20
 TAIL_BYTES = 2048
+WINDOW_NOT_FETCHED = (
+    "a maintenance window event names no command "
+    "(WatchRunCommand reports its Run Command tasks with their output)"
+)
 # An instance's clock may run a little ahead of the service's execution CreatedTime.
 CLOCK_SKEW = timedelta(minutes=1)
 
@@ -73,6 +82,8 @@ class Enricher:
         return max(0.0, self._budget - self._spent)
 
     def lookup(self, event: AssociationEvent) -> OutputLookup:
+        if event.kind == WINDOW:  # no call could find it: not counted against the limits
+            return OutputLookup(not_fetched=WINDOW_NOT_FETCHED)
         if self._lookups >= self._max_lookups:
             return self._not_fetched(
                 event, f"lookup limit of {self._max_lookups} per batch reached"
@@ -103,6 +114,30 @@ class Enricher:
 
     def _fetch(self, event: AssociationEvent, started: float) -> OutputLookup:
         ssm, s3 = self._clients_for(event)
+        command_id = (
+            event.command_id if event.kind == COMMAND else self._command_of(ssm, event, started)
+        )
+        step = fetch_step_output(
+            ssm,
+            s3,
+            command_id,
+            event.instance_id,
+            check_time=lambda: self._check_time(started),
+        )
+        if step.note:  # shown anyway: the API's first characters, and why not the end
+            logger.warning(
+                "output cut short",
+                extra=fields(
+                    association_id=event.association_id,
+                    instance_id=event.instance_id,
+                    step=step.step,
+                    reason=step.note,
+                ),
+            )
+        return OutputLookup(stdout_tail=tail(step.stdout), stderr_tail=tail(step.stderr))
+
+    def _command_of(self, ssm: Any, event: AssociationEvent, started: float) -> str:
+        """The Run Command id of the association run the event reports."""
         execution_id = _pick_execution(
             self._association_executions(ssm, event, started), event.last_execution_date
         )
@@ -118,24 +153,7 @@ class Enricher:
         source = targets[0].get("OutputSource") or {}
         if source.get("OutputSourceType") != "RunCommand" or not source.get("OutputSourceId"):
             raise _NotFetchedError("the execution has no Run Command output")
-        step = fetch_step_output(
-            ssm,
-            s3,
-            source["OutputSourceId"],
-            event.instance_id,
-            check_time=lambda: self._check_time(started),
-        )
-        if step.note:  # shown anyway: the API's first characters, and why not the end
-            logger.warning(
-                "output cut short",
-                extra=fields(
-                    association_id=event.association_id,
-                    instance_id=event.instance_id,
-                    step=step.step,
-                    reason=step.note,
-                ),
-            )
-        return OutputLookup(stdout_tail=tail(step.stdout), stderr_tail=tail(step.stderr))
+        return source["OutputSourceId"]
 
     def _association_executions(
         self, ssm: Any, event: AssociationEvent, started: float

@@ -1,4 +1,18 @@
-"""Parse one SQS record into an association state-change event, or say why it cannot be handled."""
+"""Parse one SQS record into a run event (association, Run Command, maintenance window), or say
+why it cannot be handled.
+
+Three detail-types, each one instance's (or one window target's) run, all parsed into the same
+model with a `kind` (runs.py names the run ids):
+- "EC2 State Manager Instance Association State Change": association runs (always watched);
+- "EC2 Command Invocation Status-change Notification": one instance's invocation of a Run Command
+  command (WatchRunCommand); the run id is `command:<command-id>`, the run time its
+  requested-date-time;
+- "Maintenance Window Task Target Invocation State-change Notification": one task invocation on one
+  window target (WatchMaintenanceWindows); the run id is `window:<window-execution-id>`. AWS's
+  documented sample names no instance, so the "instance" is the window target and task execution
+  (an instance id is used when the event carries one).
+The command-level "EC2 Command Status-change Notification" is not parsed: it names no instance.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +20,24 @@ import json
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from . import runs
+
 SOURCE = "aws.ssm"
 DETAIL_TYPE = "EC2 State Manager Instance Association State Change"
+COMMAND_DETAIL_TYPE = "EC2 Command Invocation Status-change Notification"
+WINDOW_DETAIL_TYPE = "Maintenance Window Task Target Invocation State-change Notification"
+KIND_OF_DETAIL_TYPE = {
+    DETAIL_TYPE: runs.ASSOCIATION,
+    COMMAND_DETAIL_TYPE: runs.COMMAND,
+    WINDOW_DETAIL_TYPE: runs.WINDOW,
+}
+# Maintenance windows spell statuses in capitals; the digest counts and classifies the others'.
+WINDOW_STATUSES = {
+    "SUCCESS": "Success",
+    "FAILED": "Failed",
+    "TIMED_OUT": "TimedOut",
+    "CANCELLED": "Cancelled",
+}
 
 
 class InvalidRecordError(ValueError):
@@ -19,7 +49,9 @@ class InvalidRecordError(ValueError):
 
 
 class AssociationEvent(NamedTuple):
-    """One instance's association run. Optional fields are "" when missing or empty."""
+    """One instance's run. Optional fields are "" when missing or empty. `association_id` is the
+    run id (runs.py): the association's id, `command:<id>` or `window:<execution id>`; for a window
+    `document_name` holds the window id."""
 
     association_id: str
     instance_id: str
@@ -34,6 +66,8 @@ class AssociationEvent(NamedTuple):
     account: str
     partition: str
     raw: dict[str, Any]
+    kind: str = runs.ASSOCIATION
+    command_id: str = ""  # Run Command: the command whose output is read for a failure
 
     @property
     def dedupe_key(self) -> tuple[str, str, str, str]:
@@ -65,11 +99,20 @@ def parse_record(record: Mapping[str, Any]) -> AssociationEvent:
         raise InvalidRecordError(f"not an EventBridge event: no {', '.join(missing)}")
     if event["source"] != SOURCE:
         raise InvalidRecordError(f"unexpected source {_shown(event['source'])}")
-    if event["detail-type"] != DETAIL_TYPE:
+    kind = (
+        KIND_OF_DETAIL_TYPE.get(event["detail-type"])
+        if isinstance(event["detail-type"], str)
+        else None
+    )
+    if kind is None:
         raise InvalidRecordError(f"unexpected detail-type {_shown(event['detail-type'])}")
     detail = event["detail"]
     if not isinstance(detail, dict):
         raise InvalidRecordError("detail is not a JSON object")
+    if kind == runs.COMMAND:
+        return _command_event(record, event, detail)
+    if kind == runs.WINDOW:
+        return _window_event(record, event, detail)
     association_id = _text(detail.get("association-id"))
     if not association_id:
         raise InvalidRecordError("detail has no association-id")
@@ -91,6 +134,90 @@ def parse_record(record: Mapping[str, Any]) -> AssociationEvent:
         partition=_partition(event.get("resources")),
         raw=event,
     )
+
+
+def _command_event(
+    record: Mapping[str, Any], event: dict[str, Any], detail: dict[str, Any]
+) -> AssociationEvent:
+    command_id = _text(detail.get("command-id"))
+    if not command_id:
+        raise InvalidRecordError("detail has no command-id")
+    instance_id = _text(detail.get("instance-id"))
+    if not instance_id:
+        raise InvalidRecordError("detail has no instance-id")
+    return AssociationEvent(
+        association_id=runs.run_id(runs.COMMAND, command_id),
+        instance_id=instance_id,
+        document_name=_text(detail.get("document-name")),
+        status=_text(detail.get("status")),
+        detailed_status="",
+        error_code="",
+        execution_summary="",
+        output_url="",
+        last_execution_date=_text(detail.get("requested-date-time")) or _text(event.get("time")),
+        **_origin(record, event),
+        raw=event,
+        kind=runs.COMMAND,
+        command_id=command_id,
+    )
+
+
+def _window_event(
+    record: Mapping[str, Any], event: dict[str, Any], detail: dict[str, Any]
+) -> AssociationEvent:
+    execution_id = _text(detail.get("window-execution-id"))
+    if not execution_id:
+        raise InvalidRecordError("detail has no window-execution-id")
+    target = _text(detail.get("window-target-id"))
+    task = _text(detail.get("task-execution-id"))
+    instance_id = _text(detail.get("instance-id")) or _instance_in(event.get("resources"))
+    if not instance_id:
+        if not target and not task:
+            raise InvalidRecordError("detail has no window-target-id or task-execution-id")
+        # One task execution invokes each target once: together they name the invocation.
+        instance_id = f"target {target or '-'} task {task or '-'}"
+    status = _text(detail.get("status"))
+    owner = _text(detail.get("owner-information"))
+    return AssociationEvent(
+        association_id=runs.run_id(runs.WINDOW, execution_id),
+        instance_id=instance_id,
+        document_name=_text(detail.get("window-id")),
+        status=WINDOW_STATUSES.get(status, status),
+        detailed_status=status,
+        error_code="",
+        execution_summary=f"owner information: {owner}" if owner else "",
+        output_url="",
+        last_execution_date=(
+            _text(detail.get("end-time"))
+            or _text(detail.get("start-time"))
+            or _text(event.get("time"))
+        ),
+        **_origin(record, event),
+        raw=event,
+        kind=runs.WINDOW,
+    )
+
+
+def _origin(record: Mapping[str, Any], event: dict[str, Any]) -> dict[str, str]:
+    """Where the event happened: region, account and partition."""
+    return {
+        "region": _text(event.get("region")) or _text(record.get("awsRegion")),
+        "account": _text(event.get("account")),
+        "partition": _partition(event.get("resources")),
+    }
+
+
+def _instance_in(resources: object) -> str:
+    """The instance id of the first EC2 instance ARN in `resources`, else ""."""
+    if isinstance(resources, list):
+        for resource in resources:
+            if (
+                isinstance(resource, str)
+                and ":instance/" in resource
+                and resource.startswith("arn:")
+            ):
+                return resource.rsplit("/", 1)[1].strip()
+    return ""
 
 
 def _text(value: object) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import NamedTuple, TypeVar
 
+from . import runs
 from .neutral import block, one_line
 from .text import counted
 
@@ -276,8 +277,8 @@ def _group_header(
     account, region, association_id = key
     failed = sum(entry.failed for entry in members)
     lines = [
-        f"== {one_line(account, 20)} {one_line(region, 30)} association "
-        f"{one_line(association_id, ID_CHARS)} ({one_line(members[0].document_name, ID_CHARS)}): "
+        f"== {one_line(account, 20)} {one_line(region, 30)} "
+        f"{runs.heading(association_id, members[0].document_name)}: "
         f"{failed} failed, {len(members) - failed} other in this digest"
     ]
     if run_totals:

@@ -92,6 +92,7 @@ def process_batch(
         lease_seconds=settings.lease_seconds,
         ttl_days=settings.state_ttl_days,
         accounts=accounts,
+        watched_kinds=settings.watched_kinds,
     )
 
 

@@ -3,7 +3,8 @@
 Composes deadline, state, reports, inbox and defer; notify.lambda_handler calls it with the
 settings' table, bucket and queue. Per invocation:
  1. parse each record alone; a record that is not an event, or whose identity fields cannot key
-    the state table, fails alone;
+    the state table, fails alone; an event of a run kind not watched (runs.py) is dropped with a
+    log line;
  2. if the fixed stages cannot fit in the time left, re-enqueue everything (defer) and stop;
  3. claim the latest event per instance in the state table (skipped: already reported, older);
     a claim another live invocation holds is re-enqueued with a delay, not dropped;
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from . import defer, inbox, log, reports, routing
+from . import defer, inbox, log, reports, routing, runs
 from .accounts import AccountClients
 from .deadline import BUDGETS, Deadline, OutOfTimeError
 from .enrich import Enricher, OutputLookup
@@ -73,9 +74,12 @@ def process(
     lease_seconds: float = 900,
     ttl_days: int = 90,
     accounts: AccountClients | None = None,
+    watched_kinds: frozenset[str] = frozenset({runs.ASSOCIATION}),
 ) -> dict[str, list[dict[str, str]]]:
     """Digest and publish a batch; return the ids of the records SQS must deliver again.
-    `accounts` (Scope=organization) reads each event's output in its own account and region."""
+    `accounts` (Scope=organization) reads each event's output in its own account and region;
+    `watched_kinds` are the run kinds reported (association runs, and as deployed, Run Command
+    and maintenance windows)."""
     failed: list[str] = []
     parsed: list[tuple[Mapping[str, Any], AssociationEvent]] = []
     for record in records:
@@ -89,7 +93,13 @@ def process(
                 extra=log.fields(message_id=message_id_of(record), reason=rejected.reason),
             )
         else:
-            parsed.append((record, event))
+            if event.kind in watched_kinds:
+                parsed.append((record, event))
+            else:  # the rule of an earlier deploy sent it: not an error, nothing to report
+                logger.info(
+                    "record dropped: its run kind is not watched",
+                    extra=log.fields(message_id=message_id_of(record), kind=event.kind),
+                )
 
     def requeue(chosen: list[Mapping[str, Any]], delay: int = 0) -> None:
         if not chosen:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
+from . import runs
 from .neutral import block, one_line
 
 CONSOLE_HOSTS = {
@@ -128,8 +129,9 @@ def write_reports(
 def render(entries: list[ReportLine], digest_id: str) -> str:
     """The report's text: a header, then one block per instance, failures first."""
     first = entries[0]
+    named = runs.heading(first.association_id, first.document_name)
     out = [
-        f"Association {one_line(first.association_id, 64)} ({one_line(first.document_name, 128)})",
+        named[:1].upper() + named[1:],
         f"Account {one_line(first.account, 20)}, region {one_line(first.region, 30)}",
         f"Digest {digest_id}: {len(entries)} instances",
         "",

@@ -51,10 +51,24 @@ class Settings(NamedTuple):
     emails_per_invocation: int = 1  # the hard cap; the overflow is merged into the last email
     lease_seconds: int = 900  # how long a claim holds before another invocation may take it
     state_ttl_days: int = 90  # how long the table remembers an instance (DynamoDB TTL)
+    # Run kinds besides association runs (WatchRunCommand, WatchMaintenanceWindows): an event of
+    # a kind not watched is dropped with a log line (the rule should not have sent it).
+    watch_run_command: bool = False
+    watch_maintenance_windows: bool = False
 
     @property
     def across_organization(self) -> bool:
         return self.scope == "organization"
+
+    @property
+    def watched_kinds(self) -> frozenset[str]:
+        from .runs import ASSOCIATION, COMMAND, WINDOW
+
+        return frozenset(
+            {ASSOCIATION}
+            | ({COMMAND} if self.watch_run_command else set())
+            | ({WINDOW} if self.watch_maintenance_windows else set())
+        )
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -81,7 +95,17 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         # At least the longest invocation (900 s), so a live claim never lapses under its owner.
         lease_seconds=int(_number(environ, "STATE_LEASE_SECONDS", int, 900, 900, 43200)),
         state_ttl_days=int(_number(environ, "STATE_TTL_DAYS", int, 90, 1, 3650)),
+        watch_run_command=_flag(environ, "WATCH_RUN_COMMAND"),
+        watch_maintenance_windows=_flag(environ, "WATCH_MAINTENANCE_WINDOWS"),
     )
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    """A "true"/"false" variable (the template's parameter values); unset: false."""
+    raw = environ.get(name, "").strip().lower() or "false"
+    if raw not in ("true", "false"):
+        raise SettingsError(f"{name} must be true or false, not {raw[:50]!r}")
+    return raw == "true"
 
 
 def _topic_and_level(environ: Mapping[str, str]) -> tuple[str, str]:

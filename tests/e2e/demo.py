@@ -8,8 +8,10 @@ README's deploy section), prints the stacks and resources the emulator created, 
 AWS-UpdateSSMAgent that fails on one instance, puts its State Manager events on the default event
 bus, runs the deployed handler on what the rule routed to the queue, and prints the emails the
 topic sent: one digest, the failed instance's command output, account and output URL in it, the
-full report in the report bucket. Then a later run that cannot be published at first, and a
-replay of a dead-lettered event with README's command. Exits non-zero if any step does not do what
+full report in the report bucket. Then a later run that cannot be published at first, a
+replay of a dead-lettered event with README's command, and (deployed with WatchRunCommand=true)
+a Run Command command that fails on one instance: its invocations digested under the command,
+with the failed instance's output. Exits non-zero if any step does not do what
 it should; Ctrl-C stops it with one line, leaving no process and no work files. No AWS account,
 no network; one region (us-east-1).
 """
@@ -39,7 +41,9 @@ from deploy import NOTIFICATION_EMAIL, Deployment, deploy
 from emulator import REGION, MotoServer, port_is_open, process_is_running
 from pipeline import (
     DOCUMENT,
+    FAILED_ERROR,
     FAILED_OUTPUT,
+    UPDATED_OUTPUT,
     Email,
     Pipeline,
     live_event,
@@ -331,6 +335,73 @@ def run_pipeline(deployment: Deployment) -> None:
         "and is handled (its run was reported already: no second email)",
     )
 
+    run_command_digest(pipeline, first, second)
+
+
+# The demo deploys with this on (WatchRunCommand), so a Run Command run is reported too.
+DEMO_OVERRIDES = {"WatchRunCommand": "true"}
+RUN_COMMAND_PLUGIN = "aws:updateSsmAgent"  # AWS-UpdateSSMAgent's one step
+
+
+def run_command_digest(pipeline: Pipeline, first: str, second: str) -> None:
+    """The agent update run by hand with Run Command (`aws ssm send-command --document-name
+    AWS-UpdateSSMAgent`): one digest for the command's invocations, the failure's output fetched
+    through the emulator by the deployed handler."""
+    heading(f"Run Command: {DOCUMENT} sent to the two instances, {second} fails (WatchRunCommand)")
+    invocations = pipeline.run_command(
+        DOCUMENT,
+        RUN_COMMAND_PLUGIN,
+        [
+            {"InstanceId": first, "Status": "Success", "StandardOutputContent": UPDATED_OUTPUT},
+            {
+                "InstanceId": second,
+                "Status": "Failed",
+                "StandardOutputContent": FAILED_OUTPUT,
+                "StandardErrorContent": FAILED_ERROR,
+            },
+        ],
+    )
+    command_id = invocations[0]["detail"]["command-id"]
+    in_progress = {**invocations[1], "detail": {**invocations[1]["detail"], "status": "InProgress"}}
+    other_document = pipeline.run_command(
+        "AWS-RunShellScript",
+        "aws:runShellScript",
+        [{"InstanceId": second, "Status": "Failed", "StandardErrorContent": "exit status 1"}],
+    )
+    events = [in_progress, *invocations, *other_document]
+    pipeline.put_events(events)
+    for event in events:
+        detail = event["detail"]
+        print(
+            f"  put on the default bus: {event['detail-type']}: {detail['document-name']} "
+            f"{detail['status']} on {detail['instance-id']} (command {detail['command-id']})"
+        )
+    records = pipeline.receive_batch()
+    print(f"\n  the rule routed {len(records)} of {len(events)} events to the queue")
+    check(
+        sorted(json.loads(r["body"])["detail"]["status"] for r in records) == ["Failed", "Success"],
+        "only the watched document's final invocations reached the queue",
+    )
+    inbox = pipeline.subscribe_inbox("demo-inbox-run-command")
+    invocation = pipeline.invoke(records)
+    check(invocation.response == {"batchItemFailures": []}, "the batch was handled")
+    emails = inbox.emails()
+    check(len(emails) == 1, "one digest for the command's invocations")
+    heading("The Run Command digest that would have been sent")
+    for email in emails:
+        show_email(email)
+    body = emails[0].body
+    check(
+        f"Run Command {command_id} ({DOCUMENT}): 1 failed, 1 other in this digest" in body,
+        "grouped under the command (its id and document)",
+    )
+    check(f"NEW {second}: Failed" in body, "the failed instance is named")
+    check(
+        all(f"| {line}" in body for line in FAILED_OUTPUT.splitlines()),
+        "the failed instance's command output is in the email",
+    )
+    check("output not fetched" not in body, "its output was fetched")
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -362,7 +433,10 @@ def run(keep: Path | None) -> int:
             with moto, aws_environment(moto.endpoint):
                 heading(f"moto server on {moto.endpoint} (pid {moto.last_pid}), region {REGION}")
                 deployment = deploy(
-                    moto, workdir, say=lambda text: print(textwrap.indent(text, "  "))
+                    moto,
+                    workdir,
+                    say=lambda text: print(textwrap.indent(text, "  ")),
+                    overrides=DEMO_OVERRIDES,
                 )
                 facts = inspect(deployment)
                 show_stacks(deployment)

@@ -21,6 +21,9 @@ lacks each).
    that account's credentials (an assumed role's), so a read with the hub's own credentials
    fails as on AWS. Every read the three APIs answer is recorded (`ListSimulatedRunReads`,
    test-only) with the account and region it was served in, for the harness to count.
+   A Run Command command on its own (WatchRunCommand) is simulated the same way through
+   `SimulateCommandRun` (test-only): moto's SendCommand, then each instance's outcome and output
+   recorded, which ListCommandInvocations and GetCommandInvocation then answer.
 10. SQS StartMessageMoveTask and ListMessageMoveTasks: moto has neither. The task moves every
    message of the dead-letter queue to `DestinationArn`, or, without one, each back to the SQS
    queue that dead-lettered it, as AWS does; as on AWS, a message that no
@@ -84,9 +87,11 @@ def _record_read(response: Any, action: str, **what: str) -> None:
     _READS.append({"Account": account, "Region": region, "Action": action, **what})
 
 
-def _output_url(region: str, bucket: str, prefix: str, command_id: str, instance_id: str) -> str:
+def _output_url(
+    region: str, bucket: str, prefix: str, command_id: str, instance_id: str, plugin: str = PLUGIN
+) -> str:
     """Where the agent writes a step's stdout: PREFIX/COMMAND/INSTANCE/PLUGIN/stdout."""
-    step = PLUGIN.replace(":", "")
+    step = plugin.replace(":", "")
     parts = (prefix.strip("/"), command_id, instance_id, step, "stdout")
     key = "/".join(part for part in parts if part)
     return f"https://s3.{region}.amazonaws.com/{bucket}/{key}"
@@ -175,6 +180,63 @@ def simulate_association_run(response: Any) -> str:
             "ExecutionId": execution_id,
             "CommandId": command.command_id,
             "CreatedTime": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "Targets": [{"InstanceId": i, "OutputUrl": u} for i, u in urls.items()],
+        }
+    )
+
+
+def simulate_command_run(response: Any) -> str:
+    """SSM `SimulateCommandRun` (test-only): one Run Command command on its instances.
+
+    Input: DocumentName, PluginName (the document's one step, e.g. aws:runShellScript),
+    OutputS3BucketName, OutputS3KeyPrefix, and Targets as for SimulateAssociationRun.
+    Output: CommandId, RequestedDateTime and per target its OutputUrl.
+    """
+    document = response._get_param("DocumentName")
+    plugin = response._get_param("PluginName")
+    bucket = response._get_param("OutputS3BucketName", "")
+    prefix = response._get_param("OutputS3KeyPrefix", "")
+    targets = response._get_param("Targets", [])
+    backend = response.ssm_backend
+    command = backend.send_command(
+        comment="Run Command",
+        document_name=document,
+        timeout_seconds=3600,
+        instance_ids=[target["InstanceId"] for target in targets],
+        max_concurrency="50",
+        max_errors="0",
+        notification_config=None,
+        output_s3_bucket_name=bucket,
+        output_s3_key_prefix=prefix,
+        output_s3_region=backend.region_name,
+        parameters={},
+        service_role_arn="",
+        targets=[],
+    )
+    urls = {}
+    for target in targets:
+        instance_id, status = target["InstanceId"], target["Status"]
+        url = _output_url(
+            backend.region_name, bucket, prefix, command.command_id, instance_id, plugin
+        )
+        urls[instance_id] = url
+        _INVOCATIONS[(*_place(response), command.command_id, instance_id)] = {
+            "PluginName": plugin,
+            "Status": status,
+            "StatusDetails": status,
+            "ResponseCode": int(target.get("ResponseCode", 0 if status == "Success" else 1)),
+            "StandardOutputContent": target.get("StandardOutputContent", ""),
+            "StandardErrorContent": target.get("StandardErrorContent", ""),
+            "StandardOutputUrl": url,
+            "StandardErrorUrl": url.removesuffix("stdout") + "stderr",
+        }
+    requested = datetime.now(UTC)
+    return json.dumps(
+        {
+            "CommandId": command.command_id,
+            "RequestedDateTime": requested.isoformat(timespec="milliseconds").replace(
+                "+00:00", "Z"
+            ),
             "Targets": [{"InstanceId": i, "OutputUrl": u} for i, u in urls.items()],
         }
     )
@@ -284,6 +346,7 @@ def register_association_runs() -> None:
         )
 
     SimpleSystemManagerResponse.simulate_association_run = simulate_association_run
+    SimpleSystemManagerResponse.simulate_command_run = simulate_command_run
     SimpleSystemManagerResponse.describe_association_executions = describe_association_executions
     SimpleSystemManagerResponse.describe_association_execution_targets = (
         describe_association_execution_targets

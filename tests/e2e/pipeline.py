@@ -37,7 +37,7 @@ from deployed_code import DeployedCode, RuntimeRun, invoke_as_runtime
 from emulator import REGION
 from readback import function_logging_config
 
-from templates.sample_events import association_event
+from templates.sample_events import association_event, command_invocation_event
 
 DOCUMENT = "AWS-UpdateSSMAgent"
 # What the simulated run of AWS-UpdateSSMAgent printed on each instance: one updates, the other is
@@ -233,6 +233,37 @@ class Pipeline:
                 instance, status, association_id, time=run["CreatedTime"], output_url=urls[instance]
             )
             for instance, status in ((succeeded, "Success"), (failed, "Failed"))
+        ]
+
+    # Run Command
+    def run_command(
+        self, document_name: str, plugin: str, outcomes: list[dict[str, str]]
+    ) -> list[dict[str, Any]]:
+        """A Run Command command of `document_name` (one step, `plugin`) on the instances of
+        `outcomes` ({InstanceId, Status, StandardOutputContent, StandardErrorContent}), recorded in
+        the emulator so that ListCommandInvocations and GetCommandInvocation answer for it
+        (moto_workarounds, item 9); returned as the invocation events Run Command would send."""
+        run = emulator_call(
+            self.deployment.endpoint,
+            "ssm",
+            "AmazonSSM.SimulateCommandRun",
+            {
+                "DocumentName": document_name,
+                "PluginName": plugin,
+                "OutputS3BucketName": self.deployment.outputs["OutputBucketName"],
+                "OutputS3KeyPrefix": "run-command",
+                "Targets": outcomes,
+            },
+        )
+        return [
+            command_invocation_event(
+                outcome["InstanceId"],
+                outcome["Status"],
+                run["CommandId"],
+                document_name,
+                time=run["RequestedDateTime"],
+            )
+            for outcome in outcomes
         ]
 
     def _association_output_prefix(self) -> str:

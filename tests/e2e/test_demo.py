@@ -83,6 +83,16 @@ def test_demo_shows_the_failed_run_with_its_output_account_and_url_in_one_region
     assert re.search(r"\| == \d{12} us-east-1 association ", email), "no 12-digit account id"
     assert re.search(r"output url https://s3\.", email)
     assert "output not fetched" not in out
+    # Deployed with WatchRunCommand=true: a Run Command run is digested under its command, with
+    # the failed instance's output fetched by the deployed handler through the emulator.
+    command = out[out.index("The Run Command digest that would have been sent") :]
+    assert re.search(
+        r"\| == \d{12} us-east-1 Run Command [0-9a-f-]{36} \(AWS-UpdateSSMAgent\): "
+        r"1 failed, 1 other",
+        command,
+    ), command[:2000]
+    for line in FAILED_OUTPUT.splitlines() + FAILED_ERROR.splitlines():
+        assert f"|     | {line}" in command, f"{line!r} is not in the Run Command digest"
     # Workarounds before anything is shown: no failing deploy is printed, one region throughout.
     assert "exit 255" not in out and "undefined resource" not in out
     regions = set(re.findall(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b", out))

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import boto3
 import pytest
 
-from templates import hub, names, spoke
+from templates import common, hub, names, spoke
 from templates.config import Config
 from templates.notifications import DETAIL_TYPE
 
@@ -205,7 +205,7 @@ def test_a_members_rule_delivers_into_the_hub_bus_rules_across_accounts_and_regi
         events.put_rule(
             Name="forward",
             EventPattern=json.dumps(
-                spoke.association_event_pattern(["AWS-UpdateSSMAgent"], ["Success", "Failed"])
+                common.association_event_pattern(["AWS-UpdateSSMAgent"], ["Success", "Failed"])
             ),
         )
         events.put_targets(

@@ -102,6 +102,29 @@ def test_bad_values_are_named(environ: dict[str, str], message: str) -> None:
         load_settings(environ)
 
 
+@pytest.mark.parametrize(
+    ("environ", "kinds"),
+    [
+        ({}, {"association"}),
+        ({"WATCH_RUN_COMMAND": "false", "WATCH_MAINTENANCE_WINDOWS": ""}, {"association"}),
+        ({"WATCH_RUN_COMMAND": "true"}, {"association", "command"}),
+        ({"WATCH_MAINTENANCE_WINDOWS": " TRUE "}, {"association", "window"}),
+        (
+            {"WATCH_RUN_COMMAND": "true", "WATCH_MAINTENANCE_WINDOWS": "true"},
+            {"association", "command", "window"},
+        ),
+    ],
+)
+def test_the_watched_run_kinds_are_read(environ: dict[str, str], kinds: set[str]) -> None:
+    assert load_settings({**REQUIRED, **environ}).watched_kinds == kinds
+
+
+@pytest.mark.parametrize("name", ["WATCH_RUN_COMMAND", "WATCH_MAINTENANCE_WINDOWS"])
+def test_a_watch_flag_that_is_not_true_or_false_is_named(name: str) -> None:
+    with pytest.raises(SettingsError, match=f"{name} must be true or false"):
+        load_settings({**REQUIRED, name: "yes"})
+
+
 # The sweep's settings
 
 SWEEP_ENV = {
