@@ -120,6 +120,7 @@ def printable_analysis(text: str) -> ScalarAnalysis:
 
 PLAIN, QUOTED, FOLDED = "plain", "quoted", "folded"
 _styles: dict[tuple[str, bool], tuple[str, str]] = {}
+_keys: dict[str, str] = {}  # mapping key -> its text with the colon, as `_Writer.key` writes it
 
 
 def _string(text: str, tagged: bool) -> tuple[str, str]:
@@ -226,6 +227,9 @@ class _Writer:
 
     def node(self, value, indent: int, after_dash: bool) -> None:
         """Write `value` after a `key:` or a `- ` (after_dash) at collection indent `indent`."""
+        if type(value) is str:  # the most common node, first
+            self.scalar(*_string(value, tagged=False), indent)
+            return
         tag = None
         if isinstance(value, dict):
             short = _short_form(value)
@@ -260,6 +264,9 @@ class _Writer:
             self.node(value[key], indent, after_dash=False)
 
     def key(self, key) -> None:
+        if key in _keys:
+            self.line += _keys[key]
+            return
         # PyYAML writes an empty, long or non-string key as an explicit `? key`; a simple key is
         # never wrapped nor folded.
         if not isinstance(key, str) or not key or len(key) >= SIMPLE_KEY_LIMIT:
@@ -267,7 +274,8 @@ class _Writer:
         style, text = _string(key, tagged=False)
         if style == FOLDED:
             raise NotReproducedError(key)
-        self.text(text + ":")
+        _keys[key] = text + ":"
+        self.line += _keys[key]
 
     def sequence(self, value: list, indent: int, inline: bool) -> None:
         for position, item in enumerate(value):
