@@ -45,8 +45,8 @@ from templates import names, parameters, spoke
 from templates.common import (
     association_event_pattern,
     new_template,
+    notification_queue_target,
     policy_document,
-    retrying_rule_target,
 )
 from templates.config import Config
 
@@ -273,14 +273,7 @@ def add_hub_intake(
             EventBusName=Ref(bus),
             EventPattern=association_event_pattern(documents, statuses),
             State="ENABLED",
-            Targets=[
-                retrying_rule_target(
-                    "NotificationQueue",
-                    GetAtt(queue, "Arn"),
-                    GetAtt(dead_letter_queue, "Arn"),
-                    config,
-                )
-            ],
+            Targets=[notification_queue_target(queue, dead_letter_queue, config)],
         )
     )
     template.add_output(

@@ -49,14 +49,15 @@ from templates import (
 )
 from templates.common import (
     DETAIL_TYPE,
+    association_event_pattern,
     checkov_skips,
     new_template,
+    notification_queue_target,
     only_rule_may_send,
     policy_document,
     queue_with_dead_letters,
     read_association_runs_statement,
     read_command_output_statement,
-    retrying_rule_target,
 )
 from templates.config import Config
 from templates.functions import (
@@ -127,25 +128,9 @@ def build(config: Config) -> Template:
         events.Rule(
             "Rule",
             Description="State Manager association runs of the watched documents and statuses",
-            EventPattern={
-                "source": ["aws.ssm"],
-                "detail-type": [DETAIL_TYPE],
-                "detail": {
-                    "status": Ref(params.statuses),
-                    # By name: AWS-owned document ARNs have an empty account field, so a match
-                    # on `resources` with the account id (as the seed did) misses them.
-                    "document-name": Ref(params.documents),
-                },
-            },
+            EventPattern=association_event_pattern(Ref(params.documents), Ref(params.statuses)),
             State="ENABLED",
-            Targets=[
-                retrying_rule_target(
-                    "NotificationQueue",
-                    GetAtt(queue, "Arn"),
-                    GetAtt(dead_letter_queue, "Arn"),
-                    config,
-                )
-            ],
+            Targets=[notification_queue_target(queue, dead_letter_queue, config)],
         )
     )
     # Scope=organization: the hub bus, and its rule to the same queue.
