@@ -20,8 +20,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import ModuleType
 
-from templates.sample_events import association_event, sqs_record
-
 HANDLER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "handler")
 HANDLER_DIR = os.path.normpath(HANDLER_DIR)
 ASSOCIATION = "8dfe3659-4309-493a-8755-0123456789ab"
@@ -166,6 +164,9 @@ def handler_modules(*names: str) -> list[ModuleType]:
 
 
 def _record(instance: str, status: str, **detail: str) -> dict:
+    # Imported here: generate.py's usual run keeps the sample and never builds its events.
+    from templates.sample_events import association_event, sqs_record
+
     event = association_event(
         instance,
         status,
