@@ -189,9 +189,9 @@ def aws_managed_policy_arn(name: str) -> Sub:
 
 
 def association_event_pattern(documents, statuses) -> dict:
-    """The association runs worth reporting, for every rule that watches them (the hub's, a
-    spoke's): by document name, since AWS-owned document ARNs have an empty account field, so a
-    match on `resources` with the account id misses them."""
+    """The association runs worth reporting, for every rule that watches them (the notifier's,
+    the hub's, a spoke's): by document name, since AWS-owned document ARNs have an empty account
+    field, so a match on `resources` with the account id misses them."""
     return {
         "source": ["aws.ssm"],
         "detail-type": [DETAIL_TYPE],
@@ -210,6 +210,16 @@ def retrying_rule_target(target_id: str, arn, dead_letter_arn, config: Config) -
             MaximumEventAgeInSeconds=config.target_max_event_age_seconds,
         ),
         DeadLetterConfig=events.DeadLetterConfig(Arn=dead_letter_arn),
+    )
+
+
+def notification_queue_target(
+    queue: sqs.Queue, dead_letter_queue: sqs.Queue, config: Config
+) -> events.Target:
+    """The notifier's queue as the target of a rule that watches association runs (the default
+    bus's and the hub bus's), retried, then dead-lettered."""
+    return retrying_rule_target(
+        "NotificationQueue", GetAtt(queue, "Arn"), GetAtt(dead_letter_queue, "Arn"), config
     )
 
 

@@ -44,8 +44,8 @@ from troposphere import (
 from templates import names, parameters, spoke, watched_runs
 from templates.common import (
     new_template,
+    notification_queue_target,
     policy_document,
-    retrying_rule_target,
 )
 from templates.config import Config
 
@@ -273,14 +273,7 @@ def add_hub_intake(
             # What the spokes forward: the default-bus rule's pattern (templates/watched_runs.py).
             EventPattern=watched_runs.event_pattern(documents, statuses),
             State="ENABLED",
-            Targets=[
-                retrying_rule_target(
-                    "NotificationQueue",
-                    GetAtt(queue, "Arn"),
-                    GetAtt(dead_letter_queue, "Arn"),
-                    config,
-                )
-            ],
+            Targets=[notification_queue_target(queue, dead_letter_queue, config)],
         )
     )
     template.add_output(

@@ -52,12 +52,12 @@ from templates.common import (
     DETAIL_TYPE,
     checkov_skips,
     new_template,
+    notification_queue_target,
     only_rule_may_send,
     policy_document,
     queue_with_dead_letters,
     read_association_runs_statement,
     read_command_output_statement,
-    retrying_rule_target,
 )
 from templates.config import Config
 from templates.functions import (
@@ -133,14 +133,7 @@ def build(config: Config) -> Template:
             # on `resources` with the account id (as the seed did) misses them.
             EventPattern=watched_runs.event_pattern(Ref(params.documents), Ref(params.statuses)),
             State="ENABLED",
-            Targets=[
-                retrying_rule_target(
-                    "NotificationQueue",
-                    GetAtt(queue, "Arn"),
-                    GetAtt(dead_letter_queue, "Arn"),
-                    config,
-                )
-            ],
+            Targets=[notification_queue_target(queue, dead_letter_queue, config)],
         )
     )
     # Scope=organization: the hub bus, and its rule to the same queue.

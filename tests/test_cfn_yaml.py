@@ -156,3 +156,31 @@ def test_what_it_cannot_write_falls_back_to_cfn_flip_and_still_matches():
     with pytest.raises(cfn_yaml.NotReproducedError):
         cfn_yaml.fast_yaml(template)
     assert cfn_yaml.to_yaml(template) == cfn_yaml.slow_yaml(template)
+
+
+def test_printable_analysis_is_pyyaml_analysis_for_every_printable_line():
+    """The shortcut for printable ASCII against PyYAML's own loop: the tricky strings, every
+    string of the product's templates, and random lines over the characters that matter."""
+    from yaml.emitter import Emitter
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from strings(key)
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    rng = random.Random(7)
+    alphabet = "ab :#-?.,[]{}&*!|>'\"%@`"
+    texts = [text for text in TRICKY_STRINGS if cfn_yaml.PRINTABLE.fullmatch(text)]
+    for template in build_all(Config()).values():
+        texts += strings(template.to_dict())
+    texts += ["".join(rng.choices(alphabet, k=rng.randrange(1, 6))) for _ in range(5000)]
+    assert len(texts) > 6000
+    for text in filter(cfn_yaml.PRINTABLE.fullmatch, texts):  # non-empty printable lines
+        expected = Emitter.analyze_scalar(cfn_yaml._AnalysisProbe, text)
+        assert vars(cfn_yaml.printable_analysis(text)) == vars(expected), text

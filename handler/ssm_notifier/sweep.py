@@ -268,16 +268,10 @@ class Sweep:
         not checked; the hub's own place is still swept."""
         if self.accounts is None:
             return [("", "")], []
-        from .coverage import spoke_instances
-
         home = self.accounts.home
         places = [(home.account, home.region)]
         try:
-            instances = spoke_instances(
-                self.clients.get("cloudformation"),
-                self.settings.spoke_stack_set_name,
-                self.settings.call_as,
-            )
+            instances = self._spoke_instances()
         except Exception as error:
             label = self._stack_set_label
             self._record_listing_failure(run_id, run_at, label, error, "ListStackInstances")
@@ -287,6 +281,16 @@ class Sweep:
             if place not in places:
                 places.append(place)
         return places, []
+
+    def _spoke_instances(self) -> list:
+        """Every instance of the spokes' StackSet (coverage.spoke_instances); raises as it does."""
+        from .coverage import spoke_instances
+
+        return spoke_instances(
+            self.clients.get("cloudformation"),
+            self.settings.spoke_stack_set_name,
+            self.settings.call_as,
+        )
 
     @property
     def _stack_set_label(self) -> str:
@@ -514,7 +518,7 @@ class Sweep:
         associations the sweep could list in this run (`seen_elsewhere` adds what else the hub
         may record). A listing that fails is said, never fatal: the digest still goes out."""
         from .accounts import AccountNames, Place
-        from .coverage import active_accounts, compare, spoke_instances
+        from .coverage import active_accounts, compare
 
         assert self.accounts is not None
         names = AccountNames(lambda: self.clients.get("organizations"))
@@ -522,11 +526,7 @@ class Sweep:
             Place(*place.split(":", 1)) for place in run.get("answered", {}).get("SS", [])
         } | seen_elsewhere(run)
         try:
-            instances = spoke_instances(
-                self.clients.get("cloudformation"),
-                self.settings.spoke_stack_set_name,
-                self.settings.call_as,
-            )
+            instances = self._spoke_instances()
         except Exception as error:
             return [
                 f"Coverage not checked: {self._stack_set_label} not listed: "

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import textwrap
 
 from templates.readme.sample_email import (
@@ -21,10 +20,10 @@ from templates.readme.sample_email import (
     ASSOCIATION,
     FAILED_OUTPUT,
     FAILED_SUMMARY,
-    HANDLER_DIR,
     INPUTS,
     REGION,
     cached,
+    handler_modules,
 )
 
 # The sample email's inputs and this module: the payload is the handler's chat rendering.
@@ -50,7 +49,7 @@ def escape(text: str) -> str:
 
 def sample_chat_payload() -> dict:
     """The custom notification of the README's sample run, from the handler's own code."""
-    inbox, chat = _handler_modules()
+    inbox, chat = handler_modules("inbox", "chat")
     entries = [
         inbox.Entry(
             ACCOUNT,
@@ -174,16 +173,3 @@ def _tags(keywords: list[str], y: int) -> list[str]:
         out.append(f'<text x="{x + 8}" y="{y}" fill="#16191f">{escape(keyword)}</text>')
         x += width + 8
     return out
-
-
-def _handler_modules():
-    """inbox and chat from handler/, without writing bytecode there (as sample_email does)."""
-    if HANDLER_DIR not in sys.path:
-        sys.path.insert(0, HANDLER_DIR)
-    writes_bytecode = sys.dont_write_bytecode
-    sys.dont_write_bytecode = True
-    try:
-        from ssm_notifier import chat, inbox
-    finally:
-        sys.dont_write_bytecode = writes_bytecode
-    return inbox, chat

@@ -10,6 +10,7 @@ and nothing is written into handler/ (no bytecode).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import re
@@ -17,8 +18,7 @@ import sys
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
-
-from templates.sample_events import association_event, sqs_record
+from types import ModuleType
 
 HANDLER_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "handler")
 HANDLER_DIR = os.path.normpath(HANDLER_DIR)
@@ -145,21 +145,28 @@ def sample_email() -> str:
 
 
 def _handler():
-    """The handler's entry points, imported from handler/ without writing bytecode there (the
+    """The handler's entry points."""
+    notify, settings = handler_modules("notify", "settings")
+    return notify.process_batch, settings.load_settings
+
+
+def handler_modules(*names: str) -> list[ModuleType]:
+    """Modules of handler/ssm_notifier by name, imported without writing bytecode there (the
     Lambda zip is that directory: it must hold sources only, whatever ran before)."""
     if HANDLER_DIR not in sys.path:
         sys.path.insert(0, HANDLER_DIR)
     writes_bytecode = sys.dont_write_bytecode
     sys.dont_write_bytecode = True
     try:
-        from ssm_notifier.notify import process_batch
-        from ssm_notifier.settings import load_settings
+        return [importlib.import_module(f"ssm_notifier.{name}") for name in names]
     finally:
         sys.dont_write_bytecode = writes_bytecode
-    return process_batch, load_settings
 
 
 def _record(instance: str, status: str, **detail: str) -> dict:
+    # Imported here: generate.py's usual run keeps the sample and never builds its events.
+    from templates.sample_events import association_event, sqs_record
+
     event = association_event(
         instance,
         status,
