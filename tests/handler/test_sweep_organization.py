@@ -224,8 +224,10 @@ def _receive_all(aws) -> list[dict]:
 
 
 def test_coverage_alone_is_worth_a_digest_and_nothing_to_say_sends_none(aws, member):
+    # The member's association has nothing due (no schedule): the document is in use.
     stub_list(aws)
-    stub_list(member)
+    stub_list(member, ASSOC_A)
+    stub_describe(member, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule="")
     stub_publish(aws)
     summary, _, _ = organization_run(
         aws, member, [instance(MEMBER, EU)], [ACCOUNT, MEMBER, NO_SPOKE]
@@ -235,7 +237,8 @@ def test_coverage_alone_is_worth_a_digest_and_nothing_to_say_sends_none(aws, mem
     assert f"no spoke: {NO_SPOKE}" in aws.published[0]["Message"]
 
     stub_list(aws)
-    stub_list(member)
+    stub_list(member, ASSOC_A)
+    stub_describe(member, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule="")
     later, _, _ = organization_run(
         aws, member, [instance(MEMBER, EU)], [ACCOUNT, MEMBER], now=NOW + timedelta(days=1)
     )
