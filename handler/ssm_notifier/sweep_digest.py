@@ -125,7 +125,8 @@ def _header(report: SweepReport) -> str:
         "run was due (its schedule read exactly, plus a grace). SSM sends no event for them:",
         "stopped or offline instances are not run (they run late when they come back).",
         "Instances already reported are reported again only when something changed or after",
-        "the reminder period.",
+        "the reminder period. Findings: what keeps events or this sweep from seeing a watched",
+        "association (a document missing or unused, targets not resolved, runs with no event).",
         "",
         text.header_field("Swept at", report.swept_at.isoformat(timespec="seconds")),
         *_where(report),
@@ -140,11 +141,7 @@ def _header(report: SweepReport) -> str:
             "Held back",
             f"{text.counted(report.held_back_count, 'instance')} still missed, already reported",
         ),
-        text.header_field(
-            "Findings",
-            f"{report.findings} (watched documents missing or unused, targets the sweep cannot "
-            "resolve, associations whose due runs sent no event: see below)",
-        ),
+        text.header_field("Findings", f"{report.findings} (misconfiguration: see below)"),
     ]
     return "\n".join(lines)
 

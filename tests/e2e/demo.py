@@ -9,9 +9,10 @@ AWS-UpdateSSMAgent that fails on one instance, puts its State Manager events on 
 bus, runs the deployed handler on what the rule routed to the queue, and prints the emails the
 topic sent: one digest, the failed instance's command output, account and output URL in it, the
 full report in the report bucket. Then a later run that cannot be published at first, and a
-replay of a dead-lettered event with README's command. Exits non-zero if any step does not do what
-it should; Ctrl-C stops it with one line, leaving no process and no work files. No AWS account,
-no network; one region (us-east-1).
+replay of a dead-lettered event with README's command. Last, the daily sweep's digest, which
+names the misspelled document the demo watches alongside the real one (sweep_demo). Exits
+non-zero if any step does not do what it should; Ctrl-C stops it with one line, leaving no process
+and no work files. No AWS account, no network; one region (us-east-1).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import chat_routes
 import moto_workarounds
+import sweep_demo
 from aws_cli import aws_environment
 from deploy import NOTIFICATION_EMAIL, Deployment, deploy
 from emulator import REGION, MotoServer, port_is_open, process_is_running
@@ -362,12 +364,17 @@ def run(keep: Path | None) -> int:
             with moto, aws_environment(moto.endpoint):
                 heading(f"moto server on {moto.endpoint} (pid {moto.last_pid}), region {REGION}")
                 deployment = deploy(
-                    moto, workdir, say=lambda text: print(textwrap.indent(text, "  "))
+                    moto,
+                    workdir,
+                    say=lambda text: print(textwrap.indent(text, "  ")),
+                    # A misspelled watched document: the sweep's digest must name it.
+                    overrides={"WatchedDocuments": sweep_demo.WATCHED_DOCUMENTS},
                 )
                 facts = inspect(deployment)
                 show_stacks(deployment)
                 show_facts(facts)
                 run_pipeline(deployment)
+                sweep_demo.run_sweep(deployment, heading, check)
         except (Exception, SystemExit):
             if log_path.exists():
                 tail = log_path.read_text(errors="replace").splitlines()[-30:]
