@@ -154,12 +154,17 @@ def stub_document(aws: Aws, document=DOCUMENT, exists: bool = True) -> None:
         )
 
 
-def stub_describe(aws: Aws, association_id: str, targets, schedule="rate(1 day)", name="agent"):
+def stub_describe(
+    aws: Aws, association_id: str, targets, schedule="rate(1 day)", name="agent", **more
+):
+    """DescribeAssociation; `more`: further AssociationDescription fields (Date,
+    LastExecutionDate, Overview...)."""
     description = {
         "Name": DOCUMENT,
         "AssociationId": association_id,
         "AssociationName": name,
         "Targets": targets,
+        **more,
     }
     if schedule:
         description["ScheduleExpression"] = schedule
