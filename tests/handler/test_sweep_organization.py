@@ -246,9 +246,7 @@ def test_coverage_alone_is_worth_a_digest_and_nothing_to_say_sends_none(aws, mem
     assert later["coverage_lines"] == 0 and not later["published"]
 
 
-def test_a_document_missing_in_one_place_but_used_in_another_is_a_note_not_a_finding(
-    aws, member
-):
+def test_a_document_missing_in_one_place_but_used_in_another_is_a_note_not_a_finding(aws, member):
     """A document of your own may exist only where associations use it."""
     stub_list(aws, exists=False)  # the hub's place: no such document
     stub_list(member, ASSOC_A)
