@@ -235,6 +235,7 @@ class Sweep:
         """The associations of the watched documents in one place, as units and check messages;
         a document that cannot be listed there is recorded as not checked (`count`: and counted
         done now)."""
+        from . import sweep_documents
         from .sweep_check import list_association_ids, unit_key
 
         listing = Listing([], [], 0)
@@ -250,7 +251,7 @@ class Sweep:
                         | ({"account": account, "region": region} if account else {})
                     )
                 if not used:
-                    lookup = self._look_up_document(ssm, lister, document)
+                    lookup = sweep_documents.look_up(ssm, lister, document)
                     if lookup:
                         self._record_document_finding(
                             run_id, run_at, document, lookup, account, region, count=count
@@ -267,21 +268,6 @@ class Sweep:
                 listing.units.append((unit_key(account, region, "", document), document))
         return listing
 
-    @staticmethod
-    def _look_up_document(ssm: Any, lister: Pager, document: str) -> str:
-        """ "" when the document exists; "not found" when SSM says it does not (InvalidDocument);
-        otherwise why it could not be looked up (AccessDenied, the time...): never "not found"
-        unless SSM said so. One DescribeDocument, made only for a document no association uses
-        in the place."""
-        try:
-            lister.call(ssm.describe_document, Name=document)
-        except Exception as error:
-            code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
-            if code == "InvalidDocument":
-                return "not found"
-            return f"not looked up: {log.describe_error(error)}"
-        return ""
-
     def _record_document_finding(
         self,
         run_id: str,
@@ -293,13 +279,16 @@ class Sweep:
         *,
         count: bool,
     ) -> None:
+        """A watched document that does not exist in the place, or could not be looked up, as a
+        result of its own (unit `document:...`), counted done (`count`) in Scope=account."""
         from .sweep_check import AssociationResult
+        from .sweep_documents import NOT_FOUND
 
         result = AssociationResult(document, account=account, region=region)
         result.document_lookup = lookup
         logger.warning(
             "watched document not found"
-            if lookup == "not found"
+            if lookup == NOT_FOUND
             else "watched document not looked up",
             extra=log.fields(document=document, account=account, region=region, lookup=lookup),
         )
@@ -511,7 +500,7 @@ class Sweep:
         return place.account, place.region
 
     def collect(self, run_id: str, late: bool = False) -> dict[str, Any]:
-        from . import sweep_digest
+        from . import sweep_digest, sweep_documents
         from .sweep_check import AssociationResult, unit_parts
         from .sweep_report import SweepReport
 
@@ -549,9 +538,18 @@ class Sweep:
             parse_time(run_id) or self.now,
             region=str(getattr(getattr(ssm, "meta", None), "region_name", "") or ""),
             partition=_partition_of(self.settings.topic_arn),
-            unused_documents=self._unused_documents(planned, listed, results),
+            unused_documents=sweep_documents.unused(
+                self.settings.documents,
+                planned,
+                said={result.document for result in results if not result.association_id},
+                all_listed=all(
+                    unit.removeprefix(PLACE_UNIT) in listed
+                    for unit in planned
+                    if unit.startswith(PLACE_UNIT)
+                ),
+            ),
         )
-        _used_elsewhere_is_no_finding(results, _used_documents(planned))
+        sweep_documents.used_elsewhere_is_no_finding(results, planned)
         if self.accounts is not None:
             report.places |= {
                 (account, region)
@@ -596,19 +594,6 @@ class Sweep:
             extra=log.fields(**summary),
         )
         return summary
-
-    def _unused_documents(
-        self, planned: dict[str, str], listed: set[str], results: list[Any]
-    ) -> list[str]:
-        """Watched documents that exist, but that no association uses in any place swept. Said
-        only when every place was listed (a place not listed may hold its associations), and
-        not for a document with a finding or a listing failure of its own (said there)."""
-        places = [unit.removeprefix(PLACE_UNIT) for unit in planned if unit.startswith(PLACE_UNIT)]
-        if any(place not in listed for place in places):
-            return []
-        used = _used_documents(planned)
-        said = {result.document for result in results if not result.association_id}
-        return [d for d in self.settings.documents if d not in used and d not in said]
 
     def _coverage(self, run: dict[str, Any]) -> tuple[list[str], Callable[[str], str]]:
         """Scope=organization: what coverage has to say at the end of a run ([] when every spoke
@@ -665,24 +650,6 @@ class Sweep:
                     break
             else:
                 raise RuntimeError(f"{len(entries)} work messages could not be sent")
-
-
-def _used_documents(planned: dict[str, str]) -> set[str]:
-    """The documents some planned association uses (any place)."""
-    return {
-        document
-        for unit, document in planned.items()
-        if not unit.startswith(("document:", PLACE_UNIT))
-    }
-
-
-def _used_elsewhere_is_no_finding(results: list[Any], used: set[str]) -> None:
-    """Scope=organization: a document of your own may exist only where associations use it; not
-    found in other places is then a note, not a misconfiguration."""
-    for result in results:
-        if result.document_lookup == "not found" and result.document in used:
-            result.document_lookup = ""
-            result.notes.append("no such document here; associations elsewhere use it")
 
 
 def seen_elsewhere(run: dict[str, Any]) -> set[Any]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .sweep_check import AssociationResult
+from .sweep_documents import NOT_FOUND
 from .targets import InstanceState
 from .times import parse_time
 
@@ -73,14 +74,14 @@ class SweepReport:
     @property
     def missing_documents(self) -> list[AssociationResult]:
         """A watched document that does not exist where it was looked up."""
-        return [result for result in self.results if result.document_lookup == "not found"]
+        return [result for result in self.results if result.document_lookup == NOT_FOUND]
 
     @property
     def documents_not_looked_up(self) -> list[AssociationResult]:
         return [
             result
             for result in self.results
-            if result.document_lookup and result.document_lookup != "not found"
+            if result.document_lookup and result.document_lookup != NOT_FOUND
         ]
 
     @property
