@@ -141,7 +141,10 @@ def _header(report: SweepReport) -> str:
             "Held back",
             f"{text.counted(report.held_back_count, 'instance')} still missed, already reported",
         ),
-        text.header_field("Findings", f"{report.findings} (misconfiguration: see below)"),
+        text.header_field(
+            "Findings",
+            f"{report.findings} (misconfiguration: see below)" if report.findings else "none",
+        ),
     ]
     return "\n".join(lines)
 
