@@ -291,3 +291,4 @@ def test_a_silent_check_that_cannot_read_the_table_is_a_note_and_the_missed_stil
     body = aws.published[0]["Message"]
     assert "  i-02: stopped (EC2)" in body
     assert "silent-association check could not run: AccessDeniedException (Query)" in body
+    assert "Findings:    none\n" in body
