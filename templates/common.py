@@ -155,6 +155,17 @@ def list_associations_and_instances_statement() -> Statement:
     )
 
 
+def describe_documents_statement() -> Statement:
+    """Look a watched document up (the sweep's "does not exist" finding): any document of this
+    region, the account's own, shared ones and AWS-owned ones (whose ARNs have no account)."""
+    return Statement(
+        Sid="DescribeWatchedDocuments",
+        Effect=Allow,
+        Action=[ssm_actions.DescribeDocument],
+        Resource=[Sub("arn:${AWS::Partition}:ssm:${AWS::Region}:*:document/*")],
+    )
+
+
 def read_command_output_statement() -> Statement:
     return Statement(
         Sid="ReadCommandOutput",

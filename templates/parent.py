@@ -339,6 +339,7 @@ def add_sweep(
             names.STATE_TABLE_NAME: child_output(notifications, names.STATE_TABLE_NAME),
             names.PARENT_STACK_NAME: StackName,
             names.WATCHED_DOCUMENTS: Join(",", Ref(inputs.documents)),
+            names.WATCHED_STATUSES: Join(",", Ref(inputs.statuses)),
             names.SWEEP_SCHEDULE: Ref(inputs.sweep_schedule),
             names.SWEEP_REMINDER_DAYS: Ref(inputs.sweep_reminder_days),
             names.LOG_RETENTION_DAYS: Ref(inputs.log_retention),

@@ -503,6 +503,7 @@ def _reader_role(params: dict) -> iam.Role:
                         common.list_associations_and_instances_statement(),
                         common.read_association_runs_statement(),
                         common.read_command_output_statement(),
+                        common.describe_documents_statement(),
                     ]
                 ),
             )

@@ -6,7 +6,9 @@ on the work queue. The same function consumes that queue (one message an invocat
 its own deadline), records each association's result in the state table, and the last one to
 finish queues a "collect" that emails one digest of the instances that were skipped (nothing to
 report: no email). The state table is the notifier's (StateTableArn/StateTableName) when given;
-until then this stack makes one of the same layout.
+until then this stack makes one of the same layout. The sweep also reads the notifier's RUN items
+there (which associations it heard of) and looks watched documents up, for the digest's findings
+of misconfiguration.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from templates.functions import FUNCTION_CHECKOV_SKIPS, EventSourceMapping, Even
 
 # The sweep's key prefixes in the shared state table (handler: sweep_runs, missed_memory).
 STATE_KEY_PREFIXES = ["sweep-*"]
+# The notifier's run counters, which the sweep only reads (handler: state, sweep_silence).
+NOTIFIER_RUN_PREFIXES = ["RUN#*"]
 
 
 def build(config: Config) -> Template:
@@ -61,6 +65,7 @@ def build(config: Config) -> Template:
     )
     template.add_parameter(parameters.parent_stack_name())  # names the log group
     documents = template.add_parameter(parameters.watched_documents(config))
+    statuses = template.add_parameter(parameters.watched_statuses(config))
     schedule = template.add_parameter(parameters.sweep_schedule(config))
     log_retention = template.add_parameter(parameters.log_retention_days(config))
     scope = hub.add_scope(template)
@@ -136,6 +141,8 @@ def build(config: Config) -> Template:
             variables={
                 "TOPIC_ARN": Ref(topic_arn),
                 "WATCHED_DOCUMENTS": Join(",", Ref(documents)),
+                # A run whose statuses the rule does not watch sends no event: not "silent".
+                "WATCHED_STATUSES": Join(",", Ref(statuses)),
                 "SWEEP_SCHEDULE": Ref(schedule),
                 "SCOPE": Ref(scope),
                 "READER_ROLE_NAME_PREFIX": spoke.DEFAULT_READER_ROLE_NAME_PREFIX,
@@ -234,6 +241,7 @@ def _sweep_statements(
     return [
         common.list_associations_and_instances_statement(),
         common.read_association_runs_statement(),
+        common.describe_documents_statement(),
         *functions.publish_statements("PublishDigest", Ref(topic_arn), Ref(key_arn)),
         functions.own_logs_statement(log_group),
         Statement(
@@ -267,6 +275,16 @@ def _sweep_statements(
             Resource=[table_arn],
             # Only the sweep's own items of a table it may share with the notifier.
             Condition=Condition(ForAllValuesStringLike("dynamodb:LeadingKeys", STATE_KEY_PREFIXES)),
+        ),
+        Statement(
+            Sid="ReadNotifierRuns",
+            Effect=Allow,
+            # Whether the notifier heard of an association's runs: one Query per association.
+            Action=[dynamodb_actions.Query],
+            Resource=[table_arn],
+            Condition=Condition(
+                ForAllValuesStringLike("dynamodb:LeadingKeys", NOTIFIER_RUN_PREFIXES)
+            ),
         ),
     ]
 

@@ -21,6 +21,7 @@ def test_function_runs_the_sweep_entry_with_the_watched_documents(sweep_stack):
     assert function["Environment"]["Variables"] == {
         "TOPIC_ARN": {"Ref": names.TOPIC_ARN},
         "WATCHED_DOCUMENTS": {"Fn::Join": [",", {"Ref": names.WATCHED_DOCUMENTS}]},
+        "WATCHED_STATUSES": {"Fn::Join": [",", {"Ref": names.WATCHED_STATUSES}]},
         "SWEEP_SCHEDULE": {"Ref": names.SWEEP_SCHEDULE},
         "SCOPE": {"Ref": names.SCOPE},
         "READER_ROLE_NAME_PREFIX": "ssm-notifier-reader",
@@ -104,6 +105,7 @@ def test_role_reads_associations_and_instances_and_publishes_nothing_else(sweep_
         "ssm:DescribeAssociation",
         "ssm:DescribeAssociationExecutions",
         "ssm:DescribeAssociationExecutionTargets",
+        "ssm:DescribeDocument",
         "sns:Publish",
         "kms:GenerateDataKey",
         "kms:Decrypt",
@@ -128,6 +130,20 @@ def test_role_reads_associations_and_instances_and_publishes_nothing_else(sweep_
         "ec2:DescribeInstances",
     }
     assert granted["sns:Publish"] == [{"Ref": names.TOPIC_ARN}]
+    # Watched documents looked up in this region: any owner (its own, shared, AWS's: no account).
+    assert granted["ssm:DescribeDocument"] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:*:document/*"}
+    ]
+    by_sid = {statement["Sid"]: statement for statement in statements(policy["PolicyDocument"])}
+    # The sweep writes only its own items; of the notifier's it may Query the RUN items only.
+    assert by_sid["RecordRunsAndReminders"]["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["sweep-*"]}
+    }
+    assert by_sid["ReadNotifierRuns"]["Action"] == ["dynamodb:Query"]
+    assert by_sid["ReadNotifierRuns"]["Resource"] == by_sid["RecordRunsAndReminders"]["Resource"]
+    assert by_sid["ReadNotifierRuns"]["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["RUN#*"]}
+    }
 
 
 def test_under_organization_scope_the_sweep_may_assume_readers_and_list_coverage(sweep_stack):

@@ -8,8 +8,8 @@ Kept in the notifier's state table (env STATE_TABLE_NAME; string keys `pk` and `
 `expires_at` in epoch seconds), under a key prefix of the sweep's own:
   pk = "sweep-missed#<unit>" (the association id; under Scope=organization
   "<account>:<region>:<association id>", sweep_check.unit_key),
-  sk = "<instance id>" (or "#schedule" for a schedule the sweep could not read, reported once
-  like an instance)
+  sk = "<instance id>" (or "#schedule" for a schedule the sweep could not read, "#targets" for
+  targets it cannot resolve, each reported once like an instance)
   fingerprint (S), reported_at (N), expires_at (N: reported_at + reminder period + a day, so a
   forgotten item never outlives the reminder by much).
 Memory: one small item per instance currently missed, read with one streamed Query.
@@ -26,6 +26,7 @@ from .paging import Pager
 
 PREFIX = "sweep-missed#"
 SCHEDULE_KEY = "#schedule"
+TARGETS_KEY = "#targets"
 # BatchWriteItem takes at most 25 requests.
 WRITE_BATCH = 25
 # TTL deletes within days, not on time: items are read with their reported_at, never trusted

@@ -140,6 +140,10 @@ DEFAULT_REMINDER_DAYS = 7
 # CreateStackSet's StackSetName pattern.
 STACK_SET_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
 CALL_AS = ("SELF", "DELEGATED_ADMIN")
+# The final statuses the rule can watch (templates/parameters.py WatchedStatuses), and the
+# template's default: the sweep expects an event only for a run with one of the watched ones.
+FINAL_STATUSES = ("Success", "Failed", "TimedOut", "Skipped")
+DEFAULT_WATCHED_STATUSES = ("Success", "Failed")
 
 
 class SweepSettings(NamedTuple):
@@ -158,6 +162,8 @@ class SweepSettings(NamedTuple):
     reader_role_name_prefix: str = DEFAULT_READER_PREFIX
     spoke_stack_set_name: str = ""
     call_as: str = "SELF"
+    # The notifier's WatchedStatuses: a run whose targets all ended otherwise sends no event.
+    watched_statuses: tuple[str, ...] = DEFAULT_WATCHED_STATUSES
 
     @property
     def across_organization(self) -> bool:
@@ -198,7 +204,24 @@ def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
         ),
         **organization,
         **_spoke_stack_set(environ, organization["scope"] == "organization"),
+        watched_statuses=_watched_statuses(environ),
     )
+
+
+def _watched_statuses(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """WATCHED_STATUSES (comma-separated final statuses; the template's default when not set)."""
+    statuses = tuple(
+        dict.fromkeys(
+            name.strip() for name in environ.get("WATCHED_STATUSES", "").split(",") if name.strip()
+        )
+    )
+    for status in statuses:
+        if status not in FINAL_STATUSES:
+            raise SettingsError(
+                f"WATCHED_STATUSES must list some of {', '.join(FINAL_STATUSES)}, "
+                f"not {status[:50]!r}"
+            )
+    return statuses or DEFAULT_WATCHED_STATUSES
 
 
 def _spoke_stack_set(environ: Mapping[str, str], across_organization: bool) -> dict[str, str]:

@@ -6,7 +6,9 @@ when they come back). The sweep finds them in units of work, so no slow call or 
 can lose the others' results:
 1. plan (the scheduled event, or any direct invocation: "sweep now"): list the associations of
    the watched documents and put one "check" message per association on the work queue. Runs
-   left unpublished by an earlier sweep are collected first.
+   left unpublished by an earlier sweep are collected first. A watched document no association
+   uses there is looked up (DescribeDocument, once per document and place): one that does not
+   exist, or cannot be looked up, is recorded as a finding of its own.
    Under Scope=organization the plan puts one "list" message per place instead: every instance
    of the spokes' StackSet and the function's own account and region. A list unit (an SQS record)
    lists that place's associations through its spoke's reader role (accounts.py), adds them to
@@ -16,7 +18,9 @@ can lose the others' results:
    invocation's time and record its result in the state table (`sweep_runs`). The unit that
    completes the run's count puts a "collect" message on the queue.
 3. collect (an SQS record): merge the run's results into ONE digest (`sweep_digest`) and publish
-   it if anything was missed or could not be checked. Under Scope=organization the digest also
+   it if anything was missed or could not be checked, or a misconfiguration was found (a watched
+   document missing or unused everywhere, targets the sweep cannot resolve, an association whose
+   due runs sent no event: `sweep_silence`). Under Scope=organization the digest also
    says what coverage.py finds (silent spokes, spokes not CURRENT, accounts without a spoke),
    and goes out for that alone.
 A record that cannot be handled is returned as a batch item failure: the queue retries it, then
@@ -66,8 +70,9 @@ NO_RESULT = (
 
 
 class Listing:
-    """One place's listing: its units ((unit, document)), their check messages, and how many
-    documents could not be listed."""
+    """One place's listing: its units ((unit, document)), their check messages, how many
+    documents could not be listed, and how many document findings were recorded (a watched
+    document that does not exist there, or could not be looked up)."""
 
     def __init__(
         self, units: list[tuple[str, str]], checks: list[dict[str, Any]], failures: int
@@ -75,6 +80,7 @@ class Listing:
         self.units = units
         self.checks = checks
         self.failures = failures
+        self.findings = 0
 
 
 def place_unit(account: str, region: str) -> str:
@@ -210,7 +216,7 @@ class Sweep:
             run_id,
             f"{account}:{region}",
             added=len(listing.units),
-            done=1 + listing.failures,
+            done=1 + listing.failures + listing.findings,
             answered=listing.failures == 0,
         )
         self._send([{"kind": "check", "run": run_id, **check} for check in listing.checks])
@@ -229,18 +235,29 @@ class Sweep:
         """The associations of the watched documents in one place, as units and check messages;
         a document that cannot be listed there is recorded as not checked (`count`: and counted
         done now)."""
+        from . import sweep_documents
         from .sweep_check import list_association_ids, unit_key
 
         listing = Listing([], [], 0)
         for document in self.settings.documents:
             try:
                 ssm = self.client("ssm", account, region)
+                used = False
                 for association in list_association_ids(ssm, lister, document):
+                    used = True
                     listing.units.append((unit_key(account, region, association), document))
                     listing.checks.append(
                         {"unit": association, "document": document}
                         | ({"account": account, "region": region} if account else {})
                     )
+                if not used:
+                    lookup = sweep_documents.look_up(ssm, lister, document)
+                    if lookup:
+                        self._record_document_finding(
+                            run_id, run_at, document, lookup, account, region, count=count
+                        )
+                        listing.findings += 1
+                        listing.units.append((unit_key(account, region, "", document), document))
             except Exception as error:
                 # The associations listed are still checked; the document is named as not
                 # checked there (a reader role refused: the whole place).
@@ -250,6 +267,33 @@ class Sweep:
                 )
                 listing.units.append((unit_key(account, region, "", document), document))
         return listing
+
+    def _record_document_finding(
+        self,
+        run_id: str,
+        run_at: datetime,
+        document: str,
+        lookup: str,
+        account: str,
+        region: str,
+        *,
+        count: bool,
+    ) -> None:
+        """A watched document that does not exist in the place, or could not be looked up, as a
+        result of its own (unit `document:...`), counted done (`count`) in Scope=account."""
+        from .sweep_check import AssociationResult
+        from .sweep_documents import NOT_FOUND
+
+        result = AssociationResult(document, account=account, region=region)
+        result.document_lookup = lookup
+        logger.warning(
+            "watched document not found"
+            if lookup == NOT_FOUND
+            else "watched document not looked up",
+            extra=log.fields(document=document, account=account, region=region, lookup=lookup),
+        )
+        if self.store.record(run_id, result.unit, result, run_at) and count:
+            self.store.count_done(run_id)
 
     def client(self, service: str, account: str = "", region: str = "") -> Any:
         """The function's own client, or (Scope=organization) the one of that account and
@@ -386,6 +430,7 @@ class Sweep:
         from .accounts import ReaderUnavailableError
         from .missed_memory import MissedMemory
         from .sweep_check import AssociationResult, check_association, unit_key
+        from .sweep_silence import EventLog
         from .targets import Fleet
 
         if account and self.accounts is None:
@@ -410,6 +455,8 @@ class Sweep:
                 checker,
                 self.settings.reminder,
             )
+            watching_since, silence_problem = self._watching_since()
+            home = self._home()
             result = check_association(
                 document,
                 association_id,
@@ -421,15 +468,43 @@ class Sweep:
                 memory=memory,
                 account=account,
                 region=region,
+                events=EventLog(
+                    self.clients.get("dynamodb"),
+                    self.settings.state_table,
+                    checker,
+                    account or home[0],
+                    region or home[1],
+                )
+                if not silence_problem
+                else None,
+                watching_since=watching_since,
             )
+            if silence_problem:
+                result.notes.append(silence_problem)
         if not self.store.record(run_id, unit, result, run_at):
             return
         counted = self.store.count_done(run_id)
         if counted.expected is not None and counted.done == counted.expected:
             self._send([{"kind": "collect", "run": run_id}])
 
+    def _watching_since(self) -> tuple[datetime | None, str]:
+        """When the sweep's earliest recorded run began, or why the silent-association check
+        cannot run (a note: the missed-instance check goes on)."""
+        try:
+            return self.store.first_run_at(), ""
+        except Exception as error:
+            return None, f"silent-association check could not run: {log.describe_error(error)}"
+
+    def _home(self) -> tuple[str, str]:
+        """The function's own account and region (the topic's: the same stack family), as the
+        notifier's events carry them in Scope=account."""
+        from .accounts import home_of
+
+        place, _ = home_of(self.settings.topic_arn)
+        return place.account, place.region
+
     def collect(self, run_id: str, late: bool = False) -> dict[str, Any]:
-        from . import sweep_digest
+        from . import sweep_digest, sweep_documents
         from .sweep_check import AssociationResult, unit_parts
         from .sweep_report import SweepReport
 
@@ -467,7 +542,18 @@ class Sweep:
             parse_time(run_id) or self.now,
             region=str(getattr(getattr(ssm, "meta", None), "region_name", "") or ""),
             partition=_partition_of(self.settings.topic_arn),
+            unused_documents=sweep_documents.unused(
+                self.settings.documents,
+                planned,
+                said={result.document for result in results if not result.association_id},
+                all_listed=all(
+                    unit.removeprefix(PLACE_UNIT) in listed
+                    for unit in planned
+                    if unit.startswith(PLACE_UNIT)
+                ),
+            ),
         )
+        sweep_documents.used_elsewhere_is_no_finding(results, planned)
         if self.accounts is not None:
             report.places |= {
                 (account, region)
@@ -483,6 +569,7 @@ class Sweep:
             held_back=report.held_back_count,
             not_checked=len(report.not_checked),
             targets_not_checked=len(report.unresolved),
+            findings=report.findings,
             late=late,
         )
         if report.worth_sending:

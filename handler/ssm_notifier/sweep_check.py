@@ -10,7 +10,9 @@ ids (about 100 bytes an id: a 100,000-target association holds two sets of ~10 M
 the missed instances are looked up by id. Time: each call starts only if its worst case fits
 before the reserve (`paging.Pager`); a check the time cuts is "not checked", never "missed". An
 API error marks the association "could not check"; a schedule AWS would reject is "schedule not
-understood". Already-reported instances are held back by `missed_memory` (reminders).
+understood". Already-reported instances are held back by `missed_memory` (reminders), and so are
+targets the sweep cannot resolve (reported once, then after the reminder period). Whether the
+notifier heard of the runs that were due is `sweep_silence`'s check, made with the same reads.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from . import log
-from .missed_memory import SCHEDULE_KEY, MissedMemory, fingerprint
+from .missed_memory import SCHEDULE_KEY, TARGETS_KEY, MissedMemory, fingerprint
 from .paging import SSM_PAGE_SIZE, OutOfTimeError, Pager
 from .settings import SweepSettings
+from .sweep_silence import EventLog, Expected, expected, overview_ran_watched, silence
 from .sweep_window import association_window
 from .targets import Fleet, InstanceState, describe_target
 from .times import api_time, as_utc
@@ -34,7 +37,13 @@ class AssociationResult:
     whole document could not be listed). `unresolved` set: its targets were not checked.
     `missed` holds the instances to report; `held_back` counts those missed but already reported
     within the reminder period. `account` and `region`: where it lives, under Scope=organization
-    ("" in Scope=account: the function's own)."""
+    ("" in Scope=account: the function's own).
+
+    Findings of misconfiguration: `document_lookup` (a document-level result, association_id
+    ""): "not found" when the watched document does not exist there, else why it could not be
+    looked up. `unresolved_before`: its unresolved targets were reported before (held back until
+    the reminder period). `silent` (sweep_silence.RAN_NO_EVENT or NOT_RUN) with `silent_text`:
+    runs were due but the notifier heard of none."""
 
     def __init__(
         self,
@@ -61,6 +70,10 @@ class AssociationResult:
         self.unresolved: tuple[str, ...] = ()
         self.notes: list[str] = []
         self.error = error
+        self.document_lookup = ""
+        self.unresolved_before = False
+        self.silent = ""
+        self.silent_text = ""
 
     @property
     def label(self) -> str:
@@ -113,9 +126,13 @@ def check_association(
     memory: MissedMemory | None = None,
     account: str = "",
     region: str = "",
+    events: EventLog | None = None,
+    watching_since: datetime | None = None,
 ) -> AssociationResult:
     """Check one association (in `account` and `region` under Scope=organization: `ssm` and
-    `fleet` read there); never raises for an API error or the time running out."""
+    `fleet` read there); never raises for an API error or the time running out. `events`: the
+    notifier's RUN items of that place, for the silent-association check (None: not made);
+    `watching_since`: when the sweep's earliest recorded run began."""
     from .schedule import ScheduleError  # with the reader, at the first check
 
     result = AssociationResult(document, association_id, account=account, region=region)
@@ -136,17 +153,39 @@ def check_association(
         if window.since is None:
             result.notes.append(window.reason)
             return _logged(result)
+        expect = expected(window.since, now, watching_since, settings.watched_statuses)
         resolution = fleet.resolve(targets, legacy_id)
         if resolution.unresolved:
             result.unresolved = resolution.unresolved
+            _hold_back_unresolved(result, memory, now)
             logger.warning(
                 "targets not checked",
                 extra=log.fields(
                     association_id=association_id, document=document, targets=result.targets
                 ),
             )
+            _check_silence(
+                result,
+                events,
+                since=window.since,
+                expect=expect,
+                ran_watched=overview_ran_watched(description, expect),
+                executions=None,
+                description=description,
+            )
             return result
-        ran, executions = _ran_instances(ssm, pager, association_id, window.since)
+        ran, executions, ran_watched = _ran_instances(
+            ssm, pager, association_id, window.since, expect
+        )
+        _check_silence(
+            result,
+            events,
+            since=window.since,
+            expect=expect,
+            ran_watched=ran_watched,
+            executions=executions,
+            description=description,
+        )
         if not executions:
             result.notes.append("no execution in the window: every target counts as missed")
         result.targeted = len(resolution.ids)
@@ -182,9 +221,10 @@ def list_association_ids(ssm: Any, pager: Pager, document: str):
 
 
 def _ran_instances(
-    ssm: Any, pager: Pager, association_id: str, since: datetime
-) -> tuple[set[str], int]:
-    """The ResourceIds every execution created since `since` ran on, and how many executions."""
+    ssm: Any, pager: Pager, association_id: str, since: datetime, expect: Expected | None = None
+) -> tuple[set[str], int, int]:
+    """The ResourceIds every execution created since `since` ran on, how many executions, and
+    how many of their targets should have sent the notifier an event (`expect`)."""
     executions = pager.items(
         ssm.describe_association_executions,
         {
@@ -204,23 +244,50 @@ def _ran_instances(
         ],
     )
     ran: set[str] = set()
+    watched = 0
     for execution_id in executions:
-        ran.update(
-            pager.stream(
-                ssm.describe_association_execution_targets,
-                {
-                    "AssociationId": association_id,
-                    "ExecutionId": execution_id,
-                    "MaxResults": SSM_PAGE_SIZE,
-                },
-                lambda page: [
-                    target["ResourceId"]
-                    for target in page.get("AssociationExecutionTargets") or []
-                    if target.get("ResourceId")
-                ],
-            )
+        for target in pager.stream(
+            ssm.describe_association_execution_targets,
+            {
+                "AssociationId": association_id,
+                "ExecutionId": execution_id,
+                "MaxResults": SSM_PAGE_SIZE,
+            },
+            lambda page: page.get("AssociationExecutionTargets") or [],
+        ):
+            if target.get("ResourceId"):
+                ran.add(target["ResourceId"])
+                watched += expect is not None and expect.counts(target)
+    return ran, len(executions), watched
+
+
+def _check_silence(result: AssociationResult, events: EventLog | None, **reads: Any) -> None:
+    """The silent-association check (sweep_silence) on what the check read; its failure is a
+    note, never the association's result."""
+    kind, text = silence(events, result.association_id, **reads)
+    if kind == "error":
+        result.notes.append(text)
+    elif kind:
+        result.silent, result.silent_text = kind, text
+        logger.warning(
+            "association silent",
+            extra=log.fields(association_id=result.association_id, silent=kind, text=text),
         )
-    return ran, len(executions)
+
+
+def _hold_back_unresolved(
+    result: AssociationResult, memory: MissedMemory | None, now: datetime
+) -> None:
+    """Targets the sweep cannot resolve are not a fault to fix: reported once (and again after
+    the reminder period or when the targets change), like a schedule not understood."""
+    if memory is None:
+        return
+    print_ = fingerprint(result.targets)
+    remembered = memory.recall(result.unit).get(TARGETS_KEY)
+    if not memory.is_due(remembered, print_, now):
+        result.unresolved_before = True
+        return
+    memory.update(result.unit, [(TARGETS_KEY, print_)], [], now)
 
 
 def _hold_back_repeats(result: AssociationResult, memory: MissedMemory, now: datetime) -> None:

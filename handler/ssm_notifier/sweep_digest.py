@@ -1,5 +1,6 @@
-"""The sweep's digest: the subject and plain-text body of a SweepReport (missed instances, and what
-could not be checked). Pure; built from the same `text` helpers as the notifier's digest.
+"""The sweep's digest: the subject and plain-text body of a SweepReport (missed instances, what
+could not be checked, and findings of misconfiguration, each in a section that says what it means
+and what to do). Pure; built from the same `text` helpers as the notifier's digest.
 
 Under Scope=organization the associations are grouped by account, then region (an `Account:`
 and a `Region:` line where each group starts; console links in the association's own region),
@@ -11,10 +12,13 @@ from __future__ import annotations
 from . import text
 from .sweep_check import AssociationResult
 from .sweep_report import SweepReport
-from .targets import InstanceState
+from .sweep_silence import NOT_RUN, RAN_NO_EVENT
+from .targets import InstanceState, unresolved_reason
 
-# Room in the message for the "could not check" and "targets not checked" sections.
+# Room in the message for the "could not check", "targets not checked" and findings sections.
 PROBLEMS_BUDGET_BYTES = 30_000
+# A section's explanation is wrapped like the header's text.
+WRAP_WIDTH = 92
 
 
 def subject(report: SweepReport) -> str:
@@ -29,6 +33,9 @@ def subject(report: SweepReport) -> str:
         head = "[SSM] Sweep of "
         tail = f": {text.counted(failed, 'check')} failed"
     if not documents:
+        if report.findings:
+            found = text.counted(report.findings, "finding")
+            return f"[SSM] Sweep: nothing missed, {found} to look at"
         if report.coverage:
             return "[SSM] Sweep: nothing missed, coverage to look at"
         return "[SSM] Sweep: nothing missed"
@@ -118,7 +125,8 @@ def _header(report: SweepReport) -> str:
         "run was due (its schedule read exactly, plus a grace). SSM sends no event for them:",
         "stopped or offline instances are not run (they run late when they come back).",
         "Instances already reported are reported again only when something changed or after",
-        "the reminder period.",
+        "the reminder period. Findings: what keeps events or this sweep from seeing a watched",
+        "association (a document missing or unused, targets not resolved, runs with no event).",
         "",
         text.header_field("Swept at", report.swept_at.isoformat(timespec="seconds")),
         *_where(report),
@@ -132,6 +140,10 @@ def _header(report: SweepReport) -> str:
         text.header_field(
             "Held back",
             f"{text.counted(report.held_back_count, 'instance')} still missed, already reported",
+        ),
+        text.header_field(
+            "Findings",
+            f"{report.findings} (misconfiguration: see below)" if report.findings else "none",
         ),
     ]
     return "\n".join(lines)
@@ -182,44 +194,131 @@ def _instance_text(state: InstanceState, result: AssociationResult, report: Swee
     return "\n".join(lines)
 
 
+# Each finding's section: its title, and what it means and what to do (wrapped, indented).
+MISSING_DOCUMENTS = "Watched documents that do not exist"
+MISSING_DOCUMENTS_MEANS = (
+    "WatchedDocuments names them, but SSM has no such document here (DescribeDocument: "
+    "InvalidDocument): misspelled? No event of theirs passes the rule and nothing is swept for "
+    "them. Correct WatchedDocuments (a document shared from another account is named by its ARN)."
+)
+DOCUMENTS_NOT_LOOKED_UP = "Watched documents not looked up"
+DOCUMENTS_NOT_LOOKED_UP_MEANS = (
+    "No association uses them here, and whether they exist could not be told: let the sweep's "
+    "role (or the spoke's reader role) call ssm:DescribeDocument, or read the sweep's logs."
+)
+UNUSED_DOCUMENTS = "Watched documents no association uses"
+UNUSED_DOCUMENTS_MEANS = (
+    "They exist, but no association of theirs was found in any account and region swept: "
+    "nothing of them is notified or swept. Create the association, or remove them from "
+    "WatchedDocuments."
+)
+RAN_NO_EVENT_TITLE = "Associations that ran but sent no event"
+RAN_NO_EVENT_MEANS = (
+    "SSM ran them, with a status WatchedStatuses names, but the notifier recorded no event of "
+    "those runs: look at the notifier's rule (its WatchedDocuments and WatchedStatuses, enabled?), "
+    "its queue and dead-letter queue, and the notifier function's errors."
+)
+NOT_RUN_TITLE = "Associations that should have run but did not"
+NOT_RUN_MEANS = (
+    "Their schedule says a run was due, but SSM has no execution of them since, and no event "
+    "came: check the association's schedule, targets and status in State Manager (instances it "
+    "missed are listed above)."
+)
+UNRESOLVED_TITLE = "Targets not checked (the sweep resolves InstanceIds and tag targets only)"
+UNRESOLVED_MEANS = (
+    "Which instances these target is not known to the sweep, so missed instances cannot be found "
+    "for them; their runs' events are still notified. Said again after the reminder period or "
+    "when the targets change."
+)
+
+
 def _problems(report: SweepReport, budget_bytes: int) -> str:
-    sections = []
-    # Coverage, under Scope=organization, takes a share of its own.
-    share = budget_bytes // (4 if report.coverage else 3)
-    for title, results, reason in (
-        ("Could not check", _in_order(report.not_checked), lambda r: r.error),
+    def place_line(result: AssociationResult, reason: str) -> str:
+        return f"  {_place(result, report)}{result.label}: {reason}"
+
+    candidates = [
         (
-            "Targets not checked (the sweep resolves InstanceIds and tag targets only)",
-            _in_order(report.unresolved),
-            lambda r: ", ".join(r.unresolved),
+            MISSING_DOCUMENTS,
+            MISSING_DOCUMENTS_MEANS,
+            [place_line(r, "does not exist") for r in _in_order(report.missing_documents)],
+        ),
+        (
+            DOCUMENTS_NOT_LOOKED_UP,
+            DOCUMENTS_NOT_LOOKED_UP_MEANS,
+            [place_line(r, r.document_lookup) for r in _in_order(report.documents_not_looked_up)],
+        ),
+        (UNUSED_DOCUMENTS, UNUSED_DOCUMENTS_MEANS, [f"  {d}" for d in report.unused_documents]),
+        (
+            RAN_NO_EVENT_TITLE,
+            RAN_NO_EVENT_MEANS,
+            [place_line(r, r.silent_text) for r in _in_order(report.silent(RAN_NO_EVENT))],
+        ),
+        (
+            NOT_RUN_TITLE,
+            NOT_RUN_MEANS,
+            [place_line(r, r.silent_text) for r in _in_order(report.silent(NOT_RUN))],
+        ),
+        (
+            "Could not check",
+            "",
+            [place_line(r, r.error) for r in _in_order(report.not_checked)],
+        ),
+        (
+            UNRESOLVED_TITLE,
+            UNRESOLVED_MEANS,
+            [
+                place_line(
+                    r,
+                    "; ".join(f"{t}: {unresolved_reason(t)}" for t in r.unresolved)
+                    + (" (reported before)" if r.unresolved_before else ""),
+                )
+                for r in _in_order(report.unresolved)
+            ],
         ),
         (
             "Checked with notes (nothing to report)",
-            _in_order([r for r in report.results if r.notes and not r.missed and not r.error]),
-            lambda r: "; ".join(r.notes),
-        ),
-    ):
-        if results:
-            sections.append(
-                _bounded_list(
-                    f"{title}:",
-                    [f"  {_place(r, report)}{r.label}: {reason(r)}" for r in results],
-                    share,
+            "",
+            [
+                place_line(r, "; ".join(r.notes))
+                for r in _in_order(
+                    [r for r in report.results if r.notes and not r.missed and not r.error]
                 )
-            )
+            ],
+        ),
+    ]
+    shown = [(title, means, items) for title, means, items in candidates if items]
+    # Coverage, under Scope=organization, takes a share of its own.
+    share = budget_bytes // max(3, len(shown) + (1 if report.coverage else 0))
+    sections = [
+        _bounded_list(f"{title}:", [*_explained(means), *items], share, len(_explained(means)))
+        for title, means, items in shown
+    ]
     if report.coverage:
         sections.append(_bounded_list(report.coverage[0], report.coverage[1:], share))
     text = "\n".join(sections)
     return "\n" + text if text else ""
 
 
-def _bounded_list(title: str, items: list[str], share: int) -> str:
+def _explained(means: str) -> list[str]:
+    """What a section means and what to do, as indented lines in parentheses."""
+    if not means:
+        return []
+    import textwrap  # only for a digest with findings
+
+    return textwrap.wrap(
+        f"({means})", width=WRAP_WIDTH, initial_indent="  ", subsequent_indent="   "
+    )
+
+
+def _bounded_list(title: str, items: list[str], share: int, fixed: int = 0) -> str:
+    """The title and as many items as fit in `share` bytes; the first `fixed` items (the
+    section's explanation) are not counted in "... and N more"."""
     lines = [title]
     used = text.utf8_size(title)
     for index, item in enumerate(items):
         item = text.shorten(item, 1000)
         if used + text.utf8_size(item) + 1 > share:
-            lines.append(f"  ... and {len(items) - index} more")
+            lines.append(f"  ... and {len(items) - max(index, fixed)} more")
             break
         lines.append(item)
         used += text.utf8_size(item) + 1

@@ -1,5 +1,10 @@
 """A sweep run's merged report (SweepReport), and one association's result as stored records:
-JSON, with the missed instances in chunks so no record nears DynamoDB's 400 KB item limit."""
+JSON, with the missed instances in chunks so no record nears DynamoDB's 400 KB item limit.
+
+Besides missed instances the report holds the run's findings of misconfiguration, each worth a
+digest by itself: watched documents that do not exist (or could not be looked up), watched
+documents no association uses, targets the sweep cannot resolve (not held back), and silent
+associations (runs due, no event; sweep_silence)."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .sweep_check import AssociationResult
+from .sweep_documents import NOT_FOUND
 from .targets import InstanceState
 from .times import parse_time
 
@@ -25,6 +31,7 @@ class SweepReport:
         partition: str = "aws",
         coverage: list[str] | None = None,
         name_of: Callable[[str], str] = lambda _: "",
+        unused_documents: list[str] | None = None,
     ) -> None:
         self.results = results
         self.swept_at = swept_at
@@ -36,6 +43,9 @@ class SweepReport:
         self.name_of = name_of
         # Every (account, region) swept: those listed, and those named in a result.
         self.places = {(r.account, r.region) for r in results if r.account}
+        # Watched documents that exist but no association in any swept place uses (the caller
+        # knows: the run's plan).
+        self.unused_documents = unused_documents or []
 
     @property
     def across_organization(self) -> bool:
@@ -62,10 +72,42 @@ class SweepReport:
         return [result for result in self.results if result.unresolved]
 
     @property
+    def missing_documents(self) -> list[AssociationResult]:
+        """A watched document that does not exist where it was looked up."""
+        return [result for result in self.results if result.document_lookup == NOT_FOUND]
+
+    @property
+    def documents_not_looked_up(self) -> list[AssociationResult]:
+        return [
+            result
+            for result in self.results
+            if result.document_lookup and result.document_lookup != NOT_FOUND
+        ]
+
+    @property
+    def unresolved_to_report(self) -> list[AssociationResult]:
+        """Targets not checked, not reported within the reminder period."""
+        return [result for result in self.unresolved if not result.unresolved_before]
+
+    def silent(self, kind: str) -> list[AssociationResult]:
+        return [result for result in self.results if result.silent == kind]
+
+    @property
+    def findings(self) -> int:
+        """How many findings of misconfiguration the digest names."""
+        return (
+            len(self.missing_documents)
+            + len(self.documents_not_looked_up)
+            + len(self.unused_documents)
+            + len(self.unresolved_to_report)
+            + sum(1 for result in self.results if result.silent)
+        )
+
+    @property
     def worth_sending(self) -> bool:
-        """Something to report was missed, or something could not be checked, or coverage
-        names a spoke to look at."""
-        return bool(self.missed or self.not_checked or self.coverage)
+        """Something to report was missed, or something could not be checked, or a finding of
+        misconfiguration, or coverage names a spoke to look at."""
+        return bool(self.missed or self.not_checked or self.findings or self.coverage)
 
 
 _FIELDS = (
@@ -82,6 +124,10 @@ _FIELDS = (
     "held_back",
     "notes",
     "error",
+    "document_lookup",
+    "unresolved_before",
+    "silent",
+    "silent_text",
 )
 
 
@@ -103,8 +149,10 @@ def result_from_records(summary_json: str, chunks: list[str]) -> AssociationResu
     summary = json.loads(summary_json)
     result = AssociationResult(summary["document"], summary["association_id"])
     for name in _FIELDS:
-        # A record written before account and region were kept: "" (the function's own).
-        setattr(result, name, summary.get(name, ""))
+        # A record written before a field was kept: its default (account, region: "", the
+        # function's own).
+        if name in summary:
+            setattr(result, name, summary[name])
     result.unresolved = tuple(summary.get("unresolved") or ())
     # A retried unit may have left more chunks than its stored summary counts.
     kept = chunks[: summary.get("chunks", 0)]

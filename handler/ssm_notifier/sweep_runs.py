@@ -25,6 +25,7 @@ from .missed_memory import write_batch
 from .paging import Pager
 from .sweep_check import AssociationResult
 from .sweep_report import result_from_records, result_records
+from .times import parse_time
 
 RUNS_PK = "sweep-runs"
 KEEP_FOR = timedelta(days=14)
@@ -192,6 +193,19 @@ class RunStore:
             UpdateExpression="SET published_at = :at",
             ExpressionAttributeValues={":at": {"N": str(int(at.timestamp()))}},
         )
+
+    def first_run_at(self) -> datetime | None:
+        """When the earliest run still recorded started (runs are kept KEEP_FOR): the sweep has
+        been watching since then, so the notifier was deployed by then."""
+        answer = self._call(
+            "query",
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": RUNS_PK}},
+            ProjectionExpression="sk",
+            Limit=1,
+        )
+        items = answer.get("Items") or []
+        return parse_time(items[0]["sk"]["S"]) if items else None
 
     def unpublished_before(self, run_id: str) -> list[str]:
         """Runs older than `run_id` whose digest never went out."""

@@ -8,8 +8,9 @@ Target kinds resolved (stopped instances included):
   stopped, plus the managed nodes carrying it (hybrid nodes have no EC2 record).
 Several targets in one association are intersected (tag targets on several keys must all match),
 so an uncertain combination under-reports rather than names instances that were never targeted.
-Any other kind (resource groups, ...) is not resolved: the association is reported as "targets
-not checked", never guessed at.
+Any other kind is not resolved: the association is reported as "targets not checked", each
+target with the reason (`unresolved_reason`: resource groups, Automation's ParameterValues, a
+target without values, any kind not known here), never guessed at.
 
 Every listing goes through `paging.Pager`: streamed to its end, each call started only in time
 (a listing the time cuts raises OutOfTimeError). Only ids are kept; the states of the missed
@@ -86,6 +87,29 @@ class InstanceState(NamedTuple):
 def describe_target(target: dict[str, Any]) -> str:
     values = target.get("Values") or []
     return f"{target.get('Key', '')}={','.join(str(value) for value in values)}"
+
+
+# Target kinds the sweep knows but cannot resolve, and why (Target.Key in SSM's API reference).
+_UNRESOLVED_KINDS = (
+    (
+        ("resource-groups:name", "resourcegroup", "resource-groups:resourcetypefilters"),
+        "a resource group: the sweep does not list a group's members",
+    ),
+    (("parametervalues",), "Automation parameter values, not instances"),
+)
+
+
+def unresolved_reason(target: str) -> str:
+    """Why a target (as `describe_target` shows it, or "(no targets)") is not resolved."""
+    key, _, values = target.partition("=")
+    if target == "(no targets)":
+        return "the association has no targets"
+    for kinds, reason in _UNRESOLVED_KINDS:
+        if key.lower() in kinds:
+            return reason
+    if not values:
+        return "a target without values"
+    return f"target kind {key!r} is not one the sweep resolves (InstanceIds, tag:KEY, tag-key)"
 
 
 class Fleet:

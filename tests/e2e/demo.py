@@ -11,9 +11,10 @@ topic sent: one digest, the failed instance's command output, account and output
 full report in the report bucket. Then a later run that cannot be published at first, a
 replay of a dead-lettered event with README's command, and (deployed with WatchRunCommand=true)
 a Run Command command that fails on one instance: its invocations digested under the command,
-with the failed instance's output. Exits non-zero if any step does not do what
-it should; Ctrl-C stops it with one line, leaving no process and no work files. No AWS account,
-no network; one region (us-east-1).
+with the failed instance's output. Last, the daily sweep's digest, which names the misspelled
+document the demo watches alongside the real one (sweep_demo). Exits non-zero if any step does
+not do what it should; Ctrl-C stops it with one line, leaving no process and no work files. No
+AWS account, no network; one region (us-east-1).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import chat_routes
 import moto_workarounds
+import sweep_demo
 from aws_cli import aws_environment
 from deploy import NOTIFICATION_EMAIL, Deployment, deploy
 from emulator import REGION, MotoServer, port_is_open, process_is_running
@@ -339,7 +341,11 @@ def run_pipeline(deployment: Deployment) -> None:
 
 
 # The demo deploys with this on (WatchRunCommand), so a Run Command run is reported too.
-DEMO_OVERRIDES = {"WatchRunCommand": "true"}
+DEMO_OVERRIDES = {
+    "WatchRunCommand": "true",
+    # A misspelled watched document: the sweep's digest must name it.
+    "WatchedDocuments": sweep_demo.WATCHED_DOCUMENTS,
+}
 RUN_COMMAND_PLUGIN = "aws:updateSsmAgent"  # AWS-UpdateSSMAgent's one step
 
 
@@ -442,6 +448,7 @@ def run(keep: Path | None) -> int:
                 show_stacks(deployment)
                 show_facts(facts)
                 run_pipeline(deployment)
+                sweep_demo.run_sweep(deployment, heading, check)
         except (Exception, SystemExit):
             if log_path.exists():
                 tail = log_path.read_text(errors="replace").splitlines()[-30:]

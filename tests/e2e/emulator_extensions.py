@@ -2,7 +2,7 @@
 
 Runs inside the server process: `python tests/e2e/emulator_extensions.py -H HOST -p PORT` registers
 the pieces below on moto's backends and response classes, then hands over to `moto.server.main`.
-Each piece is a numbered workaround in `moto_workarounds` (8 to 10, 12 and 13); delete it when
+Each piece is a numbered workaround in `moto_workarounds` (8 to 10, 12, 13 and 17); delete it when
 moto learns the behaviour (`test_emulator_extensions.py` says when: it checks that moto 5.2 still
 lacks each).
 
@@ -37,6 +37,10 @@ lacks each).
    in moto: only source, detail-type and detail kept, so it has the hub's account and region, no
    resources and a new id. AWS delivers the event as it was put: the rule target here re-puts it
    on the destination bus with its account, region, resources, id and time kept.
+17. AWS-owned documents: moto holds none (its DescribeDocument says InvalidDocument even for
+   `AWS-UpdateSSMAgent`), while on AWS they exist in every region (Owner `Amazon`). The server
+   describes the few in AWS_OWNED_DOCUMENTS as AWS does; any other name gets moto's own answer
+   (InvalidDocument for one that does not exist, as on AWS: the sweep's "does not exist").
 """
 
 from __future__ import annotations
@@ -541,12 +545,54 @@ def register_message_move_tasks() -> None:
     SQSResponse.list_message_move_tasks = list_message_move_tasks
 
 
+# -- 17. AWS-owned documents --------------------------------------------------------------------
+
+# AWS's own documents the project watches or names (AWS-UpdateSSMAgent above all).
+AWS_OWNED_DOCUMENTS = (
+    "AWS-UpdateSSMAgent",
+    "AWS-RunPatchBaseline",
+    "AWS-RunShellScript",
+    "AWS-RunPowerShellScript",
+    "AWS-ConfigureAWSPackage",
+    "AWS-GatherSoftwareInventory",
+)
+
+
+def register_aws_owned_documents() -> None:
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    original = SimpleSystemManagerResponse.describe_document
+
+    def describe_document(response: Any) -> Any:
+        name = response._get_param("Name")
+        if name in AWS_OWNED_DOCUMENTS and name not in response.ssm_backend._documents:
+            return _result(
+                {
+                    "Document": {
+                        "Name": name,
+                        "Owner": "Amazon",
+                        "Status": "Active",
+                        "DocumentType": "Command",
+                        "DocumentFormat": "JSON",
+                        "SchemaVersion": "2.2",
+                        "DocumentVersion": "1",
+                        "LatestVersion": "1",
+                        "DefaultVersion": "1",
+                    }
+                }
+            )
+        return original(response)
+
+    SimpleSystemManagerResponse.describe_document = describe_document
+
+
 def register_all() -> None:
     deliver_account_field()
     register_association_runs()
     register_message_move_tasks()
     register_planted_associations()
     forward_whole_events()
+    register_aws_owned_documents()
 
 
 if __name__ == "__main__":

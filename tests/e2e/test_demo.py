@@ -93,6 +93,10 @@ def test_demo_shows_the_failed_run_with_its_output_account_and_url_in_one_region
     ), command[:2000]
     for line in FAILED_OUTPUT.splitlines() + FAILED_ERROR.splitlines():
         assert f"|     | {line}" in command, f"{line!r} is not in the Run Command digest"
+    # The misspelled watched document the demo deploys with, named in the sweep's digest.
+    sweep = out[out.index("The daily sweep, with") :]
+    assert "| Watched documents that do not exist:" in sweep
+    assert "|   AWS-UpdateSSMAgnet: does not exist" in sweep
     # Workarounds before anything is shown: no failing deploy is printed, one region throughout.
     assert "exit 255" not in out and "undefined resource" not in out
     regions = set(re.findall(r"\b(?:us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d\b", out))

@@ -86,6 +86,13 @@ def test_moto_still_lacks_the_sweeps_listings():
 
 
 @mock_aws
+def test_moto_still_lacks_aws_owned_documents():
+    (ssm,) = _clients("ssm")
+    with pytest.raises(ssm.exceptions.InvalidDocument):
+        ssm.describe_document(Name="AWS-UpdateSSMAgent")
+
+
+@mock_aws
 def test_moto_still_lists_a_bus_without_its_name():
     (cloudformation,) = _clients("cloudformation")
     bus = {"Type": "AWS::Events::EventBus", "Properties": {"Name": "hub"}}
@@ -103,6 +110,18 @@ def test_moto_still_lists_a_bus_without_its_name():
 def server():
     with MotoServer() as moto:
         yield moto
+
+
+def test_extended_server_describes_aws_owned_documents_and_no_misspelled_one(server):
+    (ssm,) = _clients("ssm", endpoint=server.endpoint)
+    document = ssm.describe_document(Name="AWS-UpdateSSMAgent")["Document"]
+    assert (document["Name"], document["Owner"], document["Status"]) == (
+        "AWS-UpdateSSMAgent",
+        "Amazon",
+        "Active",
+    )
+    with pytest.raises(ssm.exceptions.InvalidDocument):
+        ssm.describe_document(Name="AWS-UpdateSSMAgnet")
 
 
 def test_extended_server_delivers_the_account_as_aws_does(server):

@@ -114,7 +114,17 @@ def run(
 # Stubbed responses, each with the request parameters the sweep must send
 
 
-def stub_list(aws: Aws, *association_ids: str, document=DOCUMENT, token=None, next_token=None):
+def stub_list(
+    aws: Aws,
+    *association_ids: str,
+    document=DOCUMENT,
+    token=None,
+    next_token=None,
+    exists: bool | None = True,
+):
+    """One page of ListAssociations. A listing that finds no association at all is followed by
+    the sweep's DescribeDocument of the document: it exists (`exists`), or SSM says
+    InvalidDocument (False); None stubs no lookup."""
     request = {"AssociationFilterList": [{"key": "Name", "value": document}], "MaxResults": 50}
     if token:
         request["NextToken"] = token
@@ -123,14 +133,38 @@ def stub_list(aws: Aws, *association_ids: str, document=DOCUMENT, token=None, ne
         **({"NextToken": next_token} if next_token else {}),
     }
     aws.ssm_stub.add_response("list_associations", response, request)
+    if not association_ids and not token and not next_token and exists is not None:
+        stub_document(aws, document, exists)
 
 
-def stub_describe(aws: Aws, association_id: str, targets, schedule="rate(1 day)", name="agent"):
+def stub_document(aws: Aws, document=DOCUMENT, exists: bool = True) -> None:
+    """DescribeDocument: the document (owned by Amazon, as AWS-* are), or InvalidDocument."""
+    if exists:
+        aws.ssm_stub.add_response(
+            "describe_document",
+            {"Document": {"Name": document, "Owner": "Amazon", "Status": "Active"}},
+            {"Name": document},
+        )
+    else:
+        aws.ssm_stub.add_client_error(
+            "describe_document",
+            "InvalidDocument",
+            "The specified document does not exist.",
+            expected_params={"Name": document},
+        )
+
+
+def stub_describe(
+    aws: Aws, association_id: str, targets, schedule="rate(1 day)", name="agent", **more
+):
+    """DescribeAssociation; `more`: further AssociationDescription fields (Date,
+    LastExecutionDate, Overview...)."""
     description = {
         "Name": DOCUMENT,
         "AssociationId": association_id,
         "AssociationName": name,
         "Targets": targets,
+        **more,
     }
     if schedule:
         description["ScheduleExpression"] = schedule

@@ -148,6 +148,10 @@ def test_sweep_settings_from_the_environment() -> None:
     assert settings.state_table == "notifier-StateTable-1ABC"
     assert settings.reminder == timedelta(days=7)
     assert load_sweep_settings({**SWEEP_ENV, "REMINDER_DAYS": "3"}).reminder == timedelta(days=3)
+    # The template's default WatchedStatuses when not set (a sweep deployed before it was passed).
+    assert settings.watched_statuses == ("Success", "Failed")
+    chosen = load_sweep_settings({**SWEEP_ENV, "WATCHED_STATUSES": "Failed, TimedOut,Failed"})
+    assert chosen.watched_statuses == ("Failed", "TimedOut")
 
 
 @pytest.mark.parametrize(
@@ -164,6 +168,7 @@ def test_sweep_settings_from_the_environment() -> None:
         ({"STATE_TABLE_NAME": "a b"}, "STATE_TABLE_NAME is not a DynamoDB table name"),
         ({"REMINDER_DAYS": "0"}, "REMINDER_DAYS must be from 1 to 365"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be one of"),
+        ({"WATCHED_STATUSES": "Success,Pending"}, "WATCHED_STATUSES must list some of"),
     ],
 )
 def test_a_missing_or_bad_sweep_variable_is_named(changes, error) -> None:

@@ -21,6 +21,7 @@ from sweep_testkit import (
     stub_describe,
     stub_executions,
     stub_list,
+    stub_publish,
     stub_states,
 )
 
@@ -67,7 +68,8 @@ def test_an_earlier_run_that_cannot_be_closed_does_not_stop_the_new_one(aws) -> 
 
 
 def test_a_record_that_cannot_be_read_fails_alone(aws) -> None:
-    stub_list(aws)
+    stub_list(aws)  # no association: the collect says so (the document watched, unused)
+    stub_publish(aws)
     sweep.Sweep(sweep_settings(aws), clients_of(aws), NOW, lambda: 1000.0).plan(NOW)
     records = [
         {"messageId": "bad-json", "body": "{"},

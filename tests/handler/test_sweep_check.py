@@ -105,6 +105,7 @@ def test_a_fleet_where_every_target_ran_publishes_nothing(aws, caplog) -> None:
         "held_back": 0,
         "not_checked": 0,
         "targets_not_checked": 0,
+        "findings": 0,
         "late": False,
     }
     assert aws.published == []
@@ -262,18 +263,32 @@ def test_a_document_that_cannot_be_listed_is_published_as_a_failed_check(aws) ->
     )
 
 
-def test_unresolvable_targets_are_logged_and_never_crash(aws, caplog) -> None:
-    stub_list(aws, ASSOC_A)
-    stub_describe(aws, ASSOC_A, [{"Key": "resource-groups:Name", "Values": ["web"]}])
+def test_unresolvable_targets_are_logged_reported_once_and_held_back_until_the_reminder(
+    aws, caplog
+) -> None:
+    """(Was: logged and never published.) A resource-group association used to send nothing at
+    all; its targets are now named with the reason in a digest, once, then held back."""
+    for _ in range(2):
+        stub_list(aws, ASSOC_A)
+        stub_describe(aws, ASSOC_A, [{"Key": "resource-groups:Name", "Values": ["web"]}])
+    stub_publish(aws)
 
     summary = run(aws)
+    later = run(aws, now=NOW + timedelta(days=1))
 
     aws.assert_done()
     assert summary["targets_not_checked"] == 1
-    assert summary["published"] is False
-    [warning] = [line for line in log_lines(caplog.records) if line["level"] == "WARNING"]
-    assert warning["message"] == "targets not checked"
-    assert warning["targets"] == "resource-groups:Name=web"
+    assert summary["published"] is True
+    [published] = aws.published
+    assert published["Subject"] == "[SSM] Sweep: nothing missed, 1 finding to look at"
+    assert (
+        f"  AWS-UpdateSSMAgent: agent ({ASSOC_A}): resource-groups:Name=web: a resource group: "
+        "the sweep does not list a group's members" in published["Message"]
+    )
+    assert (later["targets_not_checked"], later["published"]) == (1, False)
+    warnings = [line for line in log_lines(caplog.records) if line["level"] == "WARNING"]
+    assert [w["message"] for w in warnings] == ["targets not checked"] * 2
+    assert warnings[0]["targets"] == "resource-groups:Name=web"
 
 
 def test_unresolvable_targets_are_named_in_a_digest_that_goes_out(aws) -> None:
@@ -485,7 +500,8 @@ def test_target_listings_are_followed_to_the_end(aws) -> None:
 
 def test_a_check_the_time_cuts_is_not_checked_and_the_others_still_reported(aws) -> None:
     """Each association is its own invocation: one running out of time loses nothing else."""
-    times = iter([1000.0, 1000.0, 1000.0, 100.0])
+    # Before the association's third call: the run store's two reads, its first two calls.
+    times = iter([1000.0, 1000.0, 1000.0, 1000.0, 100.0])
     stub_list(aws, ASSOC_A, ASSOC_B)
     stub_describe(aws, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], name="slow")
     stub_executions(aws, ASSOC_A, EXEC_1)

@@ -224,8 +224,10 @@ def _receive_all(aws) -> list[dict]:
 
 
 def test_coverage_alone_is_worth_a_digest_and_nothing_to_say_sends_none(aws, member):
+    # The member's association has nothing due (no schedule): the document is in use.
     stub_list(aws)
-    stub_list(member)
+    stub_list(member, ASSOC_A)
+    stub_describe(member, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule="")
     stub_publish(aws)
     summary, _, _ = organization_run(
         aws, member, [instance(MEMBER, EU)], [ACCOUNT, MEMBER, NO_SPOKE]
@@ -235,12 +237,31 @@ def test_coverage_alone_is_worth_a_digest_and_nothing_to_say_sends_none(aws, mem
     assert f"no spoke: {NO_SPOKE}" in aws.published[0]["Message"]
 
     stub_list(aws)
-    stub_list(member)
+    stub_list(member, ASSOC_A)
+    stub_describe(member, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule="")
     later, _, _ = organization_run(
         aws, member, [instance(MEMBER, EU)], [ACCOUNT, MEMBER], now=NOW + timedelta(days=1)
     )
     aws.assert_done()
     assert later["coverage_lines"] == 0 and not later["published"]
+
+
+def test_a_document_missing_in_one_place_but_used_in_another_is_a_note_not_a_finding(aws, member):
+    """A document of your own may exist only where associations use it."""
+    stub_list(aws, exists=False)  # the hub's place: no such document
+    stub_list(member, ASSOC_A)
+    stub_describe(member, ASSOC_A, [{"Key": "InstanceIds", "Values": ["i-01"]}], schedule="")
+    stub_publish(aws)  # for coverage (NO_SPOKE), not for the document
+
+    summary, _, _ = organization_run(
+        aws, member, [instance(MEMBER, EU)], [ACCOUNT, MEMBER, NO_SPOKE]
+    )
+
+    aws.assert_done()
+    assert summary["findings"] == 0
+    body = aws.published[0]["Message"]
+    assert "Watched documents that do not exist" not in body
+    assert "no such document here; associations elsewhere use it" in body
 
 
 def test_a_stack_set_that_cannot_be_listed_is_named_and_the_hub_still_swept(aws, member):
