@@ -13,17 +13,25 @@
 - Bad input stays alone: `build_entries` builds each entry in its own try; a record whose entry
   cannot be built or rendered is quarantined with its reason, its neighbours go on. Every value
   passes through `neutral` (bounded, no line breakers, no bidi) before it reaches a subject or body.
+- Names people use (`Naming`): an instance's Name tag or computer name beside its id
+  (instance_names.py), an account's name beside its id under Scope=organization, times in UTC
+  and the DisplayTimeZone (display_time.py). The subject names the account and region when the
+  email spans several or the deployment is organization-wide: account ids and region codes only
+  in their AWS shapes, account names (from Organizations) bounded and made ASCII.
 - `publish_outcome` sorts a failed publish into "not_sent" (retry is safe) and "unknown" (it may
   have gone out: never send it again; state.Store.confirm(..., "unknown")).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from datetime import tzinfo
 from typing import NamedTuple, TypeVar
 
+from .display_time import shown as shown_time
 from .neutral import block, one_line
-from .text import counted
+from .text import REGION_PATTERN, SUBJECT_MAX_CHARS, ascii_text, counted, shorten
 
 MESSAGE_BUDGET_BYTES = 240_000  # SNS takes 262,144; the rest is room for the envelope
 DEFAULT_CAP = 1
@@ -39,6 +47,8 @@ CLASS_LABELS = {
     "ok": "OK",
 }
 ID_CHARS = 128
+NAME_CHARS = 64  # an instance's or account's name as shown (EC2 tag values reach 256)
+ACCOUNT_ID = re.compile(r"\d{12}")
 FIELD_CHARS = 300
 OUTPUT_CHARS = 2_000
 OUTPUT_LINES = 12
@@ -65,6 +75,7 @@ class Entry(NamedTuple):
     output: str = ""
     possible_repeat: bool = False
     output_url: str = ""  # the event's: where State Manager wrote the run's whole output
+    instance_name: str = ""  # its Name tag or computer name, when looked up (instance_names.py)
 
     @property
     def failed(self) -> bool:
@@ -80,6 +91,15 @@ class Links(NamedTuple):
 
     index: str
     associations: dict[tuple[str, str, str], str]
+
+
+class Naming(NamedTuple):
+    """How an email names what it shows beyond ids: account names (Scope=organization), whether
+    the subject always names the place, the zone times are also shown in."""
+
+    account_name: Callable[[str], str] = lambda _: ""
+    across_organization: bool = False
+    zone: tzinfo | None = None
 
 
 class Email(NamedTuple):
@@ -115,6 +135,7 @@ def plan_emails(
     run_totals: dict[tuple[str, str, str], dict[str, int]] | None = None,
     unconfirmed: list[str] | None = None,
     budget_bytes: int = MESSAGE_BUDGET_BYTES,
+    naming: Naming | None = None,
 ) -> list[Email]:
     """At most `cap` emails covering every entry; each under `budget_bytes` UTF-8 bytes."""
     if split_by not in SPLITS:
@@ -139,7 +160,7 @@ def plan_emails(
         chunks = [part for _, part in ordered[: cap - 1]]
         chunks.append([entry for _, part in ordered[cap - 1 :] for entry in part])
     return [
-        render_email(chunk, links, run_totals or {}, unconfirmed or [], budget_bytes)
+        render_email(chunk, links, run_totals or {}, unconfirmed or [], budget_bytes, naming)
         for chunk in chunks
     ]
 
@@ -150,7 +171,9 @@ def render_email(
     run_totals: dict[tuple[str, str, str], dict[str, int]],
     unconfirmed: list[str],
     budget_bytes: int,
+    naming: Naming | None = None,
 ) -> Email:
+    naming = naming or Naming()
     counts = _class_counts(entries)
     groups: dict[tuple[str, str, str], list[Entry]] = {}
     for entry in entries:
@@ -175,7 +198,7 @@ def render_email(
         groups.items(), key=lambda item: (not any(e.failed for e in item[1]), item[0])
     )
     for key, members in ordered_groups:
-        group_lines = _group_header(key, members, links, run_totals.get(key))
+        group_lines = _group_header(key, members, links, run_totals.get(key), naming)
         if _size(group_lines) > room:
             left_out += sum(1 for e in members if e.classification != "ok")
             continue
@@ -184,7 +207,7 @@ def render_email(
         for entry in sorted(members, key=_entry_order):
             if entry.classification == "ok":
                 continue  # successes are counted in the header; the report names them
-            lines = entry_lines(entry)
+            lines = entry_lines(entry, naming.zone)
             if _size(lines) > room:
                 left_out += 1
                 continue
@@ -197,20 +220,25 @@ def render_email(
             f"{left_out} more {'instance' if left_out == 1 else 'instances'} not shown here "
             f"are named in the full report: {links.index}"
         )
-    return Email(_subject(counts), "\n".join(head + body).rstrip() + "\n", entries, shown)
+    subject = _subject(counts) + _subject_place(entries, naming, _subject(counts))
+    return Email(subject, "\n".join(head + body).rstrip() + "\n", entries, shown)
 
 
-def entry_lines(entry: Entry) -> list[str]:
-    """One instance, neutralised and bounded: a line, then its detail lines."""
+def entry_lines(entry: Entry, zone: tzinfo | None = None) -> list[str]:
+    """One instance, neutralised and bounded: a line, then its detail lines; times in UTC and,
+    with `zone`, in that zone too."""
     label = CLASS_LABELS.get(entry.classification, "OTHER")
-    first = f"  {label} {one_line(entry.instance_id, ID_CHARS)}: {one_line(entry.status, 40)}"
+    first = f"  {label} {one_line(entry.instance_id, ID_CHARS)}"
+    if entry.instance_name:
+        first += f" ({one_line(entry.instance_name, NAME_CHARS)})"
+    first += f": {one_line(entry.status, 40)}"
     if entry.classification == "still_failing" and entry.failing_since:
-        first += f" since {one_line(entry.failing_since, 40)}"
+        first += f" since {one_line(shown_time(entry.failing_since, zone), 80)}"
     if entry.possible_repeat:
         first += " (may repeat an earlier email)"
     lines = [first]
     if entry.failed:
-        lines.append(f"    last run {one_line(entry.last_execution, 40)}")
+        lines.append(f"    last run {one_line(shown_time(entry.last_execution, zone), 80)}")
         if entry.error_code:
             lines.append(f"    error code {one_line(entry.error_code, 100)}")
         if entry.summary:
@@ -267,16 +295,41 @@ def _subject(counts: dict[str, int]) -> str:
     )[:99]
 
 
+def _subject_place(entries: list[Entry], naming: Naming, before: str) -> str:
+    """` - 123456789012 (prod) eu-west-1`, ` - 3 accounts, 2 regions`: where the email's runs
+    are, when it spans several accounts or regions or the deployment is organization-wide; ""
+    otherwise. Only ids and codes in their AWS shapes, names as ASCII, within the subject's
+    limit (the name is cut first)."""
+    accounts = sorted({entry.account for entry in entries})
+    regions = sorted({entry.region for entry in entries})
+    if len(accounts) <= 1 and len(regions) <= 1 and not naming.across_organization:
+        return ""
+    region = regions[0] if len(regions) == 1 and REGION_PATTERN.fullmatch(regions[0]) else ""
+    where = f" {region}" if region else f", {counted(len(regions), 'region')}"
+    if len(accounts) != 1 or not ACCOUNT_ID.fullmatch(accounts[0]):
+        several = f" - {counted(len(accounts), 'account')}, {region or where[2:]}"
+        return several[: SUBJECT_MAX_CHARS - len(before)]
+    account = accounts[0]
+    name = ascii_text(one_line(naming.account_name(account), NAME_CHARS))
+    room = SUBJECT_MAX_CHARS - len(before) - len(f" - {account} ()") - len(where)
+    if name and room >= 8:
+        return f" - {shorten(name, room)} ({account}){where}"
+    return f" - {account}{where}"[: SUBJECT_MAX_CHARS - len(before)]
+
+
 def _group_header(
     key: tuple[str, str, str],
     members: list[Entry],
     links: Links,
     run_totals: dict[str, int] | None,
+    naming: Naming | None = None,
 ) -> list[str]:
     account, region, association_id = key
     failed = sum(entry.failed for entry in members)
+    name = (naming or Naming()).account_name(account)
+    named = f" ({one_line(name, NAME_CHARS)})" if name else ""
     lines = [
-        f"== {one_line(account, 20)} {one_line(region, 30)} association "
+        f"== {one_line(account, 20)}{named} {one_line(region, 30)} association "
         f"{one_line(association_id, ID_CHARS)} ({one_line(members[0].document_name, ID_CHARS)}): "
         f"{failed} failed, {len(members) - failed} other in this digest"
     ]

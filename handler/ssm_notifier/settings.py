@@ -51,6 +51,9 @@ class Settings(NamedTuple):
     emails_per_invocation: int = 1  # the hard cap; the overflow is merged into the last email
     lease_seconds: int = 900  # how long a claim holds before another invocation may take it
     state_ttl_days: int = 90  # how long the table remembers an instance (DynamoDB TTL)
+    # An IANA zone the digests show times in beside UTC ("" = UTC only). Not checked here: a
+    # zone the runtime does not know is logged and ignored (display_time.display_zone).
+    display_time_zone: str = ""
 
     @property
     def across_organization(self) -> bool:
@@ -81,7 +84,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         # At least the longest invocation (900 s), so a live claim never lapses under its owner.
         lease_seconds=int(_number(environ, "STATE_LEASE_SECONDS", int, 900, 900, 43200)),
         state_ttl_days=int(_number(environ, "STATE_TTL_DAYS", int, 90, 1, 3650)),
+        display_time_zone=_display_time_zone(environ),
     )
+
+
+def _display_time_zone(environ: Mapping[str, str]) -> str:
+    """DISPLAY_TIME_ZONE, as given (both functions read it; "" = UTC only)."""
+    return environ.get("DISPLAY_TIME_ZONE", "").strip()
 
 
 def _topic_and_level(environ: Mapping[str, str]) -> tuple[str, str]:
@@ -134,6 +143,7 @@ class SweepSettings(NamedTuple):
     reader_role_name_prefix: str = DEFAULT_READER_PREFIX
     spoke_stack_set_name: str = ""
     call_as: str = "SELF"
+    display_time_zone: str = ""  # as the notifier's Settings
 
     @property
     def across_organization(self) -> bool:
@@ -174,6 +184,7 @@ def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
         ),
         **organization,
         **_spoke_stack_set(environ, organization["scope"] == "organization"),
+        display_time_zone=_display_time_zone(environ),
     )
 
 

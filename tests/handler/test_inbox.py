@@ -70,7 +70,10 @@ def test_one_email_by_default_covering_everything_failures_first() -> None:
     assert len(emails) == 1
     assert sorted(covered(emails)) == sorted(entries)
     body = emails[0].body
-    assert emails[0].subject == "SSM associations: 25 failed (25 new), 0 recovered, 475 ok"
+    # The fleet spans 20 accounts: the subject says so (and in which region).
+    assert emails[0].subject == (
+        "SSM associations: 25 failed (25 new), 0 recovered, 475 ok - 20 accounts, us-east-1"
+    )
     assert body.index("assoc-000") < body.index("assoc-001")  # failing associations first
     assert body.count("  NEW i-") == 25 and "Success" not in body.split("\n", 3)[3]
 
@@ -129,7 +132,8 @@ def test_classifications_and_run_totals_are_shown() -> None:
         unconfirmed=["https://console/lost"],
     )
     assert "  NEW i-new: Failed" in email.body
-    assert "  STILL FAILING i-old: Failed since 2026-05-01T03:00:00Z" in email.body
+    # Times as people read them: UTC to the minute (display_time.shown).
+    assert "  STILL FAILING i-old: Failed since 2026-05-01 03:00 UTC" in email.body
     assert "  RECOVERED i-back: Success" in email.body
     assert "i-again: Failed (may repeat an earlier email)" in email.body
     assert "   run so far: 40 Failed, 900 Success" in email.body
