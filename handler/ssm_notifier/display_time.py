@@ -43,7 +43,7 @@ def display_zone(name: str) -> tzinfo | None:
             reason = f"no such zone in this runtime's time zone data ({type(error).__name__})"
     logger.error(
         "DISPLAY_TIME_ZONE not used: times are shown in UTC only",
-        extra=fields(display_time_zone=name[:ZONE_NAME_MAX_CHARS + 10], reason=reason),
+        extra=fields(display_time_zone=name[: ZONE_NAME_MAX_CHARS + 10], reason=reason),
     )
     return None
 

@@ -24,14 +24,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from datetime import tzinfo
 from typing import NamedTuple, TypeVar
 
 from .display_time import shown as shown_time
 from .neutral import block, one_line
-from .text import REGION_PATTERN, SUBJECT_MAX_CHARS, ascii_text, counted, shorten
+from .text import SUBJECT_MAX_CHARS, counted, subject_place
 
 MESSAGE_BUDGET_BYTES = 240_000  # SNS takes 262,144; the rest is room for the envelope
 DEFAULT_CAP = 1
@@ -48,7 +47,6 @@ CLASS_LABELS = {
 }
 ID_CHARS = 128
 NAME_CHARS = 64  # an instance's or account's name as shown (EC2 tag values reach 256)
-ACCOUNT_ID = re.compile(r"\d{12}")
 FIELD_CHARS = 300
 OUTPUT_CHARS = 2_000
 OUTPUT_LINES = 12
@@ -296,25 +294,18 @@ def _subject(counts: dict[str, int]) -> str:
 
 
 def _subject_place(entries: list[Entry], naming: Naming, before: str) -> str:
-    """` - 123456789012 (prod) eu-west-1`, ` - 3 accounts, 2 regions`: where the email's runs
-    are, when it spans several accounts or regions or the deployment is organization-wide; ""
-    otherwise. Only ids and codes in their AWS shapes, names as ASCII, within the subject's
-    limit (the name is cut first)."""
-    accounts = sorted({entry.account for entry in entries})
-    regions = sorted({entry.region for entry in entries})
+    """Where the email's runs are (text.subject_place), when it spans several accounts or
+    regions or the deployment is organization-wide; "" otherwise."""
+    accounts = {entry.account for entry in entries}
+    regions = {entry.region for entry in entries}
     if len(accounts) <= 1 and len(regions) <= 1 and not naming.across_organization:
         return ""
-    region = regions[0] if len(regions) == 1 and REGION_PATTERN.fullmatch(regions[0]) else ""
-    where = f" {region}" if region else f", {counted(len(regions), 'region')}"
-    if len(accounts) != 1 or not ACCOUNT_ID.fullmatch(accounts[0]):
-        several = f" - {counted(len(accounts), 'account')}, {region or where[2:]}"
-        return several[: SUBJECT_MAX_CHARS - len(before)]
-    account = accounts[0]
-    name = ascii_text(one_line(naming.account_name(account), NAME_CHARS))
-    room = SUBJECT_MAX_CHARS - len(before) - len(f" - {account} ()") - len(where)
-    if name and room >= 8:
-        return f" - {shorten(name, room)} ({account}){where}"
-    return f" - {account}{where}"[: SUBJECT_MAX_CHARS - len(before)]
+    return subject_place(
+        accounts,
+        regions,
+        lambda account: one_line(naming.account_name(account), NAME_CHARS),
+        SUBJECT_MAX_CHARS - len(before),
+    )
 
 
 def _group_header(

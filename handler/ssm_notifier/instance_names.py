@@ -112,9 +112,7 @@ class InstanceNames:
             if self._stopped:
                 break
             looked_up = self._place(account, region, instance_ids)
-            found.update(
-                {(account, region, i): name for i, name in looked_up.items() if name}
-            )
+            found.update({(account, region, i): name for i, name in looked_up.items() if name})
         if wanted:
             logger.info(
                 "instance names looked up",

@@ -24,8 +24,8 @@ from typing import Any, NamedTuple
 
 from . import defer, inbox, log, reports, routing
 from .accounts import AccountClients, AccountNames, ReaderUnavailableError
-from .display_time import display_zone
 from .deadline import BUDGETS, Deadline, OutOfTimeError
+from .display_time import display_zone
 from .enrich import Enricher, OutputLookup
 from .events import AssociationEvent, InvalidRecordError, message_id_of, parse_record
 from .instance_names import InstanceNames, NameCache
@@ -350,10 +350,14 @@ def _named(entries: list[inbox.Entry], names: InstanceNames) -> list[inbox.Entry
     try:
         found = names.names((e.account, e.region, e.instance_id) for e in shown)
     except Exception as error:  # never: InstanceNames raises nothing; bare ids if it ever does
-        logger.warning("instance names not shown", extra=log.fields(error=log.describe_error(error)))
+        logger.warning(
+            "instance names not shown", extra=log.fields(error=log.describe_error(error))
+        )
         return entries
     return [
-        entry._replace(instance_name=found.get((entry.account, entry.region, entry.instance_id), ""))
+        entry._replace(
+            instance_name=found.get((entry.account, entry.region, entry.instance_id), "")
+        )
         for entry in entries
     ]
 

@@ -426,6 +426,7 @@ class Sweep:
 
     def collect(self, run_id: str, late: bool = False) -> dict[str, Any]:
         from . import sweep_digest
+        from .display_time import display_zone
         from .sweep_check import AssociationResult, unit_parts
         from .sweep_report import SweepReport
 
@@ -463,6 +464,7 @@ class Sweep:
             parse_time(run_id) or self.now,
             region=str(getattr(getattr(ssm, "meta", None), "region_name", "") or ""),
             partition=_partition_of(self.settings.topic_arn),
+            zone=display_zone(self.settings.display_time_zone),
         )
         if self.accounts is not None:
             report.places |= {
