@@ -50,6 +50,7 @@ from templates import (
 from templates.common import (
     DETAIL_TYPE,
     checkov_skips,
+    name_instances_statement,
     new_template,
     only_rule_may_send,
     policy_document,
@@ -229,6 +230,7 @@ def build(config: Config) -> Template:
                 "EMAIL_SPLIT": config.email_split,
                 "EMAILS_PER_INVOCATION": str(config.emails_per_invocation),
                 "STATE_TTL_DAYS": str(config.state_ttl_days),
+                "DISPLAY_TIME_ZONE": Ref(params.display_time_zone),
             },
             Description="Turns a batch of association state changes into at most a few digests",
             Metadata=checkov_skips(
@@ -286,6 +288,7 @@ class _Parameters(NamedTuple):
     parent_stack_name: Parameter
     pipeline_key: Parameter
     output_key: Parameter
+    display_time_zone: Parameter
 
 
 def _parameters(template: Template, config: Config) -> _Parameters:
@@ -310,6 +313,7 @@ def _parameters(template: Template, config: Config) -> _Parameters:
     template.add_condition(CREATES_PIPELINE_KEY, Equals(Ref(pipeline_key), ""))
     output_key = template.add_parameter(parameters.output_bucket_kms_key_arn())
     template.add_condition(HAS_OUTPUT_KEY, Not(Equals(Ref(output_key), "")))
+    display_time_zone = template.add_parameter(parameters.display_time_zone())
     return _Parameters(
         email,
         documents,
@@ -320,6 +324,7 @@ def _parameters(template: Template, config: Config) -> _Parameters:
         parent_stack_name,
         pipeline_key,
         output_key,
+        display_time_zone,
     )
 
 
@@ -395,6 +400,7 @@ def _notifier_statements(queue, topic, key_arn, log_group, output_bucket_arn) ->
         functions.own_logs_statement(log_group),
         read_association_runs_statement("ReadAssociationExecutions", with_association=False),
         read_command_output_statement(),
+        name_instances_statement(),
         Statement(
             Sid="ReadOutputEnds",
             Effect=Allow,

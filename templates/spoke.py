@@ -502,6 +502,9 @@ def _reader_role(params: dict) -> iam.Role:
                         common.list_associations_and_instances_statement(),
                         common.read_association_runs_statement(),
                         common.read_command_output_statement(),
+                        # The notifier names instances here (DescribeInstanceInformation is
+                        # granted above).
+                        common.name_instances_statement(with_instance_information=False),
                     ]
                 ),
             )
