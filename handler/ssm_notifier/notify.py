@@ -17,6 +17,7 @@ from . import log, pipeline
 from .accounts import AccountClients, AccountNames, HandlerRuntime
 from .clients import NOTIFIER_CLIENT_OPTIONS, ClientCache
 from .deadline import Deadline, make_client
+from .display_time import display_zone
 from .instance_names import NameCache
 from .settings import Settings, load_settings
 
@@ -61,6 +62,8 @@ RUNTIME = Runtime()
 def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
     settings = load_settings(os.environ)
     log.configure(settings.log_level)
+    # A zone the runtime does not know is logged now, once per sandbox; digests then use UTC.
+    display_zone(settings.display_time_zone)
     records = event.get("Records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
         raise ValueError("the event has no Records list: this function takes SQS events only")

@@ -250,9 +250,7 @@ def process(
         unconfirmed=unconfirmed,
         # Each email travels with its chat rendering and routing attributes in one message.
         budget_bytes=routing.EMAIL_BUDGET_BYTES,
-        naming=_naming(
-            clients, accounts, account_names, display_time_zone, deadline, AFTER_RESERVE_SECONDS
-        ),
+        naming=_naming(clients, accounts, account_names, display_time_zone, deadline),
     )
     by_entry = dict(zip(entries, kept, strict=True))
     pacer = Pacer(clock, sleep)
@@ -384,15 +382,16 @@ def _naming(
     account_names: AccountNames | None,
     display_time_zone: str,
     deadline: Deadline,
-    reserve: float,
 ) -> inbox.Naming:
-    """Account names under Scope=organization (Organizations, cached, each call in time), and
-    the display zone (None: UTC only)."""
+    """Account names under Scope=organization (Organizations, cached, each call only if a
+    publish and what must follow it still fit), and the display zone (None: UTC only)."""
     zone = display_zone(display_time_zone)
     if accounts is None:
         return inbox.Naming(zone=zone)
     names = account_names or AccountNames(lambda: clients["organizations"])
-    guard = _guard_service(deadline, reserve + BUDGETS["sns"].worst_case_seconds())
+    guard = _guard_service(
+        deadline, BUDGETS["sns"].worst_case_seconds() + AFTER_PUBLISH_RESERVE_SECONDS
+    )
     return inbox.Naming(lambda account: names.name(account, guard), True, zone)
 
 
