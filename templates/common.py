@@ -166,6 +166,22 @@ def describe_documents_statement() -> Statement:
     )
 
 
+def name_instances_statement(*, with_instance_information: bool = True) -> Statement:
+    """The reads that name an instance in a digest (handler instance_names.py): its EC2 Name
+    tag, and a managed node's computer name (left out where another statement grants it)."""
+    actions = [ec2_actions.DescribeTags]
+    if with_instance_information:
+        actions.append(ssm_actions.DescribeInstanceInformation)
+    return Statement(
+        Sid="NameInstances",
+        Effect=Allow,
+        Action=actions,
+        # Neither supports resource-level permissions (Service Authorization Reference: EC2
+        # DescribeTags and SSM DescribeInstanceInformation list no resource types): "*".
+        Resource=["*"],
+    )
+
+
 def read_command_output_statement() -> Statement:
     return Statement(
         Sid="ReadCommandOutput",

@@ -79,6 +79,10 @@ ASSOCIATION_SCHEDULE_OFFSET = "AssociationScheduleOffset"
 ASSOCIATION_CALENDAR_NAMES = "AssociationCalendarNames"
 ASSOCIATION_SYNC_COMPLIANCE = "AssociationSyncCompliance"
 
+# The zone the digests show times in beside UTC: the notifications' and the sweep's parameter,
+# the parent's passed as it is.
+DISPLAY_TIME_ZONE = "DisplayTimeZone"
+
 # Parameters of the sweep stack (the parent declares them under the same names).
 SWEEP_SCHEDULE = "SweepSchedule"
 SWEEP_REMINDER_DAYS = "SweepReminderDays"

@@ -51,6 +51,7 @@ from templates import (
 from templates.common import (
     DETAIL_TYPE,
     checkov_skips,
+    name_instances_statement,
     new_template,
     notification_queue_target,
     only_rule_may_send,
@@ -218,6 +219,7 @@ def build(config: Config) -> Template:
                 "EMAILS_PER_INVOCATION": str(config.emails_per_invocation),
                 "STATE_TTL_DAYS": str(config.state_ttl_days),
                 **watched_runs.function_variables(*params.watched_runs),
+                "DISPLAY_TIME_ZONE": Ref(params.display_time_zone),
             },
             Description="Turns a batch of association state changes into at most a few digests",
             Metadata=checkov_skips(
@@ -276,6 +278,7 @@ class _Parameters(NamedTuple):
     pipeline_key: Parameter
     output_key: Parameter
     watched_runs: tuple[Parameter, Parameter]  # WatchRunCommand, WatchMaintenanceWindows
+    display_time_zone: Parameter
 
 
 def _parameters(template: Template, config: Config) -> _Parameters:
@@ -301,6 +304,7 @@ def _parameters(template: Template, config: Config) -> _Parameters:
     template.add_condition(CREATES_PIPELINE_KEY, Equals(Ref(pipeline_key), ""))
     output_key = template.add_parameter(parameters.output_bucket_kms_key_arn())
     template.add_condition(HAS_OUTPUT_KEY, Not(Equals(Ref(output_key), "")))
+    display_time_zone = template.add_parameter(parameters.display_time_zone())
     return _Parameters(
         email,
         documents,
@@ -312,6 +316,7 @@ def _parameters(template: Template, config: Config) -> _Parameters:
         pipeline_key,
         output_key,
         watched,
+        display_time_zone,
     )
 
 
@@ -387,6 +392,7 @@ def _notifier_statements(queue, topic, key_arn, log_group, output_bucket_arn) ->
         functions.own_logs_statement(log_group),
         read_association_runs_statement("ReadAssociationExecutions", with_association=False),
         read_command_output_statement(),
+        name_instances_statement(),
         Statement(
             Sid="ReadOutputEnds",
             Effect=Allow,

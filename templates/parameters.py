@@ -591,6 +591,29 @@ def pipeline_kms_key_arn() -> Parameter:
     )
 
 
+# An IANA time zone name: the tz database's file names (its Theory file, "Names of timezones":
+# components of ASCII letters, digits, "_", "-" and "+", as in Etc/GMT+5, joined by "/", not
+# starting with "-"), at most 50 characters as AWS's own IANA zone inputs (scheduler
+# service-2.json ScheduleExpressionTimezone, 1-50; ssm's MaintenanceWindowTimezone has no bounds).
+# Empty: times in UTC only. Whether the zone exists is the function's to check (display_time.py).
+TIME_ZONE_PATTERN = r"^(|[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*)$"
+TIME_ZONE_MAX_LENGTH = 50
+
+
+def display_time_zone() -> Parameter:
+    return Parameter(
+        names.DISPLAY_TIME_ZONE,
+        Type="String",
+        Default="",
+        Description="IANA time zone the digests show times in beside UTC, e.g. Europe/Paris "
+        "(empty: UTC only)",
+        AllowedPattern=TIME_ZONE_PATTERN,
+        MaxLength=TIME_ZONE_MAX_LENGTH,
+        ConstraintDescription="empty, or an IANA time zone name such as Europe/Paris, "
+        "America/Argentina/Buenos_Aires or Etc/GMT+5 (at most 50 characters)",
+    )
+
+
 def sweep_reminder_days(config: Config) -> Parameter:
     # The product's own bound (the sweep's REMINDER_DAYS, settings.py): a whole number, so a
     # String with a pattern, as OutputRetentionDays.

@@ -138,6 +138,7 @@ class Inputs(NamedTuple):
         return {name: Join(",", Ref(parameter)) for name, parameter in self.function_vpc.items()}
 
     chat: chat.ChatInputs  # passed to the notifications stack as they are (issue 18)
+    display_time_zone: Parameter  # passed to the notifications and sweep stacks as it is
 
 
 def declare_parameters(template: Template, config: Config) -> Inputs:
@@ -208,6 +209,7 @@ def declare_parameters(template: Template, config: Config) -> Inputs:
             )
         },
         chat=chat.declare_parameters(template),
+        display_time_zone=add(parameters.display_time_zone()),
     )
 
 
@@ -318,6 +320,7 @@ def add_notifications(
             **inputs.role_inputs(),
             **inputs.function_inputs(),
             **chat.pass_through(inputs.chat),
+            names.DISPLAY_TIME_ZONE: Ref(inputs.display_time_zone),
         },
     )
 
@@ -347,6 +350,7 @@ def add_sweep(
             hub.CALL_AS: Ref(hub.CALL_AS),  # add_hub declares it (the sweep lists the StackSet)
             **inputs.role_inputs(),
             **inputs.function_inputs(),
+            names.DISPLAY_TIME_ZONE: Ref(inputs.display_time_zone),
         },
     )
 

@@ -504,6 +504,9 @@ def _reader_role(params: dict) -> iam.Role:
                         common.read_association_runs_statement(),
                         common.read_command_output_statement(),
                         common.describe_documents_statement(),
+                        # The notifier names instances here (DescribeInstanceInformation is
+                        # granted above).
+                        common.name_instances_statement(with_instance_information=False),
                     ]
                 ),
             )

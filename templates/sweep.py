@@ -71,6 +71,7 @@ def build(config: Config) -> Template:
     scope = hub.add_scope(template)
     call_as = template.add_parameter(sweep_call_as_parameter())
     reminder_days = template.add_parameter(parameters.sweep_reminder_days(config))
+    display_time_zone = template.add_parameter(parameters.display_time_zone())
     shared_table_arn = template.add_parameter(
         Parameter(
             names.STATE_TABLE_ARN,
@@ -152,6 +153,7 @@ def build(config: Config) -> Template:
                 "WORK_QUEUE_URL": Ref(work_queue),
                 "STATE_TABLE_NAME": table_name,
                 "REMINDER_DAYS": Ref(reminder_days),
+                "DISPLAY_TIME_ZONE": Ref(display_time_zone),
             },
             Description="Emails the instances a watched association did not run on",
             Metadata=checkov_skips(**FUNCTION_CHECKOV_SKIPS),

@@ -146,7 +146,10 @@ def test_sample_email_is_what_the_handler_publishes_for_a_failed_and_a_successfu
     sample = sample_email()
     assert "Subject: SSM associations: 1 failed (1 new), 0 recovered, 1 ok" in sample
     # The failure is named with its output; the success is counted, and named in the report.
-    assert "  NEW i-0f3c5a1d2e4b6f789: Failed" in sample
+    # Named by its Name tag beside its id; its run time in UTC and the sample's DisplayTimeZone
+    # (Europe/Paris: CET on 1 November).
+    assert "  NEW i-0f3c5a1d2e4b6f789 (ssm-notifier-2): Failed" in sample
+    assert "last run 2026-11-01 02:04 UTC (03:04 CET)" in sample
     assert "i-0b22a22eec53b9321" not in sample
     assert "run so far: 1 Failed, 1 Success" in sample
     assert "Full report, every instance named: https://console.aws.amazon.com/s3/" in sample

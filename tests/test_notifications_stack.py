@@ -147,6 +147,7 @@ def test_function_runs_the_handler_package_on_arm64_with_json_logs(notifications
         "STATE_TTL_DAYS": "90",
         "WATCH_RUN_COMMAND": {"Ref": "WatchRunCommand"},
         "WATCH_MAINTENANCE_WINDOWS": {"Ref": "WatchMaintenanceWindows"},
+        "DISPLAY_TIME_ZONE": {"Ref": "DisplayTimeZone"},
     }
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "FunctionLogGroup"}
@@ -210,6 +211,9 @@ def test_function_role_may_do_exactly_its_job(notifications):
         ("s3:PutObject", str({"Fn::Sub": "${ReportBucket.Arn}/digests/*"})),
         # Deferred records back to their own queue (SendMessageBatch is authorised as this).
         ("sqs:SendMessage", queue),
+        # Instance names (Name tags, computer names): no resource-level permissions exist.
+        ("ec2:DescribeTags", "*"),
+        ("ssm:DescribeInstanceInformation", "*"),
     }
 
 

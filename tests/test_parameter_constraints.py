@@ -127,6 +127,33 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["1", "7", "365"],
         ["", "0", "366", "-1", "week", "1.5", "07", "1e2"],
     ),
+    # IANA tz names (empty: UTC only); 50 characters at most, as scheduler's
+    # ScheduleExpressionTimezone.
+    "DisplayTimeZone": (
+        [
+            "",
+            "UTC",
+            "Europe/Paris",
+            "America/Argentina/Buenos_Aires",
+            "America/Port-au-Prince",
+            "Etc/GMT+5",
+            "Etc/GMT-14",
+            "EST5EDT",
+            "Z" * 50,
+        ],
+        [
+            "Europe/",
+            "/Europe/Paris",
+            "Europe//Paris",
+            "Europe/Paris ",
+            "Europe Paris",
+            "../etc/passwd",
+            "-Foo",
+            "Europe/París",
+            "UTC+1:00",
+            "Z" * 51,
+        ],
+    ),
     # Any ARN or name the parent passes from the notifications stack; empty: the sweep's own table.
     "StateTableArn": (["", "arn:aws:dynamodb:eu-west-1:123456789012:table/state"], []),
     "StateTableName": (["", "notifier-StateTable-1ABC"], []),
@@ -727,3 +754,15 @@ def test_chat_ids_follow_the_chatbot_model() -> None:
             assert regex.fullmatch(pattern, value) and len(value) <= longest, (name, value)
         for value in bad:
             assert not (regex.fullmatch(pattern, value) and len(value) <= longest), (name, value)
+
+
+def test_display_time_zone_takes_every_iana_zone_and_the_scheduler_models_length(parent):
+    """Every zone of the tz database this machine has passes (the handler still checks the zone
+    exists in its runtime); the length is the scheduler model's ScheduleExpressionTimezone."""
+    import zoneinfo
+
+    spec = parent["Parameters"]["DisplayTimeZone"]
+    zones = zoneinfo.available_timezones()
+    assert len(zones) > 300  # the machine's tz data is there: the loop checks something
+    assert [zone for zone in sorted(zones) if not accepts(spec, zone)] == []
+    assert spec["MaxLength"] == shape("scheduler", "ScheduleExpressionTimezone")["max"]

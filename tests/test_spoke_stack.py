@@ -247,6 +247,7 @@ def test_reader_role_grants_the_reads_of_enrichment_and_the_sweep_and_nothing_el
         "ssm:ListCommandInvocations",  # the failed step's name (command_output)
         "ssm:GetCommandInvocation",
         "ssm:DescribeDocument",  # the sweep's "watched document does not exist" finding
+        "ec2:DescribeTags",  # the notifier's instance names (Name tags)
     }
     # The same actions on the same resources as the single-account functions' roles.
     notifier = _granted(rendered["notifications.yaml"]["Resources"]["FunctionRole"]["Properties"])

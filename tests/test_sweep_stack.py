@@ -38,6 +38,7 @@ def test_function_runs_the_sweep_entry_with_the_watched_documents(sweep_stack):
             ]
         },
         "REMINDER_DAYS": {"Ref": names.SWEEP_REMINDER_DAYS},
+        "DISPLAY_TIME_ZONE": {"Ref": names.DISPLAY_TIME_ZONE},
     }
     assert sweep_stack["Parameters"][names.SWEEP_REMINDER_DAYS]["Default"] == "7"
     assert function["LoggingConfig"]["LogFormat"] == "JSON"

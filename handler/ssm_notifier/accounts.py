@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+from .deadline import OutOfTimeError
 from .log import describe_error, fields, get_logger
 
 if TYPE_CHECKING:
@@ -171,30 +172,54 @@ class AccountNames:
 
     Only the management account and an Organizations delegated administrator may ask; elsewhere
     the first AccessDenied stops the asking, and a digest shows the id alone.
+
+    Kept for one sweep run (no `ttl_seconds`: every answer for the object's life), or for the
+    notifier's sandbox life (`ttl_seconds`: a name is asked again after it, a failure after
+    FAILURE_MEMORY_SECONDS). `before_call` (the caller's deadline) may refuse a call with
+    OutOfTimeError: the id is then shown alone, and nothing is remembered.
     """
 
-    def __init__(self, organizations: Callable[[], Any]) -> None:
+    def __init__(
+        self,
+        organizations: Callable[[], Any],
+        *,
+        ttl_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._organizations = organizations
-        self._names: dict[str, str] = {}
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._names: dict[str, tuple[str, float]] = {}
         self._refused = False
 
-    def name(self, account: str) -> str:
+    def name(self, account: str, before_call: Callable[[str], None] | None = None) -> str:
         if not account or self._refused:
             return ""
-        if account not in self._names:
-            try:
-                described = self._organizations().describe_account(AccountId=account)
-                self._names[account] = str(described.get("Account", {}).get("Name") or "")
-            except Exception as error:
-                code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
-                if code in ("AccessDeniedException", "AWSOrganizationsNotInUseException"):
-                    self._refused = True
-                logger.info(
-                    "account name not read",
-                    extra=fields(account=account, reason=describe_error(error)),
-                )
-                self._names[account] = ""
-        return self._names[account]
+        now = self._clock()
+        kept = self._names.get(account)
+        if kept is not None and kept[1] > now:
+            return kept[0]
+        forever = float("inf")
+        try:
+            if before_call is not None:
+                before_call("organizations")
+            described = self._organizations().describe_account(AccountId=account)
+            name = str(described.get("Account", {}).get("Name") or "")
+            expires = forever if self._ttl is None else now + self._ttl
+        except OutOfTimeError:
+            return ""
+        except Exception as error:
+            code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
+            if code in ("AccessDeniedException", "AWSOrganizationsNotInUseException"):
+                self._refused = True
+            logger.info(
+                "account name not read",
+                extra=fields(account=account, reason=describe_error(error)),
+            )
+            name = ""
+            expires = forever if self._ttl is None else now + FAILURE_MEMORY_SECONDS
+        self._names[account] = (name, expires)
+        return name
 
 
 def boto3_client_factory(options: dict[str, dict[str, Any]]) -> ClientFactory:

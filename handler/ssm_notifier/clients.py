@@ -43,6 +43,7 @@ NOTIFIER_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
     "sns": _PATIENT,
     "sts": _QUICK,
     "organizations": _QUICK,
+    "ec2": _QUICK,  # instance names, as optional as the output lookups (instance_names.py)
 }
 SWEEP_CLIENT_OPTIONS: dict[str, dict[str, Any]] = {
     "ssm": _SWEEP,

@@ -85,6 +85,8 @@ BUDGETS: dict[str, CallBudget] = {
     # as the SSM lookups they serve, and bounded alike.
     "sts": CallBudget(connect_timeout=2, read_timeout=4, total_max_attempts=2),
     "organizations": CallBudget(connect_timeout=2, read_timeout=4, total_max_attempts=2),
+    # Instance names (instance_names.py): as optional as the output lookups, bounded alike.
+    "ec2": CallBudget(connect_timeout=2, read_timeout=4, total_max_attempts=2),
 }
 
 

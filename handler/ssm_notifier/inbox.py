@@ -13,6 +13,11 @@
 - Bad input stays alone: `build_entries` builds each entry in its own try; a record whose entry
   cannot be built or rendered is quarantined with its reason, its neighbours go on. Every value
   passes through `neutral` (bounded, no line breakers, no bidi) before it reaches a subject or body.
+- Names people use (`Naming`): an instance's Name tag or computer name beside its id
+  (instance_names.py), an account's name beside its id under Scope=organization, times in UTC
+  and the DisplayTimeZone (display_time.py). The subject names the account and region when the
+  email spans several or the deployment is organization-wide: account ids and region codes only
+  in their AWS shapes, account names (from Organizations) bounded and made ASCII.
 - `publish_outcome` sorts a failed publish into "not_sent" (retry is safe) and "unknown" (it may
   have gone out: never send it again; state.Store.confirm(..., "unknown")).
 """
@@ -20,11 +25,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import tzinfo
 from typing import NamedTuple, TypeVar
 
 from . import runs
+from .display_time import shown as shown_time
 from .neutral import block, one_line
-from .text import counted
+from .text import SUBJECT_MAX_CHARS, counted, subject_place
 
 MESSAGE_BUDGET_BYTES = 240_000  # SNS takes 262,144; the rest is room for the envelope
 DEFAULT_CAP = 1
@@ -40,6 +47,7 @@ CLASS_LABELS = {
     "ok": "OK",
 }
 ID_CHARS = 128
+NAME_CHARS = 64  # an instance's or account's name as shown (EC2 tag values reach 256)
 FIELD_CHARS = 300
 OUTPUT_CHARS = 2_000
 OUTPUT_LINES = 12
@@ -66,6 +74,7 @@ class Entry(NamedTuple):
     output: str = ""
     possible_repeat: bool = False
     output_url: str = ""  # the event's: where State Manager wrote the run's whole output
+    instance_name: str = ""  # its Name tag or computer name, when looked up (instance_names.py)
 
     @property
     def failed(self) -> bool:
@@ -81,6 +90,15 @@ class Links(NamedTuple):
 
     index: str
     associations: dict[tuple[str, str, str], str]
+
+
+class Naming(NamedTuple):
+    """How an email names what it shows beyond ids: account names (Scope=organization), whether
+    the subject always names the place, the zone times are also shown in."""
+
+    account_name: Callable[[str], str] = lambda _: ""
+    across_organization: bool = False
+    zone: tzinfo | None = None
 
 
 class Email(NamedTuple):
@@ -116,6 +134,7 @@ def plan_emails(
     run_totals: dict[tuple[str, str, str], dict[str, int]] | None = None,
     unconfirmed: list[str] | None = None,
     budget_bytes: int = MESSAGE_BUDGET_BYTES,
+    naming: Naming | None = None,
 ) -> list[Email]:
     """At most `cap` emails covering every entry; each under `budget_bytes` UTF-8 bytes."""
     if split_by not in SPLITS:
@@ -140,7 +159,7 @@ def plan_emails(
         chunks = [part for _, part in ordered[: cap - 1]]
         chunks.append([entry for _, part in ordered[cap - 1 :] for entry in part])
     return [
-        render_email(chunk, links, run_totals or {}, unconfirmed or [], budget_bytes)
+        render_email(chunk, links, run_totals or {}, unconfirmed or [], budget_bytes, naming)
         for chunk in chunks
     ]
 
@@ -151,14 +170,18 @@ def render_email(
     run_totals: dict[tuple[str, str, str], dict[str, int]],
     unconfirmed: list[str],
     budget_bytes: int,
+    naming: Naming | None = None,
 ) -> Email:
+    naming = naming or Naming()
     counts = _class_counts(entries)
     groups: dict[tuple[str, str, str], list[Entry]] = {}
     for entry in entries:
         groups.setdefault(entry.group_key, []).append(entry)
+    kinds = [runs.kind_of(key[2]) for key in groups]
+    what = "SSM association" if set(kinds) <= {runs.ASSOCIATION} else "SSM"
     head = [
-        _summary(counts),
-        f"{counted(len(groups), 'association')}, {counted(len({k[0] for k in groups}), 'account')}"
+        _summary(counts, what),
+        f"{_runs_counted(kinds)}, {counted(len({k[0] for k in groups}), 'account')}"
         f", {counted(len({k[:2] for k in groups}), 'account-region')}.",
         f"Full report, every instance named: {links.index}",
     ]
@@ -176,7 +199,7 @@ def render_email(
         groups.items(), key=lambda item: (not any(e.failed for e in item[1]), item[0])
     )
     for key, members in ordered_groups:
-        group_lines = _group_header(key, members, links, run_totals.get(key))
+        group_lines = _group_header(key, members, links, run_totals.get(key), naming)
         if _size(group_lines) > room:
             left_out += sum(1 for e in members if e.classification != "ok")
             continue
@@ -185,7 +208,7 @@ def render_email(
         for entry in sorted(members, key=_entry_order):
             if entry.classification == "ok":
                 continue  # successes are counted in the header; the report names them
-            lines = entry_lines(entry)
+            lines = entry_lines(entry, naming.zone)
             if _size(lines) > room:
                 left_out += 1
                 continue
@@ -198,20 +221,26 @@ def render_email(
             f"{left_out} more {'instance' if left_out == 1 else 'instances'} not shown here "
             f"are named in the full report: {links.index}"
         )
-    return Email(_subject(counts), "\n".join(head + body).rstrip() + "\n", entries, shown)
+    subject = _subject(counts, what)
+    subject += _subject_place(entries, naming, subject)
+    return Email(subject, "\n".join(head + body).rstrip() + "\n", entries, shown)
 
 
-def entry_lines(entry: Entry) -> list[str]:
-    """One instance, neutralised and bounded: a line, then its detail lines."""
+def entry_lines(entry: Entry, zone: tzinfo | None = None) -> list[str]:
+    """One instance, neutralised and bounded: a line, then its detail lines; times in UTC and,
+    with `zone`, in that zone too."""
     label = CLASS_LABELS.get(entry.classification, "OTHER")
-    first = f"  {label} {one_line(entry.instance_id, ID_CHARS)}: {one_line(entry.status, 40)}"
+    first = f"  {label} {one_line(entry.instance_id, ID_CHARS)}"
+    if entry.instance_name:
+        first += f" ({one_line(entry.instance_name, NAME_CHARS)})"
+    first += f": {one_line(entry.status, 40)}"
     if entry.classification == "still_failing" and entry.failing_since:
-        first += f" since {one_line(entry.failing_since, 40)}"
+        first += f" since {one_line(shown_time(entry.failing_since, zone), 80)}"
     if entry.possible_repeat:
         first += " (may repeat an earlier email)"
     lines = [first]
     if entry.failed:
-        lines.append(f"    last run {one_line(entry.last_execution, 40)}")
+        lines.append(f"    last run {one_line(shown_time(entry.last_execution, zone), 80)}")
         if entry.error_code:
             lines.append(f"    error code {one_line(entry.error_code, 100)}")
         if entry.summary:
@@ -252,20 +281,48 @@ def _class_counts(entries: list[Entry]) -> dict[str, int]:
     return counts
 
 
-def _summary(counts: dict[str, int]) -> str:
+def _runs_counted(kinds: list[str]) -> str:
+    """ "2 associations" or, with other kinds of run, "1 association, 1 Run Command command"."""
+    nouns = {
+        runs.ASSOCIATION: "association",
+        runs.COMMAND: "Run Command command",
+        runs.WINDOW: "maintenance window execution",
+    }
+    parts = [counted(kinds.count(kind), nouns[kind]) for kind in runs.KINDS if kind in kinds]
+    return ", ".join(parts) or counted(0, "association")
+
+
+def _summary(counts: dict[str, int], what: str) -> str:
+    """`what`: "SSM association" when every run is an association's, else "SSM"."""
     return (
-        f"SSM association runs: {counts['failed']} failed ({counts['new']} new, "
+        f"{what} runs: {counts['failed']} failed ({counts['new']} new, "
         f"{counts['still_failing']} still failing), {counts['recovered']} recovered, "
         f"{counts['ok']} succeeded, {counts['other']} other."
     )
 
 
-def _subject(counts: dict[str, int]) -> str:
-    # Numbers only: nothing from an event reaches the subject.
+def _subject(counts: dict[str, int], what: str) -> str:
+    # Numbers only: nothing from an event reaches the subject (its place is added apart).
+    noun = "SSM associations" if what == "SSM association" else "SSM runs"
     return (
-        f"SSM associations: {counts['failed']} failed ({counts['new']} new), "
+        f"{noun}: {counts['failed']} failed ({counts['new']} new), "
         f"{counts['recovered']} recovered, {counts['ok']} ok"
     )[:99]
+
+
+def _subject_place(entries: list[Entry], naming: Naming, before: str) -> str:
+    """Where the email's runs are (text.subject_place), when it spans several accounts or
+    regions or the deployment is organization-wide; "" otherwise."""
+    accounts = {entry.account for entry in entries}
+    regions = {entry.region for entry in entries}
+    if len(accounts) <= 1 and len(regions) <= 1 and not naming.across_organization:
+        return ""
+    return subject_place(
+        accounts,
+        regions,
+        lambda account: one_line(naming.account_name(account), NAME_CHARS),
+        SUBJECT_MAX_CHARS - len(before),
+    )
 
 
 def _group_header(
@@ -273,11 +330,14 @@ def _group_header(
     members: list[Entry],
     links: Links,
     run_totals: dict[str, int] | None,
+    naming: Naming | None = None,
 ) -> list[str]:
     account, region, association_id = key
     failed = sum(entry.failed for entry in members)
+    name = (naming or Naming()).account_name(account)
+    named = f" ({one_line(name, NAME_CHARS)})" if name else ""
     lines = [
-        f"== {one_line(account, 20)} {one_line(region, 30)} "
+        f"== {one_line(account, 20)}{named} {one_line(region, 30)} "
         f"{runs.heading(association_id, members[0].document_name)}: "
         f"{failed} failed, {len(members) - failed} other in this digest"
     ]

@@ -14,14 +14,19 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import log, pipeline
-from .accounts import AccountClients, HandlerRuntime
+from .accounts import AccountClients, AccountNames, HandlerRuntime
 from .clients import NOTIFIER_CLIENT_OPTIONS, ClientCache
 from .deadline import Deadline, make_client
+from .display_time import display_zone
+from .instance_names import NameCache
 from .settings import Settings, load_settings
 
 # Every client the pipeline may use; each is made on its first call (a boto3 client costs tens of
-# milliseconds, and an invocation with nothing to report never touches S3 or SQS).
-SERVICES = ("ssm", "sns", "dynamodb", "s3", "sqs")
+# milliseconds, and an invocation with nothing to report never touches S3 or SQS). ec2 and
+# organizations name instances and accounts (pipeline: instance_names, accounts.AccountNames).
+SERVICES = ("ssm", "sns", "dynamodb", "s3", "sqs", "ec2", "organizations")
+# How long an account's name is kept before Organizations is asked again.
+ACCOUNT_NAME_TTL_SECONDS = 3600
 
 
 class Runtime(HandlerRuntime):
@@ -42,6 +47,13 @@ class Runtime(HandlerRuntime):
         self.clock = clock
         self.sleep = sleep
         self.wall_clock = wall_clock
+        # Names kept for the sandbox's life, each for a while (instance_names, AccountNames).
+        self.instance_names = NameCache(clock)
+        self.account_names = AccountNames(
+            lambda: self.clients.get("organizations"),
+            ttl_seconds=ACCOUNT_NAME_TTL_SECONDS,
+            clock=clock,
+        )
 
 
 RUNTIME = Runtime()
@@ -50,6 +62,8 @@ RUNTIME = Runtime()
 def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
     settings = load_settings(os.environ)
     log.configure(settings.log_level)
+    # A zone the runtime does not know is logged now, once per sandbox; digests then use UTC.
+    display_zone(settings.display_time_zone)
     records = event.get("Records") if isinstance(event, Mapping) else None
     if not isinstance(records, list):
         raise ValueError("the event has no Records list: this function takes SQS events only")
@@ -62,6 +76,8 @@ def lambda_handler(event: Mapping[str, Any], context: Any) -> dict[str, list[dic
         clock=RUNTIME.clock,
         sleep=RUNTIME.sleep,
         wall_clock=RUNTIME.wall_clock,
+        instance_names=RUNTIME.instance_names,
+        account_names=RUNTIME.account_names,
     )
 
 
@@ -75,8 +91,11 @@ def process_batch(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     wall_clock: Callable[[], float] = time.time,
+    instance_names: NameCache | None = None,
+    account_names: AccountNames | None = None,
 ) -> dict[str, list[dict[str, str]]]:
-    """One batch through the pipeline with `settings`; `clients` maps service -> client."""
+    """One batch through the pipeline with `settings`; `clients` maps service -> client;
+    `instance_names` and `account_names` the sandbox's caches (new ones if None)."""
     return pipeline.process(
         records,
         resources(settings),
@@ -93,6 +112,9 @@ def process_batch(
         ttl_days=settings.state_ttl_days,
         accounts=accounts,
         watched_kinds=settings.watched_kinds,
+        instance_names=instance_names,
+        account_names=account_names,
+        display_time_zone=settings.display_time_zone,
     )
 
 

@@ -9,6 +9,8 @@ settings' table, bucket and queue. Per invocation:
  3. claim the latest event per instance in the state table (skipped: already reported, older);
     a claim another live invocation holds is re-enqueued with a delay, not dropped;
  4. enrich failed instances within what time is left; build entries, each alone (bad ones fail);
+    name the instances the email shows (instance_names.py: bulk, cached, bounded; bare ids when
+    the lookup fails or time is short);
  5. write the full reports to S3 (failing: release the claims, fail the records);
  6. plan at most `cap` emails; publish each once (retrying only what surely did not go out),
     paced; confirm sent / unknown, or release and re-enqueue what could not be published in time.
@@ -22,15 +24,19 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from . import defer, inbox, log, reports, routing, runs
-from .accounts import AccountClients
+from .accounts import AccountClients, AccountNames, ReaderUnavailableError
 from .deadline import BUDGETS, Deadline, OutOfTimeError
+from .display_time import display_zone
 from .enrich import Enricher, OutputLookup
 from .events import AssociationEvent, InvalidRecordError, message_id_of, parse_record
+from .instance_names import InstanceNames, NameCache
 from .publish import Pacer
 from .state import Claim, Observation, Store, digest_id_of
 
 # What must fit before work starts: one call of each stage (a claim, a report write, a publish,
 # its confirm).
+# The instance names' lookup: a few bulk calls, each also bounded by the deadline.
+NAMES_BUDGET_SECONDS = 5.0
 START_RESERVE_SECONDS = (
     2 * BUDGETS["dynamodb"].worst_case_seconds()
     + BUDGETS["s3"].worst_case_seconds()
@@ -75,11 +81,17 @@ def process(
     ttl_days: int = 90,
     accounts: AccountClients | None = None,
     watched_kinds: frozenset[str] = frozenset({runs.ASSOCIATION}),
+    instance_names: NameCache | None = None,
+    account_names: AccountNames | None = None,
+    display_time_zone: str = "",
+    names_budget_seconds: float = NAMES_BUDGET_SECONDS,
 ) -> dict[str, list[dict[str, str]]]:
     """Digest and publish a batch; return the ids of the records SQS must deliver again.
     `accounts` (Scope=organization) reads each event's output in its own account and region;
     `watched_kinds` are the run kinds reported (association runs, and as deployed, Run Command
-    and maintenance windows)."""
+    and maintenance windows). `instance_names` and `account_names`: the sandbox's caches of
+    names (new ones if None; account names are read under Scope=organization only);
+    `display_time_zone`: an IANA zone the email shows times in beside UTC."""
     failed: list[str] = []
     parsed: list[tuple[Mapping[str, Any], AssociationEvent]] = []
     for record in records:
@@ -187,6 +199,16 @@ def process(
     kept = [claims[key] for key, _ in built]
     if not entries:
         return _response(failed, len(records))
+    entries = _named(
+        entries,
+        InstanceNames(
+            instance_names if instance_names is not None else NameCache(clock),
+            _place_clients(clients, accounts),
+            _guard_service(deadline, START_RESERVE_SECONDS + AFTER_RESERVE_SECONDS),
+            names_budget_seconds,
+            clock,
+        ),
+    )
 
     def give_back(chosen: list[Claim], fail: bool) -> None:
         with contextlib.suppress(Exception):  # if not released, the claims lapse after the lease
@@ -237,6 +259,7 @@ def process(
         unconfirmed=unconfirmed,
         # Each email travels with its chat rendering and routing attributes in one message.
         budget_bytes=routing.EMAIL_BUDGET_BYTES,
+        naming=_naming(clients, accounts, account_names, display_time_zone, deadline),
     )
     by_entry = dict(zip(entries, kept, strict=True))
     pacer = Pacer(clock, sleep)
@@ -317,6 +340,68 @@ def _publish_once(
 
 def _guard(deadline: Deadline, service: str, reserve: float) -> Callable[[str], None]:
     return lambda what: deadline.require(BUDGETS[service], reserve, what)
+
+
+def _guard_service(deadline: Deadline, reserve: float) -> Callable[[str], None]:
+    """A call to the service it is given starts only if its worst case leaves `reserve`."""
+    return lambda service: deadline.require(BUDGETS[service], reserve, f"{service} call")
+
+
+def _named(entries: list[inbox.Entry], names: InstanceNames) -> list[inbox.Entry]:
+    """The entries, each with its instance's name where one was found: the instances an email
+    names (all but the successes, which it counts), failures first."""
+    shown = sorted(
+        (entry for entry in entries if entry.classification != "ok"),
+        key=lambda entry: (not entry.failed, inbox.CLASS_ORDER.get(entry.classification, 2)),
+    )
+    try:
+        found = names.names((e.account, e.region, e.instance_id) for e in shown)
+    except Exception as error:  # never: InstanceNames raises nothing; bare ids if it ever does
+        logger.warning(
+            "instance names not shown", extra=log.fields(error=log.describe_error(error))
+        )
+        return entries
+    return [
+        entry._replace(
+            instance_name=found.get((entry.account, entry.region, entry.instance_id), "")
+        )
+        for entry in entries
+    ]
+
+
+def _place_clients(
+    clients: Mapping[str, Any], accounts: AccountClients | None
+) -> Callable[[str, str, str], Any]:
+    """(service, account, region) -> the client that reads there: the function's own in its own
+    place, the spoke's reader role's elsewhere (Scope=organization)."""
+
+    def client_for(service: str, account: str, region: str) -> Any:
+        if accounts is None or accounts.is_home(accounts.place(account, region)):
+            if service not in clients:
+                raise ReaderUnavailableError(f"no {service} client")
+            return clients[service]
+        return accounts.client(service, account, region)
+
+    return client_for
+
+
+def _naming(
+    clients: Mapping[str, Any],
+    accounts: AccountClients | None,
+    account_names: AccountNames | None,
+    display_time_zone: str,
+    deadline: Deadline,
+) -> inbox.Naming:
+    """Account names under Scope=organization (Organizations, cached, each call only if a
+    publish and what must follow it still fit), and the display zone (None: UTC only)."""
+    zone = display_zone(display_time_zone)
+    if accounts is None:
+        return inbox.Naming(zone=zone)
+    names = account_names or AccountNames(lambda: clients["organizations"])
+    guard = _guard_service(
+        deadline, BUDGETS["sns"].worst_case_seconds() + AFTER_PUBLISH_RESERVE_SECONDS
+    )
+    return inbox.Naming(lambda account: names.name(account, guard), True, zone)
 
 
 def _check_identity(event: AssociationEvent) -> None:
@@ -411,6 +496,7 @@ def _report_line(entry: inbox.Entry) -> reports.ReportLine:
         entry.summary,
         entry.output,
         entry.output_url,
+        entry.instance_name,
     )
 
 

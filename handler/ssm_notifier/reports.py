@@ -58,6 +58,7 @@ class ReportLine(NamedTuple):
     summary: str
     output: str
     output_url: str = ""  # where State Manager wrote the run's whole output (the event's)
+    instance_name: str = ""  # its Name tag or computer name, when the digest looked it up
 
 
 class Written(NamedTuple):
@@ -137,8 +138,9 @@ def render(entries: list[ReportLine], digest_id: str) -> str:
         "",
     ]
     for entry in sorted(entries, key=_report_order):
+        named = f" ({one_line(entry.instance_name, 64)})" if entry.instance_name else ""
         out.append(
-            f"{one_line(entry.instance_id, 128)}: {one_line(entry.status, 40)}"
+            f"{one_line(entry.instance_id, 128)}{named}: {one_line(entry.status, 40)}"
             f" ({one_line(entry.classification, 20)})"
         )
         for label, value in (

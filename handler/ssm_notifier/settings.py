@@ -55,6 +55,9 @@ class Settings(NamedTuple):
     # a kind not watched is dropped with a log line (the rule should not have sent it).
     watch_run_command: bool = False
     watch_maintenance_windows: bool = False
+    # An IANA zone the digests show times in beside UTC ("" = UTC only). Not checked here: a
+    # zone the runtime does not know is logged and ignored (display_time.display_zone).
+    display_time_zone: str = ""
 
     @property
     def across_organization(self) -> bool:
@@ -97,6 +100,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         state_ttl_days=int(_number(environ, "STATE_TTL_DAYS", int, 90, 1, 3650)),
         watch_run_command=_flag(environ, "WATCH_RUN_COMMAND"),
         watch_maintenance_windows=_flag(environ, "WATCH_MAINTENANCE_WINDOWS"),
+        display_time_zone=_display_time_zone(environ),
     )
 
 
@@ -106,6 +110,11 @@ def _flag(environ: Mapping[str, str], name: str) -> bool:
     if raw not in ("true", "false"):
         raise SettingsError(f"{name} must be true or false, not {raw[:50]!r}")
     return raw == "true"
+
+
+def _display_time_zone(environ: Mapping[str, str]) -> str:
+    """DISPLAY_TIME_ZONE, as given (both functions read it; "" = UTC only)."""
+    return environ.get("DISPLAY_TIME_ZONE", "").strip()
 
 
 def _topic_and_level(environ: Mapping[str, str]) -> tuple[str, str]:
@@ -164,6 +173,7 @@ class SweepSettings(NamedTuple):
     call_as: str = "SELF"
     # The notifier's WatchedStatuses: a run whose targets all ended otherwise sends no event.
     watched_statuses: tuple[str, ...] = DEFAULT_WATCHED_STATUSES
+    display_time_zone: str = ""  # as the notifier's Settings
 
     @property
     def across_organization(self) -> bool:
@@ -205,6 +215,7 @@ def load_sweep_settings(environ: Mapping[str, str]) -> SweepSettings:
         **organization,
         **_spoke_stack_set(environ, organization["scope"] == "organization"),
         watched_statuses=_watched_statuses(environ),
+        display_time_zone=_display_time_zone(environ),
     )
 
 

@@ -505,6 +505,7 @@ class Sweep:
 
     def collect(self, run_id: str, late: bool = False) -> dict[str, Any]:
         from . import sweep_digest, sweep_documents
+        from .display_time import display_zone
         from .sweep_check import AssociationResult, unit_parts
         from .sweep_report import SweepReport
 
@@ -552,6 +553,7 @@ class Sweep:
                     if unit.startswith(PLACE_UNIT)
                 ),
             ),
+            zone=display_zone(self.settings.display_time_zone),
         )
         sweep_documents.used_elsewhere_is_no_finding(results, planned)
         if self.accounts is not None:

@@ -4,12 +4,17 @@ and what to do). Pure; built from the same `text` helpers as the notifier's dige
 
 Under Scope=organization the associations are grouped by account, then region (an `Account:`
 and a `Region:` line where each group starts; console links in the association's own region),
-and what coverage has to say closes the message.
+and what coverage has to say closes the message; the subject then also says where (one account
+by id and name, and its region, or how many). Instances show their names beside their ids (the
+Name tag, else the computer name: targets.InstanceState.name), times are in UTC and, with
+DISPLAY_TIME_ZONE, in that zone too.
 """
 
 from __future__ import annotations
 
 from . import text
+from .display_time import shown
+from .neutral import one_line
 from .sweep_check import AssociationResult
 from .sweep_report import SweepReport
 from .sweep_silence import NOT_RUN, RAN_NO_EVENT
@@ -21,7 +26,28 @@ PROBLEMS_BUDGET_BYTES = 30_000
 WRAP_WIDTH = 92
 
 
+# An instance's name as the digest shows it.
+NAME_CHARS = 64
+
+
 def subject(report: SweepReport) -> str:
+    """`_subject` and, under Scope=organization, where the missed and unchecked associations
+    are (text.subject_place): e.g. `[SSM] 2 instances missed by AWS-UpdateSSMAgent - prod
+    (123456789012) eu-west-1`. Printable ASCII, at most 99 characters."""
+    head = _subject(report)
+    reported = report.missed + report.not_checked
+    if not report.across_organization or not reported:
+        return head
+    place = text.subject_place(
+        {result.account for result in reported},
+        {result.region for result in reported},
+        lambda account: one_line(report.name_of(account), NAME_CHARS),
+        text.SUBJECT_MAX_CHARS - len(head),
+    )
+    return head + place
+
+
+def _subject(report: SweepReport) -> str:
     """E.g. `[SSM] 2 instances missed by AWS-UpdateSSMAgent`: printable ASCII, at most 99 chars."""
     failed = len(report.not_checked)
     if report.missed_count:
@@ -128,7 +154,7 @@ def _header(report: SweepReport) -> str:
         "the reminder period. Findings: what keeps events or this sweep from seeing a watched",
         "association (a document missing or unused, targets not resolved, runs with no event).",
         "",
-        text.header_field("Swept at", report.swept_at.isoformat(timespec="seconds")),
+        text.header_field("Swept at", shown(report.swept_at, report.zone)),
         *_where(report),
         text.header_field("Documents", ", ".join(documents)),
         text.header_field(
@@ -184,9 +210,13 @@ def _section(result: AssociationResult, report: SweepReport) -> str:
 
 
 def _instance_text(state: InstanceState, result: AssociationResult, report: SweepReport) -> str:
+    named = f" ({one_line(state.name, NAME_CHARS)})" if state.name else ""
+    last_success = (
+        shown(state.last_success, report.zone) if state.last_success else state.last_success_text
+    )
     lines = [
-        f"  {state.instance_id}: {state.summary}",
-        text.field("Last successful association run (any association)", state.last_success_text, 4),
+        f"  {state.instance_id}{named}: {state.summary}",
+        text.field("Last successful association run (any association)", last_success, 4),
     ]
     link = _instance_link(report, result, state)
     if link:

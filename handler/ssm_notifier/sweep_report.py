@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from .sweep_check import AssociationResult
@@ -18,8 +18,10 @@ from .sweep_documents import NOT_FOUND
 from .targets import InstanceState
 from .times import parse_time
 
-# About 150 bytes an instance as JSON: 500 a chunk stays far below 400 KB.
+# About 150 bytes an instance as JSON, plus its name cut to STORED_NAME_CHARS (at worst 12
+# bytes a character as JSON escapes it, 480 bytes): 500 a chunk stays below 400 KB (~315 KB).
 INSTANCES_PER_CHUNK = 500
+STORED_NAME_CHARS = 40
 
 
 class SweepReport:
@@ -32,6 +34,7 @@ class SweepReport:
         coverage: list[str] | None = None,
         name_of: Callable[[str], str] = lambda _: "",
         unused_documents: list[str] | None = None,
+        zone: tzinfo | None = None,
     ) -> None:
         self.results = results
         self.swept_at = swept_at
@@ -41,6 +44,7 @@ class SweepReport:
         # accounts' names for the digest's account headings.
         self.coverage = coverage or []
         self.name_of = name_of
+        self.zone = zone  # DISPLAY_TIME_ZONE: times shown in it beside UTC (None: UTC only)
         # Every (account, region) swept: those listed, and those named in a result.
         self.places = {(r.account, r.region) for r in results if r.account}
         # Watched documents that exist but no association in any swept place uses (the caller
@@ -162,11 +166,24 @@ def result_from_records(summary_json: str, chunks: list[str]) -> AssociationResu
 
 def _state_record(state: InstanceState) -> list[Any]:
     last = state.last_success.isoformat() if state.last_success else None
-    return [state.instance_id, state.ec2_state, state.ping_status, last, state.managed]
+    return [
+        state.instance_id,
+        state.ec2_state,
+        state.ping_status,
+        last,
+        state.managed,
+        state.name[:STORED_NAME_CHARS],
+    ]
 
 
 def _state_from(record: list[Any]) -> InstanceState:
-    instance_id, ec2_state, ping_status, last, managed = record
+    # Five fields in a record written before names were kept.
+    instance_id, ec2_state, ping_status, last, managed, *name = record
     return InstanceState(
-        instance_id, ec2_state, ping_status, parse_time(last) if last else None, managed
+        instance_id,
+        ec2_state,
+        ping_status,
+        parse_time(last) if last else None,
+        managed,
+        str(name[0]) if name else "",
     )

@@ -14,7 +14,8 @@ target without values, any kind not known here), never guessed at.
 
 Every listing goes through `paging.Pager`: streamed to its end, each call started only in time
 (a listing the time cuts raises OutOfTimeError). Only ids are kept; the states of the missed
-instances are looked up by id afterwards.
+instances are looked up by id afterwards, and with them the names people use: the EC2 `Name`
+tag, else the managed node's computer name (the same calls: no further request).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class InstanceState(NamedTuple):
     ping_status: str = ""  # "" when SSM did not describe it
     last_success: datetime | None = None
     managed: bool | None = None  # None: not known (stopped, or a listing was cut)
+    name: str = ""  # its Name tag, else its computer name; "" when it has none or not known
 
     @property
     def summary(self) -> str:
@@ -207,6 +209,7 @@ class Fleet:
         """
         ids = sorted(instance_ids)
         ec2_states: dict[str, str] = {}
+        name_tags: dict[str, str] = {}
         nodes: dict[str, dict[str, Any]] = {}
         looked_up: set[str] = set()  # ids whose SSM lookup completed
         problem = ""
@@ -218,6 +221,7 @@ class Fleet:
                     ec2_states[instance["InstanceId"]] = (instance.get("State") or {}).get(
                         "Name", ""
                     )
+                    name_tags[instance["InstanceId"]] = _name_tag(instance)
                 for instance_id in chunk:
                     ec2_states.setdefault(instance_id, NOT_FOUND_IN_EC2)
             for start in range(0, len(ids), SSM_IDS_PER_CALL):
@@ -229,7 +233,10 @@ class Fleet:
         except Exception as error:
             problem = describe_error(error)
         return [
-            _state(i, ec2_states.get(i, ""), nodes.get(i), i in looked_up) for i in ids
+            _state(i, ec2_states.get(i, ""), nodes.get(i), i in looked_up)._replace(
+                name=name_tags.get(i) or _computer_name(nodes.get(i))
+            )
+            for i in ids
         ], problem
 
 
@@ -250,6 +257,20 @@ def _state(
     described_if_managed = ec2_state in SSM_DESCRIBES or not instance_id.startswith("i-")
     absent_proves = ssm_looked_up and described_if_managed
     return InstanceState(instance_id, ec2_state, managed=False if absent_proves else None)
+
+
+def _name_tag(instance: dict[str, Any]) -> str:
+    for tag in instance.get("Tags") or []:
+        if tag.get("Key") == "Name" and tag.get("Value"):
+            return str(tag["Value"])
+    return ""
+
+
+def _computer_name(node: dict[str, Any] | None) -> str:
+    """A managed node's computer name (a hybrid node's activation name when it has none)."""
+    if not node:
+        return ""
+    return str(node.get("ComputerName") or node.get("Name") or "")
 
 
 def _resolvable(target: dict[str, Any]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Collection
 from datetime import timedelta
 
 # SNS allows 262,144 bytes; the margin covers the SNS envelope and anything we mis-estimate.
@@ -32,6 +33,9 @@ CONSOLE_HOSTS = {
 REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 URL_SAFE_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+ACCOUNT_ID = re.compile(r"\d{12}")
+# An account's name in a subject, at most (Organizations allows 50 characters).
+SUBJECT_NAME_CHARS = 50
 
 
 def ascii_text(text: str) -> str:
@@ -110,3 +114,27 @@ def duration_text(length: timedelta) -> str:
     if minutes >= 60:
         return f"{counted(minutes // 60, 'hour')} {counted(minutes % 60, 'minute')}"
     return counted(minutes, "minute")
+
+
+def subject_place(
+    accounts: Collection[str],
+    regions: Collection[str],
+    account_name: Callable[[str], str],
+    room: int,
+) -> str:
+    """` - prod (123456789012) eu-west-1`, ` - 3 accounts, 2 regions`: where a digest's runs are,
+    for the end of its subject, at most `room` characters. Only an account id of 12 digits and a
+    region code in its AWS shape are named (else counted); the account's name (from
+    Organizations) is made one ASCII line and is what gets cut when room is short."""
+    accounts, regions = sorted(set(accounts)), sorted(set(regions))
+    region = regions[0] if len(regions) == 1 and REGION_PATTERN.fullmatch(regions[0]) else ""
+    where = region or counted(len(regions), "region")
+    if len(accounts) != 1 or not ACCOUNT_ID.fullmatch(accounts[0]):
+        return f" - {counted(len(accounts), 'account')}, {where}"[: max(0, room)]
+    account = accounts[0]
+    name = shorten(ascii_text(account_name(account)[: SUBJECT_NAME_CHARS * 2]), SUBJECT_NAME_CHARS)
+    place = f" {region}" if region else f", {where}"
+    name_room = room - len(f" - {account} ()") - len(place)
+    if name and name_room >= 8:
+        return f" - {shorten(name, name_room)} ({account}){place}"
+    return f" - {account}{place}"[: max(0, room)]

@@ -31,7 +31,11 @@ ENVIRONMENT = {
     "STATE_TABLE": "ssm-notifier-StateTable-1A2B3C4D5E6F",
     "REPORT_BUCKET": "ssm-notifier-reportbucket-1a2b3c4d5e6f",
     "QUEUE_URL": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/ssm-notifier-Queue-1A2B3C4D5E6F",
+    # The DisplayTimeZone parameter, set: times in UTC and in that zone.
+    "DISPLAY_TIME_ZONE": "Europe/Paris",
 }
+# The demo instances' Name tags (templates/network.py: `<stack name>-<n>`).
+INSTANCE_NAMES = {"i-0b22a22eec53b9321": "ssm-notifier-1", "i-0f3c5a1d2e4b6f789": "ssm-notifier-2"}
 FAILED_SUMMARY = (
     "1 out of 1 plugin processed, 0 success, 1 failed, 0 timedout, 0 skipped. The operation "
     "aws:updateSsmAgent failed because Failed to update amazon-ssm-agent to 100000."
@@ -127,6 +131,7 @@ def sample_email() -> str:
             load_settings(ENVIRONMENT),
             clients={
                 "ssm": _SampleSsm(),
+                "ec2": _SampleEc2(),
                 "sns": _SampleSns(published),
                 "dynamodb": EmptyStateTable(),
                 "s3": ReportBucket(),
@@ -218,6 +223,23 @@ class _SampleSsm:
 
     def get_command_invocation(self, **_):
         return {"StandardOutputContent": FAILED_OUTPUT, "StandardErrorContent": ""}
+
+
+class _SampleEc2:
+    def describe_tags(self, Filters, **_):  # noqa: N803
+        ids = next(f["Values"] for f in Filters if f["Name"] == "resource-id")
+        return {
+            "Tags": [
+                {
+                    "Key": "Name",
+                    "Value": INSTANCE_NAMES[i],
+                    "ResourceId": i,
+                    "ResourceType": "instance",
+                }
+                for i in ids
+                if i in INSTANCE_NAMES
+            ]
+        }
 
 
 class _SampleSns:

@@ -401,7 +401,11 @@ def run_command_digest(pipeline: Pipeline, first: str, second: str) -> None:
         f"Run Command {command_id} ({DOCUMENT}): 1 failed, 1 other in this digest" in body,
         "grouped under the command (its id and document)",
     )
-    check(f"NEW {second}: Failed" in body, "the failed instance is named")
+    check(
+        re.search(rf"NEW {re.escape(second)}( \([^)]+\))?: Failed", body) is not None,
+        "the failed instance is named",
+    )
+    check("1 Run Command command, 1 account" in body, "counted as a command, not an association")
     check(
         all(f"| {line}" in body for line in FAILED_OUTPUT.splitlines()),
         "the failed instance's command output is in the email",

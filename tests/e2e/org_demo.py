@@ -443,7 +443,7 @@ def run(moto: MotoServer, workdir: Path) -> str:
     for email in notifier_emails:
         say(f"  email: {email.subject}")
     reads = emulator_call(moto.endpoint, "ssm", "AmazonSSM.ListSimulatedRunReads", {})["Reads"]
-    enriched = set()
+    enriched, named = set(), set()
     for (account, region), _events in put_where.items():
         served = any(
             r["Account"] == account
@@ -451,15 +451,26 @@ def run(moto: MotoServer, workdir: Path) -> str:
             and r["Action"] == "GetCommandInvocation"
             for r in reads
         )
-        # The digest heads each association's section "== ACCOUNT REGION association ...".
-        shown = any(
-            section.startswith(f"{account} {region} ") and FAILED_OUTPUT.splitlines()[-1] in section
+        # The digest heads each association's section "== ACCOUNT (NAME) REGION association ...",
+        # the name read from Organizations.
+        headings = [
+            heading
             for e in notifier_emails
             for section in re.split(r"^== ", e.body, flags=re.MULTILINE)[1:]
-        )
-        if served and shown:
+            if FAILED_OUTPUT.splitlines()[-1] in section
+            and (heading := re.match(rf"{account}(?: \((?P<name>[^)]*)\))? {region} ", section))
+        ]
+        if served and headings:
             enriched.add((account, region))
+        if any(heading["name"] == organization.names.get(account) for heading in headings):
+            named.add((account, region))
     check(enriched == set(put_where), "each member's failed output read there and emailed")
+    check(named == set(put_where), "each member's section named by its Organizations account name")
+    check(
+        all(len(e.subject) < 100 and e.subject.isascii() for e in notifier_emails)
+        and any(" accounts, " in e.subject for e in notifier_emails),
+        "subjects say how many accounts and regions, within SNS's limit",
+    )
     check(
         not any(r["Account"] == organization.management for r in reads),
         "no member run read with the hub's own credentials",

@@ -250,8 +250,14 @@ def test_one_digest_per_association_reaches_the_topic(local_aws):
     assert body.startswith("SSM association runs: 1 failed (1 new, 0 still failing)")
     assert f"== 123456789012 us-east-1 association {association} ({DOCUMENT})" in body
     assert "run so far: 1 Failed, 1 Success" in body
-    # The failure is named in the email; the success is counted there and named in the report.
-    assert f"  NEW {second}: Failed" in body
+    # The failure is named in the email, beside its Name tag as the deployed network stack gave
+    # it (read back from EC2); the success is counted there and named in the report.
+    tags = local_aws.deployment.client("ec2").describe_tags(
+        Filters=[{"Name": "resource-id", "Values": [second]}, {"Name": "key", "Values": ["Name"]}]
+    )["Tags"]
+    [name] = [tag["Value"] for tag in tags]
+    assert name.endswith("-2")  # templates/network.py: `<stack name>-<n>`
+    assert f"  NEW {second} ({name}): Failed" in body
     assert first not in body
     assert "ExecutionError" in body
     # What the product is for: the failed run's own output, fetched through the association run
@@ -270,7 +276,9 @@ def test_one_digest_per_association_reaches_the_topic(local_aws):
     assert index_key in reports, f"{index_key} is not in the report bucket: {sorted(reports)}"
     assert association in reports[index_key]
     [report] = [text for key, text in reports.items() if f"/{association}/" in key]
-    assert f"{first}: Success" in report and f"{second}: Failed" in report
+    # The report names the failure as the email does (only the instances the email names are
+    # looked up: the success shows its bare id).
+    assert f"{first}: Success" in report and f"{second} ({name}): Failed" in report
     assert FAILED_OUTPUT.splitlines()[-1] in report
     # Done: nothing left on the queue, nothing dead-lettered, nothing more sent.
     assert pipeline.queue_depth() == {"visible": 0, "in_flight": 0}

@@ -217,8 +217,10 @@ def stub_ran(aws: Aws, association_id, execution_id, *instance_ids, token=None, 
     )
 
 
-def stub_ec2(aws: Aws, filters, instances: dict[str, str], token=None, next_token=None):
-    """DescribeInstances with `filters`, answering `instances` ({id: state name})."""
+def stub_ec2(aws: Aws, filters, instances: dict[str, str], token=None, next_token=None, names=None):
+    """DescribeInstances with `filters`, answering `instances` ({id: state name}), with the Name
+    tags in `names` ({id: name})."""
+    names = names or {}
     request = {"Filters": filters, "MaxResults": 1000}
     if token:
         request["NextToken"] = token
@@ -228,7 +230,13 @@ def stub_ec2(aws: Aws, filters, instances: dict[str, str], token=None, next_toke
             "Reservations": [
                 {
                     "Instances": [
-                        {"InstanceId": i, "State": {"Name": state}}
+                        {
+                            "InstanceId": i,
+                            "State": {"Name": state},
+                            **(
+                                {"Tags": [{"Key": "Name", "Value": names[i]}]} if i in names else {}
+                            ),
+                        }
                         for i, state in instances.items()
                     ]
                 }
@@ -239,8 +247,12 @@ def stub_ec2(aws: Aws, filters, instances: dict[str, str], token=None, next_toke
     )
 
 
-def stub_nodes(aws: Aws, filters, nodes: dict[str, str], token=None, next_token=None):
-    """DescribeInstanceInformation with `filters` (None: none), answering {id: ping status}."""
+def stub_nodes(
+    aws: Aws, filters, nodes: dict[str, str], token=None, next_token=None, computer_names=None
+):
+    """DescribeInstanceInformation with `filters` (None: none), answering {id: ping status},
+    with the computer names in `computer_names` ({id: name})."""
+    computer_names = computer_names or {}
     request = {"MaxResults": 50}
     if filters is not None:
         request["Filters"] = filters
@@ -254,6 +266,7 @@ def stub_nodes(aws: Aws, filters, nodes: dict[str, str], token=None, next_token=
                     "InstanceId": i,
                     "PingStatus": ping,
                     **({"LastSuccessfulAssociationExecutionDate": LAST_SUCCESS} if ping else {}),
+                    **({"ComputerName": computer_names[i]} if i in computer_names else {}),
                 }
                 for i, ping in nodes.items()
             ],

@@ -29,6 +29,7 @@ from ssm_notifier.accounts import (
     home_of,
     reader_role_arn,
 )
+from ssm_notifier.deadline import OutOfTimeError
 from ssm_notifier.settings import SettingsError, load_settings
 
 from templates.sample_events import ACCOUNT, REGION, association_event, sqs_record
@@ -302,3 +303,85 @@ def test_the_account_scope_never_assumes(topic, ssm, settings, now) -> None:
     )
     assert failed_ids(response) == []
     assert "own account output" in json.dumps(topic.published())
+
+
+def test_account_names_with_a_ttl_are_asked_again_after_it_and_failures_sooner() -> None:
+    clock = [0.0]
+    organizations = FakeOrganizations()
+    names = AccountNames(lambda: organizations, ttl_seconds=3600, clock=lambda: clock[0])
+    assert names.name(MEMBER) == "name-4321"
+    clock[0] = 3599
+    assert names.name(MEMBER) == "name-4321"
+    assert organizations.calls == [MEMBER]
+    clock[0] = 3601
+    organizations.error = "TooManyRequestsException"
+    assert names.name(MEMBER) == ""
+    assert organizations.calls == [MEMBER, MEMBER]
+    clock[0] += 61  # a failure is remembered for a minute, not the hour
+    organizations.error = ""
+    assert names.name(MEMBER) == "name-4321"
+    assert organizations.calls == [MEMBER, MEMBER, MEMBER]
+
+
+def test_an_account_name_call_the_deadline_refuses_is_not_made_nor_remembered() -> None:
+    organizations = FakeOrganizations()
+    names = AccountNames(lambda: organizations)
+
+    def no_time(service: str) -> None:
+        assert service == "organizations"
+        raise OutOfTimeError("no time")
+
+    assert names.name(MEMBER, no_time) == ""
+    assert organizations.calls == []
+    assert names.name(MEMBER) == "name-4321"
+
+
+class MemberEc2:
+    """The member's EC2, as its reader role reads it: one Name tag."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def describe_tags(self, Filters, **_):  # noqa: N803 - boto3's argument name
+        self.calls += 1
+        ids = next(f["Values"] for f in Filters if f["Name"] == "resource-id")
+        return {
+            "Tags": [
+                {"Key": "Name", "Value": "member-web", "ResourceId": i, "ResourceType": "instance"}
+                for i in ids
+                if i == "i-0member"
+            ]
+        }
+
+
+def test_a_members_instance_and_account_are_named_through_its_reader_role(
+    topic, settings, now
+) -> None:
+    member_ec2 = MemberEc2()
+    organizations = FakeOrganizations()
+    sts = FakeSts(now)
+    accounts = AccountClients(
+        home=Place(ACCOUNT, REGION),
+        partition="aws",
+        reader_prefix="ssm-notifier-reader",
+        own=lambda service: pytest.fail(f"the hub's own {service} client was used"),
+        sts=lambda: sts,
+        make_client=lambda service, region, credentials: {"ec2": member_ec2}.get(service),
+        clock=now,
+    )
+
+    response = notify.process_batch(
+        [member_record("m-1")],
+        settings._replace(scope="organization"),
+        clients={"ssm": None, "sns": topic.sns, "organizations": organizations, **store_clients()},
+        accounts=accounts,
+        clock=now,
+        sleep=now.sleep,
+    )
+
+    assert failed_ids(response) == []
+    [note] = topic.published()
+    assert note["Subject"].endswith(f" - name-4321 ({MEMBER}) {OTHER_REGION}")
+    assert f"== {MEMBER} (name-4321) {OTHER_REGION} association " in note["Message"]
+    assert "  NEW i-0member (member-web): Failed\n" in note["Message"]
+    assert member_ec2.calls == 1 and organizations.calls == [MEMBER]

@@ -15,6 +15,7 @@ from ssm_notifier.inbox import (
     Email,
     Entry,
     Links,
+    Naming,
     build_entries,
     plan_emails,
     publish_outcome,
@@ -70,7 +71,10 @@ def test_one_email_by_default_covering_everything_failures_first() -> None:
     assert len(emails) == 1
     assert sorted(covered(emails)) == sorted(entries)
     body = emails[0].body
-    assert emails[0].subject == "SSM associations: 25 failed (25 new), 0 recovered, 475 ok"
+    # The fleet spans 20 accounts: the subject says so (and in which region).
+    assert emails[0].subject == (
+        "SSM associations: 25 failed (25 new), 0 recovered, 475 ok - 20 accounts, us-east-1"
+    )
     assert body.index("assoc-000") < body.index("assoc-001")  # failing associations first
     assert body.count("  NEW i-") == 25 and "Success" not in body.split("\n", 3)[3]
 
@@ -129,7 +133,8 @@ def test_classifications_and_run_totals_are_shown() -> None:
         unconfirmed=["https://console/lost"],
     )
     assert "  NEW i-new: Failed" in email.body
-    assert "  STILL FAILING i-old: Failed since 2026-05-01T03:00:00Z" in email.body
+    # Times as people read them: UTC to the minute (display_time.shown).
+    assert "  STILL FAILING i-old: Failed since 2026-05-01 03:00 UTC" in email.body
     assert "  RECOVERED i-back: Success" in email.body
     assert "i-again: Failed (may repeat an earlier email)" in email.body
     assert "   run so far: 40 Failed, 900 Success" in email.body
@@ -209,3 +214,79 @@ def test_bad_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="cap"):
         plan_emails([entry("i-1")], LINKS, cap=0)
     assert plan_emails([], LINKS) == []
+
+
+# --- Names people use: instance and account names, the place in the subject, the time zone ---
+
+
+def test_instances_show_their_names_beside_their_ids_bounded_and_neutralised() -> None:
+    entries = [
+        entry("i-0web", instance_name="web-1"),
+        entry("i-0bad", instance_name="evil\nBcc: x@example.com" + "y" * 200),
+        entry("i-0bare"),
+    ]
+    [email] = plan_emails(entries, LINKS)
+    assert "  NEW i-0web (web-1): Failed\n" in email.body
+    assert "  NEW i-0bare: Failed\n" in email.body
+    forged = next(line for line in email.body.splitlines() if "i-0bad" in line)
+    assert "\nBcc" not in email.body and len(forged) < 120
+
+
+def test_one_account_and_region_in_scope_account_leaves_the_subject_as_it_was() -> None:
+    [email] = plan_emails([entry("i-1"), entry("i-2", "Success")], LINKS)
+    assert email.subject == "SSM associations: 1 failed (1 new), 0 recovered, 1 ok"
+
+
+def test_organization_wide_one_account_names_it_and_its_region() -> None:
+    naming = Naming(lambda account: {"111111111111": "Production"}[account], True)
+    [email] = plan_emails([entry("i-1")], LINKS, naming=naming)
+    assert email.subject == (
+        "SSM associations: 1 failed (1 new), 0 recovered, 0 ok"
+        " - Production (111111111111) us-east-1"
+    )
+    assert "== 111111111111 (Production) us-east-1 association assoc-1" in email.body
+
+
+def test_organization_wide_without_a_name_shows_the_id() -> None:
+    [email] = plan_emails([entry("i-1")], LINKS, naming=Naming(across_organization=True))
+    assert email.subject.endswith(" - 111111111111 us-east-1")
+
+
+def test_several_accounts_or_regions_are_counted_even_in_scope_account() -> None:
+    two_accounts = [entry("i-1"), entry("i-2", account="222222222222")]
+    [email] = plan_emails(two_accounts, LINKS)
+    assert email.subject.endswith(" - 2 accounts, us-east-1")
+    two_regions = [entry("i-1"), entry("i-2", region="eu-west-1")]
+    [email] = plan_emails(two_regions, LINKS, naming=Naming(lambda _: "Prod", True))
+    assert email.subject.endswith(" - Prod (111111111111), 2 regions")
+
+
+def test_subject_names_only_aws_shaped_ids_and_ascii_names_within_99_characters() -> None:
+    long_name = "Ünïcode Prod " + "x" * 200 + "\u202e\r\nBcc: a@b"
+    naming = Naming(lambda _: long_name, True)
+    [email] = plan_emails([entry(f"i-{n}") for n in range(5000)], LINKS, naming=naming)
+    assert len(email.subject) <= 99
+    assert email.subject.isascii() and email.subject.isprintable()
+    # The name is what gets cut: the id and the region stay whole.
+    assert " - Unicode P..." in email.subject
+    assert email.subject.endswith(" (111111111111) us-east-1")
+    # An account or region not in its AWS shape is counted, never written into the subject.
+    odd = [entry("i-1", account="1111\r\nBcc: x", region="us-east-1\nX")]
+    [email] = plan_emails(odd, LINKS, naming=Naming(lambda _: "n", True))
+    assert email.subject.endswith(" - 1 account, 1 region")
+
+
+def test_times_are_shown_in_the_display_zone_too() -> None:
+    from ssm_notifier.display_time import display_zone
+
+    entries = [
+        entry(
+            "i-old",
+            classification="still_failing",
+            failing_since="2026-05-01T03:00:00Z",
+            last_execution="2026-05-04T23:30:00.000Z",
+        )
+    ]
+    [email] = plan_emails(entries, LINKS, naming=Naming(zone=display_zone("Europe/Paris")))
+    assert "since 2026-05-01 03:00 UTC (05:00 CEST)" in email.body
+    assert "last run 2026-05-04 23:30 UTC (2026-05-05 01:30 CEST)" in email.body

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 
 import pytest
 from botocore.stub import Stubber
@@ -482,3 +483,47 @@ def test_a_batch_starts_only_with_one_call_of_each_stage_and_the_requeue_left(
     assert len(topic.published()) == published
     assert failed_ids(response) == []
     assert len(deferred_bodies(settings)) == 1 - published
+
+
+class NamedEc2:
+    """EC2's DescribeTags for one named instance, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def describe_tags(self, Filters, **_):  # noqa: N803 - boto3's argument name
+        self.calls += 1
+        ids = next(f["Values"] for f in Filters if f["Name"] == "resource-id")
+        return {
+            "Tags": [
+                {"Key": "Name", "Value": "web-1", "ResourceId": i, "ResourceType": "instance"}
+                for i in ids
+                if i == "i-0bad"
+            ]
+        }
+
+
+def test_lambda_handler_names_from_the_sandbox_cache_and_logs_an_unknown_zone_once(
+    runtime, topic, monkeypatch, caplog
+) -> None:
+    from ssm_notifier.display_time import display_zone
+
+    display_zone.cache_clear()
+    monkeypatch.setenv("DISPLAY_TIME_ZONE", "Mars/Olympus_Mons")
+    ec2 = NamedEc2()
+    notify.RUNTIME.clients.set("ec2", ec2)
+    runs = ("2026-05-04T03:02:10.000Z", "2026-05-05T03:02:10.000Z")
+    with caplog.at_level(logging.ERROR, logger="ssm_notifier"):
+        for n, run_time in enumerate(runs):
+            event = association_event("i-0bad", "Failed", last_execution_date=run_time)
+            response = notify.lambda_handler({"Records": [sqs_record(event, f"m-{n}")]}, None)
+            assert response == {"batchItemFailures": []}
+    display_zone.cache_clear()
+    first, second = topic.published()
+    assert "  NEW i-0bad (web-1): Failed\n" in first["Message"]
+    assert "  STILL FAILING i-0bad (web-1): Failed" in second["Message"]
+    # The unknown zone: UTC only, and said once for the sandbox, not per invocation.
+    assert "    last run 2026-05-05 03:02 UTC\n" in second["Message"]
+    zone_errors = [r for r in caplog.records if "DISPLAY_TIME_ZONE" in r.getMessage()]
+    assert len(zone_errors) == 1
+    assert ec2.calls == 1  # the second invocation's name came from the sandbox's cache

@@ -123,3 +123,27 @@ def test_a_write_the_deadline_refuses_raises_and_writes_nothing(s3: object) -> N
             before_call=refuse,
         )
     assert s3.list_objects_v2(Bucket=BUCKET)["KeyCount"] == 0
+
+
+def test_an_instance_is_named_beside_its_id_when_the_digest_looked_it_up() -> None:
+    from ssm_notifier.reports import ReportLine, render
+
+    line = ReportLine(
+        "111111111111",
+        "us-east-1",
+        "a-1",
+        "AWS-UpdateSSMAgent",
+        "i-0web",
+        "Failed",
+        "new",
+        "2026-05-04T03:02:10Z",
+        "",
+        "",
+        "",
+        "",
+    )
+    text = render(
+        [line._replace(instance_name="web-1\nforged"), line._replace(instance_id="i-0b")], "d"
+    )
+    assert "\ni-0web (web-1 forged): Failed (new)\n" in text
+    assert "\ni-0b: Failed (new)\n" in text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,11 @@ def test_a_failed_run_command_invocation_is_digested_under_its_command_with_its_
     body = note["Message"]
     command_id = event["detail"]["command-id"]
     assert f"Run Command {command_id} (AWS-RunPowerShellScript): 1 failed, 1 other" in body
-    assert f"NEW {instance_id}: Failed" in body
+    # Counted as what it is: a command, not an association.
+    assert note["Subject"].startswith("SSM runs: 1 failed (1 new), 0 recovered")
+    assert body.startswith("SSM runs: 1 failed (1 new, 0 still failing)")
+    assert "\n1 Run Command command, 1 account, 1 account-region.\n" in body
+    assert re.search(rf"NEW {instance_id}( \([^)]+\))?: Failed", body)
     assert "| failed to run commands: exit status 1" in body
     assert "output not fetched" not in body
     assert "association" not in body.split("\n== ", 1)[1].splitlines()[0]

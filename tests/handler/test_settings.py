@@ -187,3 +187,14 @@ def test_a_missing_or_bad_sweep_variable_is_named(changes, error) -> None:
 )
 def test_the_sweep_period_is_read_from_its_schedule_else_one_day(schedule, period) -> None:
     assert load_sweep_settings({**SWEEP_ENV, "SWEEP_SCHEDULE": schedule}).sweep_period == period
+
+
+def test_both_functions_read_the_display_time_zone_as_given() -> None:
+    """Whether the zone exists is display_time's to say (logged, UTC only): a wrong zone never
+    fails an invocation."""
+    assert load_settings(REQUIRED).display_time_zone == ""
+    assert load_sweep_settings(SWEEP_ENV).display_time_zone == ""
+    for value in (" Europe/Paris ", "Mars/Olympus_Mons"):
+        changed = {"DISPLAY_TIME_ZONE": value}
+        assert load_settings({**REQUIRED, **changed}).display_time_zone == value.strip()
+        assert load_sweep_settings({**SWEEP_ENV, **changed}).display_time_zone == value.strip()

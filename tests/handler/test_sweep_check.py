@@ -145,7 +145,7 @@ def test_explicit_instance_ids_are_looked_up_in_ec2_and_ssm_by_id(aws) -> None:
     # A hybrid id that SSM no longer lists: deregistered, or never was.
     assert "  mi-0123456789abcdef0: not managed\n" in body
     lost = body[body.index("i-0lost:") :]
-    assert "(any association): 2026-05-04T03:01:00+00:00" in lost
+    assert "(any association): 2026-05-04 03:01 UTC" in lost  # display_time.shown
     assert "fleet-manager/managed-nodes/i-0lost/general?region=us-east-1" in lost
 
 
@@ -582,3 +582,36 @@ def test_a_redelivered_check_is_not_counted_twice(aws) -> None:
         TableName="state", Key={"pk": {"S": "sweep-runs"}, "sk": {"S": "2026-05-04T06:00:00.000Z"}}
     )["Item"]
     assert (run_item["done"]["N"], run_item["expected"]["N"]) == ("1", "1")
+
+
+def test_missed_instances_show_their_name_tag_or_computer_name_from_the_same_calls(aws) -> None:
+    stub_list(aws, ASSOC_A)
+    stub_describe(
+        aws,
+        ASSOC_A,
+        [{"Key": "InstanceIds", "Values": ["i-0named", "i-0host", "mi-0123456789abcdef0"]}],
+    )
+    stub_executions(aws, ASSOC_A, EXEC_1)
+    stub_ran(aws, ASSOC_A, EXEC_1)
+    # One DescribeInstances and one DescribeInstanceInformation, as without names.
+    stub_ec2(
+        aws,
+        [{"Name": "instance-id", "Values": ["i-0host", "i-0named"]}],
+        {"i-0host": "running", "i-0named": "stopped"},
+        names={"i-0named": "web-1"},
+    )
+    stub_nodes(
+        aws,
+        [{"Key": "InstanceIds", "Values": ["i-0host", "i-0named", "mi-0123456789abcdef0"]}],
+        {"i-0host": "ConnectionLost", "mi-0123456789abcdef0": "ConnectionLost"},
+        computer_names={"i-0host": "ip-10-0-0-9.ec2.internal", "mi-0123456789abcdef0": "LAB-PC"},
+    )
+    stub_publish(aws)
+
+    run(aws)
+
+    aws.assert_done()
+    body = aws.published[0]["Message"]
+    assert "  i-0named (web-1): stopped (EC2)" in body
+    assert "  i-0host (ip-10-0-0-9.ec2.internal): running (EC2), ConnectionLost (SSM)\n" in body
+    assert "  mi-0123456789abcdef0 (LAB-PC): ConnectionLost (SSM)\n" in body

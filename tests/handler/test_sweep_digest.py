@@ -115,3 +115,65 @@ def test_console_links_follow_the_partition() -> None:
     assert "https://console.amazonaws.cn/systems-manager/state-manager/" in sweep_digest.message(
         china
     )
+
+
+# --- Names people use: instance names, the place in the subject, the time zone ---
+
+
+def placed(account: str, region: str, missed: int = 1, error: str = "") -> AssociationResult:
+    found = result(missed=missed, error=error)
+    found.account, found.region = account, region
+    return found
+
+
+def test_under_organization_the_subject_names_the_one_account_and_region() -> None:
+    names = {"111111111111": "Production"}
+    one = SweepReport([placed("111111111111", "eu-west-1")], NOW, "us-east-1", name_of=names.get)
+    assert sweep_digest.subject(one) == (
+        "[SSM] 1 instance missed by AWS-UpdateSSMAgent - Production (111111111111) eu-west-1"
+    )
+    several = SweepReport(
+        [
+            placed("111111111111", "eu-west-1"),
+            placed("222222222222", "eu-west-2", missed=0, error="x"),
+        ],
+        NOW,
+        "us-east-1",
+    )
+    assert sweep_digest.subject(several) == (
+        "[SSM] 1 instance missed by AWS-UpdateSSMAgent (1 check failed) - 2 accounts, 2 regions"
+    )
+
+
+def test_a_single_account_sweep_keeps_its_subject() -> None:
+    assert sweep_digest.subject(report(result(missed=1))) == (
+        "[SSM] 1 instance missed by AWS-UpdateSSMAgent"
+    )
+
+
+def test_under_organization_a_long_account_name_is_cut_within_99_characters() -> None:
+    names = {"111111111111": "Ünïcode\r\n" + "x" * 300}
+    text = sweep_digest.subject(
+        SweepReport(
+            [placed("111111111111", "eu-west-1", 12_345)], NOW, "us-east-1", name_of=names.get
+        )
+    )
+    assert len(text) <= 99 and text.isascii() and text.isprintable()
+    assert text.endswith(" (111111111111) eu-west-1")
+
+
+def test_instances_show_their_names_and_times_their_zone() -> None:
+    from ssm_notifier.display_time import display_zone
+
+    found = result()
+    found.missed = [
+        InstanceState("i-0web", "running", "ConnectionLost", NOW, True, name="web-1"),
+        InstanceState("i-0bare", "stopped"),
+    ]
+    body = sweep_digest.message(
+        SweepReport([found], NOW, "us-east-1", zone=display_zone("Europe/Paris"))
+    )
+    assert "  i-0web (web-1): running (EC2), ConnectionLost (SSM)\n" in body
+    assert "  i-0bare: stopped (EC2)" in body
+    assert "Swept at:    2026-05-04 06:00 UTC (08:00 CEST)" in body
+    assert "(any association): 2026-05-04 06:00 UTC (08:00 CEST)" in body

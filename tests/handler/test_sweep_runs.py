@@ -12,6 +12,7 @@ from ssm_notifier.paging import Pager
 from ssm_notifier.sweep_check import AssociationResult
 from ssm_notifier.sweep_report import (
     INSTANCES_PER_CHUNK,
+    STORED_NAME_CHARS,
     result_from_records,
     result_records,
 )
@@ -88,3 +89,30 @@ def test_unpublished_runs_before_a_run_are_found_for_closing(store) -> None:
 
     assert store.unpublished_before(RUN) == ["2026-05-03T06:00:00.000Z"]
     assert "published_at" in store.run("2026-05-02T06:00:00.000Z")
+
+
+def test_names_survive_the_records_and_older_records_read_without_them() -> None:
+    named = AssociationResult("AWS-UpdateSSMAgent", A)
+    named.missed = [
+        InstanceState("i-0web", "stopped", name="web-1"),
+        InstanceState("i-0long", "stopped", name="n" * 300),
+    ]
+    summary, chunks = result_records(named)
+    back = result_from_records(summary, chunks)
+    assert [state.name for state in back.missed] == ["web-1", "n" * STORED_NAME_CHARS]
+    # A record written before names were kept: five fields.
+    old = result_from_records(summary, ['[["i-0old", "stopped", "", null, null]]'])
+    assert old.missed == [InstanceState("i-0old", "stopped")]
+
+
+def test_a_chunk_of_the_longest_names_stays_under_dynamodbs_item_limit() -> None:
+    worst = AssociationResult("AWS-UpdateSSMAgent", A)
+    # Characters outside the BMP: JSON escapes each as a surrogate pair, 12 bytes.
+    worst.missed = [
+        InstanceState(
+            f"i-{n:017x}", "shutting-down", "ConnectionLost", AT, True, "\U0001f600" * 256
+        )
+        for n in range(INSTANCES_PER_CHUNK)
+    ]
+    _, [chunk] = result_records(worst)
+    assert len(chunk.encode()) < 400_000
