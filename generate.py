@@ -18,6 +18,7 @@ from templates import readme_cache
 from templates.cfn_yaml import to_yaml
 from templates.config import Config, ConfigError
 from templates.parent import build_all
+from templates.template_dict import template_dict
 
 # Paths as strings: pathlib would add a tenth to the run time of a program this short.
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -142,7 +143,7 @@ def run(check: bool) -> int:
     except ConfigError as error:
         print(f"generate.py: bad config: {error}", file=sys.stderr)
         return 2
-    rendered = {name: template.to_dict() for name, template in templates.items()}
+    rendered = {name: template_dict(template) for name, template in templates.items()}
     readme_now = read(README)
     files, readme = render_all(rendered, readme_now)
 

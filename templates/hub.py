@@ -48,6 +48,7 @@ from templates.common import (
     policy_document,
 )
 from templates.config import Config
+from templates.template_dict import template_dict
 
 HUB_FILE = "hub.yaml"
 
@@ -304,7 +305,9 @@ def spoke_template_body(config: Config, spoke_template: Template | None = None) 
     """The spoke as compact JSON, the same bytes from run to run, checked against the limit.
     `spoke_template` is `spoke.build(config)` where the caller has built it already."""
     built = spoke_template or spoke.build(config)
-    body = json.dumps(built.to_dict(), separators=(",", ":"), sort_keys=True, ensure_ascii=True)
+    body = json.dumps(
+        template_dict(built), separators=(",", ":"), sort_keys=True, ensure_ascii=True
+    )
     size = len(body.encode())
     if size > TEMPLATE_BODY_LIMIT_BYTES:
         raise ValueError(
