@@ -16,42 +16,51 @@ so `generate.py --check` calls the README stale until `generate.py` has been run
 from __future__ import annotations
 
 import os
-import re
 import sys
 import zlib
 
-STAMP = re.compile(
-    r"^<!-- generated sections: inputs=([0-9a-f]{16}) output=([0-9a-f]{16}) -->\n", re.MULTILINE
-)
-SECTION = re.compile(r"<!-- generated:([\w-]+) -->\n(.*?)<!-- /generated:\1 -->", re.DOTALL)
+# The stamp line; the two checksums are 16 hex digits each. Found with str methods, not re:
+# compiling a pattern costs more than the whole search.
+STAMP_START = "<!-- generated sections: inputs="
+STAMP_LINE = STAMP_START + "{inputs} output={output} -->\n"
+STAMP_LENGTH = len(STAMP_LINE.format(inputs="0" * 16, output="0" * 16))
+OPENING, CLOSING = "<!-- generated:", "<!-- /generated:"  # + NAME -->
 SOURCE_DIRS = ("templates", "handler")
 # Installed distributions the sections depend on (their dist-info names carry the version).
 DISTRIBUTIONS = {"troposphere": "troposphere", "awacs": "awacs", "cfnlint": "cfn_lint"}
 
 
-def checksum(data: bytes) -> str:
-    """CRC-32 and Adler-32 side by side: a cache key, not a signature (no one gains by forging
-    one), and zlib loads in a twentieth of the time hashlib's OpenSSL does."""
-    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+class Checksum:
+    """CRC-32 and Adler-32 side by side over named chunks: a cache key, not a signature (no one
+    gains by forging one), and zlib loads in a twentieth of the time hashlib's OpenSSL does."""
 
+    def __init__(self) -> None:
+        self.crc, self.adler = 0, 1
 
-def _chunk(name: str, content: bytes) -> bytes:
-    """`name` and `content`, length-prefixed, so no two lists of them join to the same bytes."""
-    encoded = name.encode()
-    return b"%d:%s%d:" % (len(encoded), encoded, len(content)) + content
+    def add(self, name: str, content: bytes) -> None:
+        """`name` and `content`, length-prefixed: no two lists of chunks give the same bytes."""
+        encoded = name.encode()
+        for data in (b"%d:%s%d:" % (len(encoded), encoded, len(content)), content):
+            self.crc = zlib.crc32(data, self.crc)
+            self.adler = zlib.adler32(data, self.adler)
+
+    def hexdigest(self) -> str:
+        return f"{self.crc:08x}{self.adler:08x}"
 
 
 def inputs_key(outputs: dict[str, str], root: str) -> str:
     """The checksum of everything the sections are a function of (see the module docstring):
     `outputs` are the rendered templates (build/ file name -> text), `root` the repository."""
-    chunks = [_chunk("python", sys.version.encode())]
-    chunks += [_chunk(f"build/{name}", text.encode()) for name, text in outputs.items()]
+    key = Checksum()
+    key.add("python", sys.version.encode())
+    for name, text in outputs.items():
+        key.add(f"build/{name}", text.encode())
     for path in _sources(root):
         with open(path, "rb") as file:
-            content = file.read()
-        chunks.append(_chunk(path[len(root) + 1 :].replace(os.sep, "/"), content))
-    chunks += [_chunk("installed", name.encode()) for name in installed_versions()]
-    return checksum(b"".join(chunks))
+            key.add(path[len(root) + 1 :].replace(os.sep, "/"), file.read())
+    for name in installed_versions():
+        key.add("installed", name.encode())
+    return key.hexdigest()
 
 
 def _sources(root: str) -> list[str]:
@@ -60,7 +69,7 @@ def _sources(root: str) -> list[str]:
     for top in SOURCE_DIRS:
         for directory, subdirectories, names in os.walk(os.path.join(root, top)):
             subdirectories[:] = sorted(name for name in subdirectories if name != "__pycache__")
-            found += [os.path.join(directory, name) for name in sorted(names) if name.endswith(".py")]
+            found += [os.path.join(directory, name) for name in sorted(names) if name[-3:] == ".py"]
     return found
 
 
@@ -105,31 +114,53 @@ def _tree_signature(directory: str) -> str:
         for name in sorted(names):
             status = os.stat(os.path.join(where, name))
             parts.append(f"{name}:{status.st_size}:{status.st_mtime_ns}")
-    return checksum("\n".join(parts).encode())
+    key = Checksum()
+    key.add(directory, "\n".join(parts).encode())
+    return key.hexdigest()
 
 
 def output_key(readme: str, drawn: dict[str, str]) -> str:
-    """The checksum of the README's generated sections (names and text) and of the build/ files
-    drawn with them (file name -> text)."""
-    chunks = [_chunk(match.group(1), match.group(2).encode()) for match in SECTION.finditer(readme)]
-    chunks += [_chunk(f"build/{name}", text.encode()) for name, text in drawn.items()]
-    return checksum(b"".join(chunks))
+    """The checksum of the README's generated sections (each `<!-- generated:NAME -->` line, the
+    text up to its closing line, and that line) and of the build/ files drawn with them."""
+    key = Checksum()
+    start = readme.find(OPENING)
+    while start >= 0:
+        name = readme[start + len(OPENING) : readme.find(" -->", start)]
+        closing = f"{CLOSING}{name} -->"
+        end = readme.find(closing, start)
+        if end < 0:
+            key.add("unclosed", readme[start:].encode())
+            break
+        key.add(name, readme[start : end + len(closing)].encode())
+        start = readme.find(OPENING, end + len(closing))
+    for name, text in drawn.items():
+        key.add(f"build/{name}", text.encode())
+    return key.hexdigest()
+
+
+def _stamp(readme: str) -> tuple[int, str, str] | None:
+    """(where, inputs, output) of `readme`'s stamp line, None if it has none."""
+    where = readme.rfind("\n" + STAMP_START) + 1
+    line = readme[where : where + STAMP_LENGTH] if where else ""
+    inputs, output = line[len(STAMP_START) :][:16], line[-21:-5]
+    if line != STAMP_LINE.format(inputs=inputs, output=output):
+        return None
+    return where, inputs, output
 
 
 def is_current(readme: str | None, inputs: str, drawn: dict[str, str | None]) -> bool:
     """True if `readme`'s stamp names `inputs` and the output checksum of its generated sections
     and of `drawn` (build/ file name -> its text now, None if missing) as they are."""
-    stamp = STAMP.search(readme or "")
-    if stamp is None or stamp.group(1) != inputs or None in drawn.values():
+    stamp = _stamp(readme or "")
+    if stamp is None or stamp[1] != inputs or None in drawn.values():
         return False
-    return stamp.group(2) == output_key(readme, drawn)  # type: ignore[arg-type]
+    return stamp[2] == output_key(readme, drawn)  # type: ignore[arg-type]
 
 
 def stamped(readme: str, inputs: str, drawn: dict[str, str]) -> str:
     """`readme` with its stamp line set (replaced, or added as the README's last line)."""
-    line = (
-        f"<!-- generated sections: inputs={inputs} output={output_key(readme, drawn)} -->\n"
-    )
-    if STAMP.search(readme):
-        return STAMP.sub(lambda _: line, readme, count=1)
+    line = STAMP_LINE.format(inputs=inputs, output=output_key(readme, drawn))
+    stamp = _stamp(readme)
+    if stamp is not None:
+        return readme[: stamp[0]] + line + readme[stamp[0] + STAMP_LENGTH :]
     return readme.rstrip("\n") + "\n\n" + line  # a blank line: never part of a paragraph
