@@ -37,8 +37,9 @@ def render(
     """(build/ file name -> text, README section name -> Markdown), from the template dicts and
     the README as it is (its sample email is reused while the sample's inputs are unchanged).
     The same templates and inputs give the same bytes."""
-    drawn, generated = draw(rendered, readme)
-    return render_templates(rendered) | drawn, generated
+    files = render_templates(rendered)
+    drawn, generated = draw(rendered, readme, files)
+    return files | drawn, generated
 
 
 def render_templates(rendered: dict[str, dict]) -> dict[str, str]:
@@ -46,14 +47,17 @@ def render_templates(rendered: dict[str, dict]) -> dict[str, str]:
     return {name: to_yaml(template) for name, template in rendered.items()}
 
 
-def draw(rendered: dict[str, dict], readme: str | None) -> tuple[dict[str, str], dict[str, str]]:
-    """(the build/ files drawn with the README: DRAWN_FILES, README section name -> Markdown)."""
+def draw(
+    rendered: dict[str, dict], readme: str | None, files: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(the build/ files drawn with the README: DRAWN_FILES, README section name -> Markdown),
+    from the template dicts, the README as it is and the templates' YAML (`files`)."""
     # Imported here: a run whose README sections are current (readme_cache) never needs them.
     from templates.readme import architecture, sections
     from templates.readme.chat_preview import chat_preview_svg, payload_of
 
     diagram = architecture(rendered)
-    generated = sections(rendered, diagram=diagram, readme=readme)
+    generated = sections(rendered, diagram=diagram, readme=readme, files=files)
     # The picture draws the payload the README shows (the handler's own rendering).
     chat_preview = chat_preview_svg(payload_of(generated["sample-chat"]))
     return {DIAGRAM_FILE: diagram, CHAT_PREVIEW_FILE: chat_preview}, generated
@@ -69,7 +73,7 @@ def render_all(rendered: dict[str, dict], readme: str | None) -> tuple[dict[str,
         return files | drawn_now, readme  # type: ignore[operator]
     from templates.readme import render_readme
 
-    drawn, generated = draw(rendered, readme)
+    drawn, generated = draw(rendered, readme, files)
     new_readme = readme_cache.stamped(render_readme(readme or "", generated), inputs, drawn)
     return files | drawn, new_readme
 

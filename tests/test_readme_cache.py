@@ -37,7 +37,8 @@ def test_the_committed_readme_is_current_and_kept(outputs):
 def test_what_is_kept_is_what_a_fresh_render_gives(outputs):
     """The cache holds exactly what rendering the sections now would write."""
     templates = build_all(Config())
-    drawn, generated = generate.draw({name: t.to_dict() for name, t in templates.items()}, README)
+    rendered = {name: t.to_dict() for name, t in templates.items()}
+    drawn, generated = generate.draw(rendered, README, outputs)
     assert drawn == drawn_files()
     assert render_readme(README, generated) == README
     assert (
