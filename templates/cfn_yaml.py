@@ -228,7 +228,12 @@ class _Writer:
     def node(self, value, indent: int, after_dash: bool) -> None:
         """Write `value` after a `key:` or a `- ` (after_dash) at collection indent `indent`."""
         if type(value) is str:  # the most common node, first
-            self.scalar(*_string(value, tagged=False), indent)
+            style, text = _styles.get((value, False)) or _string(value, tagged=False)
+            # `scalar` inlined for its usual case, a short line: a third of the calls saved.
+            if style != FOLDED and len(self.line) + 1 + len(text) <= WIDTH:
+                self.line += " " + text
+            else:
+                self.scalar(style, text, indent)
             return
         tag = None
         if isinstance(value, dict):
@@ -255,12 +260,19 @@ class _Writer:
             self.scalar(*_scalar(value), indent)
 
     def mapping(self, value: dict, indent: int, inline: bool) -> None:
+        # `newline` and `key` inlined for their usual case (the key written before).
+        lines, pad = self.lines, " " * indent
         for position, key in enumerate(sorted(value)):
             if position or not inline:
-                self.newline(indent)
+                lines.append(self.line)
+                self.line = pad
             else:
-                self.text(" ")
-            self.key(key)
+                self.line += " "
+            written = _keys.get(key)
+            if written is None:
+                self.key(key)
+            else:
+                self.line += written
             self.node(value[key], indent, after_dash=False)
 
     def key(self, key) -> None:
@@ -278,12 +290,13 @@ class _Writer:
         self.line += _keys[key]
 
     def sequence(self, value: list, indent: int, inline: bool) -> None:
+        lines, pad = self.lines, " " * indent + "-"
         for position, item in enumerate(value):
             if position or not inline:
-                self.newline(indent)
+                lines.append(self.line)
+                self.line = pad
             else:
-                self.text(" ")
-            self.text("-")
+                self.line += " -"
             self.node(item, indent, after_dash=True)
 
 
