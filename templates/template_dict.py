@@ -49,8 +49,14 @@ def template_dict(template: Template) -> dict[str, Any]:
 
 def encode(value: Any) -> Any:
     """troposphere's `encode_to_dict(value)`, each object encoded once."""
-    if type(value) in _PLAIN:
+    kind = type(value)
+    if kind in _PLAIN:
         return value
+    # Plain dicts and lists (exact types: no to_dict, no JSONrepr) are most of what is left.
+    if kind is dict:
+        return {name: encode(item) for name, item in value.items()}
+    if kind is list:
+        return [encode(item) for item in value]
     to_dict = getattr(type(value), "to_dict", None)
     if to_dict is _OBJECT_TO_DICT:
         return _object(value)
