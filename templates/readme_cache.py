@@ -8,9 +8,12 @@ they are, without importing `templates.readme`: the same inputs give the same te
 The inputs checksum is deliberately wider than what the sections read, so it cannot go stale:
 every template this run rendered (its YAML bytes), the source of every module under templates/
 and handler/ and of generate.py (the sections' code, the handler the samples run, the config),
-the installed troposphere, awacs and cfn-lint (the Tags table reads cfn-lint's schemas), and
-the Python version. Any change to one of them renders the sections again and rewrites the stamp,
-so `generate.py --check` calls the README stale until `generate.py` has been run.
+and the versions of troposphere, awacs and cfn-lint installed (the Tags table reads cfn-lint's
+schemas; requirements-*.txt pin all three, so every environment agrees). Any change to one of
+them renders the sections again and rewrites the stamp, so `generate.py --check` calls the
+README stale until `generate.py` has been run. The Python version is left out on purpose: the
+sections do not depend on it (a template that did would change the YAML above), and a new user's
+interpreter must not make a current README look stale.
 """
 
 from __future__ import annotations
@@ -52,14 +55,13 @@ def inputs_key(outputs: dict[str, str], root: str) -> str:
     """The checksum of everything the sections are a function of (see the module docstring):
     `outputs` are the rendered templates (build/ file name -> text), `root` the repository."""
     key = Checksum()
-    key.add("python", sys.version.encode())
     for name, text in outputs.items():
         key.add(f"build/{name}", text.encode())
     for path in _sources(root):
         with open(path, "rb") as file:
             key.add(path[len(root) + 1 :].replace(os.sep, "/"), file.read())
-    for name in installed_versions():
-        key.add("installed", name.encode())
+    for version in installed_versions():
+        key.add("installed", version.encode())
     return key.hexdigest()
 
 
@@ -74,10 +76,10 @@ def _sources(root: str) -> list[str]:
 
 
 def installed_versions() -> list[str]:
-    """The dist-info directory names (`troposphere-4.11.1.dist-info`) of DISTRIBUTIONS, read from
-    the directory each package is installed in: a listing is a twentieth of a millisecond,
-    importlib.metadata tens of milliseconds. A package with no dist-info beside it (a source
-    checkout on the path) is named by its directory and its files' sizes and times instead."""
+    """`name==version` for each of DISTRIBUTIONS, from the dist-info directory beside the package
+    (`troposphere-4.11.1.dist-info`): a listing is a twentieth of a millisecond, importlib.metadata
+    tens of milliseconds. A package with no dist-info beside it (a source checkout on the path)
+    is named by its directory and its files' sizes and times instead."""
     from importlib.util import find_spec
 
     listings: dict[str, list[str]] = {}
@@ -100,7 +102,7 @@ def installed_versions() -> list[str]:
             if name.lower().startswith(prefix) and name.endswith(".dist-info")
         ]
         if infos:
-            found += infos
+            found += [f"{distribution}=={name[len(prefix) : -len('.dist-info')]}" for name in infos]
         else:
             found.append(f"{package}: {package_dir} " + _tree_signature(package_dir))
     return found
