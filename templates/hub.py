@@ -544,6 +544,8 @@ def add_spoke_association_parameters(
     """The hub stack's copies of the spoke's association parameters (declared as the spoke
     declares them), and whether the spokes create the association. `spoke_template` is
     `spoke.build(config)` if already built."""
+    # The spoke's own Parameter objects, shared with spoke.yaml when build_all passes the spoke:
+    # added as they are, never modified (tests/test_hub.py checks the spoke is left unchanged).
     declared = (spoke_template or spoke.build(config)).parameters
     found = {name: template.add_parameter(declared[name]) for name in spoke_association_names()}
     found[SPOKE_ASSOCIATION] = template.add_parameter(spoke_association_parameter())
