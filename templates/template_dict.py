@@ -52,11 +52,12 @@ def encode(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
-    # Plain dicts and lists (exact types: no to_dict, no JSONrepr) are most of what is left.
+    # Plain dicts and lists (exact types: no to_dict, no JSONrepr) are most of what is left, and
+    # strings most of what they hold: kept as they are without a call each.
     if kind is dict:
-        return {name: encode(item) for name, item in value.items()}
+        return {name: item if type(item) is str else encode(item) for name, item in value.items()}
     if kind is list:
-        return [encode(item) for item in value]
+        return [item if type(item) is str else encode(item) for item in value]
     to_dict = getattr(type(value), "to_dict", None)
     if to_dict is _OBJECT_TO_DICT:
         return _object(value)
