@@ -236,7 +236,7 @@ class _Writer:
                 self.scalar(style, text, indent)
             return
         tag = None
-        if isinstance(value, dict):
+        if isinstance(value, dict) and len(value) == 1:  # only a one-key map is an intrinsic
             short = _short_form(value)
             if short:
                 tag, value = short
@@ -273,7 +273,7 @@ class _Writer:
                 self.key(key)
             else:
                 self.line += written
-            self.node(value[key], indent, after_dash=False)
+            self.node(value[key], indent, False)
 
     def key(self, key) -> None:
         if key in _keys:
@@ -297,7 +297,7 @@ class _Writer:
                 self.line = pad
             else:
                 self.line += " -"
-            self.node(item, indent, after_dash=True)
+            self.node(item, indent, True)
 
 
 def fast_yaml(template: dict) -> str:
