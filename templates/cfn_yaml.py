@@ -255,7 +255,11 @@ class _Writer:
         elif tag is not None:
             if not isinstance(value, str):
                 raise NotReproducedError(repr(value))
-            self.scalar(*_string(value, tagged=True), indent)
+            style, text = _styles.get((value, True)) or _string(value, tagged=True)
+            if style != FOLDED and len(self.line) + 1 + len(text) <= WIDTH:  # as above
+                self.line += " " + text
+            else:
+                self.scalar(style, text, indent)
         else:
             self.scalar(*_scalar(value), indent)
 
