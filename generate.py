@@ -14,11 +14,11 @@ import gc
 import os
 import sys
 
+from templates import readme_cache
 from templates.cfn_yaml import to_yaml
 from templates.config import Config, ConfigError
 from templates.parent import build_all
-from templates.readme import architecture, render_readme, sections
-from templates.readme.chat_preview import chat_preview_svg, payload_of
+from templates.template_dict import template_dict
 
 # Paths as strings: pathlib would add a tenth to the run time of a program this short.
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -26,6 +26,7 @@ BUILD_DIR = os.path.join(ROOT, "build")
 README = os.path.join(ROOT, "README.md")
 DIAGRAM_FILE = "architecture.mmd"
 CHAT_PREVIEW_FILE = "chat-preview.svg"
+DRAWN_FILES = (DIAGRAM_FILE, CHAT_PREVIEW_FILE)  # drawn by templates/readme with the README
 GENERATED_SUFFIXES = (".yaml", ".mmd", ".svg")
 USAGE = "usage: generate.py [-h] [--check]"
 
@@ -36,12 +37,45 @@ def render(
     """(build/ file name -> text, README section name -> Markdown), from the template dicts and
     the README as it is (its sample email is reused while the sample's inputs are unchanged).
     The same templates and inputs give the same bytes."""
-    files = {name: to_yaml(template) for name, template in rendered.items()}
-    files[DIAGRAM_FILE] = architecture(rendered)
-    generated = sections(rendered, diagram=files[DIAGRAM_FILE], readme=readme)
+    files = render_templates(rendered)
+    drawn, generated = draw(rendered, readme, files)
+    return files | drawn, generated
+
+
+def render_templates(rendered: dict[str, dict]) -> dict[str, str]:
+    """build/ file name -> YAML, one per template."""
+    return {name: to_yaml(template) for name, template in rendered.items()}
+
+
+def draw(
+    rendered: dict[str, dict], readme: str | None, files: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(the build/ files drawn with the README: DRAWN_FILES, README section name -> Markdown),
+    from the template dicts, the README as it is and the templates' YAML (`files`)."""
+    # Imported here: a run whose README sections are current (readme_cache) never needs them.
+    from templates.readme import architecture, sections
+    from templates.readme.chat_preview import chat_preview_svg, payload_of
+
+    diagram = architecture(rendered)
+    generated = sections(rendered, diagram=diagram, readme=readme, files=files)
     # The picture draws the payload the README shows (the handler's own rendering).
-    files[CHAT_PREVIEW_FILE] = chat_preview_svg(payload_of(generated["sample-chat"]))
-    return files, generated
+    chat_preview = chat_preview_svg(payload_of(generated["sample-chat"]))
+    return {DIAGRAM_FILE: diagram, CHAT_PREVIEW_FILE: chat_preview}, generated
+
+
+def render_all(rendered: dict[str, dict], readme: str | None) -> tuple[dict[str, str], str]:
+    """(build/ file name -> text, README.md's text): the README's sections and the files drawn
+    with them are drawn again only if readme_cache says an input changed or one was edited."""
+    files = render_templates(rendered)
+    inputs = readme_cache.inputs_key(files, ROOT)
+    drawn_now = {name: read(os.path.join(BUILD_DIR, name)) for name in DRAWN_FILES}
+    if readme is not None and readme_cache.is_current(readme, inputs, drawn_now):
+        return files | drawn_now, readme  # type: ignore[operator]
+    from templates.readme import render_readme
+
+    drawn, generated = draw(rendered, readme, files)
+    new_readme = readme_cache.stamped(render_readme(readme or "", generated), inputs, drawn)
+    return files | drawn, new_readme
 
 
 def read(path: str | os.PathLike) -> str | None:
@@ -113,10 +147,9 @@ def run(check: bool) -> int:
     except ConfigError as error:
         print(f"generate.py: bad config: {error}", file=sys.stderr)
         return 2
-    rendered = {name: template.to_dict() for name, template in templates.items()}
+    rendered = {name: template_dict(template) for name, template in templates.items()}
     readme_now = read(README)
-    files, generated = render(rendered, readme_now)
-    readme = render_readme(readme_now, generated)
+    files, readme = render_all(rendered, readme_now)
 
     if check:
         stale = [f"build/{name}" for name in stale_files(files, BUILD_DIR)]

@@ -228,10 +228,15 @@ class _Writer:
     def node(self, value, indent: int, after_dash: bool) -> None:
         """Write `value` after a `key:` or a `- ` (after_dash) at collection indent `indent`."""
         if type(value) is str:  # the most common node, first
-            self.scalar(*_string(value, tagged=False), indent)
+            style, text = _styles.get((value, False)) or _string(value, tagged=False)
+            # `scalar` inlined for its usual case, a short line: a third of the calls saved.
+            if style != FOLDED and len(self.line) + 1 + len(text) <= WIDTH:
+                self.line += " " + text
+            else:
+                self.scalar(style, text, indent)
             return
         tag = None
-        if isinstance(value, dict):
+        if isinstance(value, dict) and len(value) == 1:  # only a one-key map is an intrinsic
             short = _short_form(value)
             if short:
                 tag, value = short
@@ -250,18 +255,29 @@ class _Writer:
         elif tag is not None:
             if not isinstance(value, str):
                 raise NotReproducedError(repr(value))
-            self.scalar(*_string(value, tagged=True), indent)
+            style, text = _styles.get((value, True)) or _string(value, tagged=True)
+            if style != FOLDED and len(self.line) + 1 + len(text) <= WIDTH:  # as above
+                self.line += " " + text
+            else:
+                self.scalar(style, text, indent)
         else:
             self.scalar(*_scalar(value), indent)
 
     def mapping(self, value: dict, indent: int, inline: bool) -> None:
+        # `newline` and `key` inlined for their usual case (the key written before).
+        lines, pad = self.lines, " " * indent
         for position, key in enumerate(sorted(value)):
             if position or not inline:
-                self.newline(indent)
+                lines.append(self.line)
+                self.line = pad
             else:
-                self.text(" ")
-            self.key(key)
-            self.node(value[key], indent, after_dash=False)
+                self.line += " "
+            written = _keys.get(key)
+            if written is None:
+                self.key(key)
+            else:
+                self.line += written
+            self.node(value[key], indent, False)
 
     def key(self, key) -> None:
         if key in _keys:
@@ -278,13 +294,14 @@ class _Writer:
         self.line += _keys[key]
 
     def sequence(self, value: list, indent: int, inline: bool) -> None:
+        lines, pad = self.lines, " " * indent + "-"
         for position, item in enumerate(value):
             if position or not inline:
-                self.newline(indent)
+                lines.append(self.line)
+                self.line = pad
             else:
-                self.text(" ")
-            self.text("-")
-            self.node(item, indent, after_dash=True)
+                self.line += " -"
+            self.node(item, indent, True)
 
 
 def fast_yaml(template: dict) -> str:

@@ -48,6 +48,7 @@ from templates.common import (
     policy_document,
 )
 from templates.config import Config
+from templates.template_dict import template_dict
 
 HUB_FILE = "hub.yaml"
 
@@ -300,10 +301,12 @@ def hub_rule_arn() -> If:
     return If(IS_ORGANIZATION, GetAtt("HubRule", "Arn"), NoValue)
 
 
-def spoke_template_body(config: Config) -> str:
-    """The spoke as compact JSON, the same bytes from run to run, checked against the limit."""
+def spoke_template_body(config: Config, spoke_template: Template | None = None) -> str:
+    """The spoke as compact JSON, the same bytes from run to run, checked against the limit.
+    `spoke_template` is `spoke.build(config)` where the caller has built it already."""
+    built = spoke_template or spoke.build(config)
     body = json.dumps(
-        spoke.build(config).to_dict(), separators=(",", ":"), sort_keys=True, ensure_ascii=True
+        template_dict(built), separators=(",", ":"), sort_keys=True, ensure_ascii=True
     )
     size = len(body.encode())
     if size > TEMPLATE_BODY_LIMIT_BYTES:
@@ -323,10 +326,12 @@ def add_spoke_stack_set(
     notifier_role_arn: AWSHelperFn,
     sweep_role_arn: AWSHelperFn,
     spoke_parameters: dict[str, AWSHelperFn | str] | None = None,
+    spoke_template: Template | None = None,
 ) -> cloudformation.StackSet:
     """The StackSet that deploys the spoke into every account of the target OUs (and accounts
     that join them later) in every spoke region. `spoke_parameters` sets the spoke's other
-    parameters (watched documents, the association's), keyed by their names in spoke.py.
+    parameters (watched documents, the association's), keyed by their names in spoke.py;
+    `spoke_template` is `spoke.build(config)` if already built.
 
     StackSets never deploy to the management account itself; the hub account is covered by the
     hub stack's own pipeline in its region.
@@ -376,7 +381,7 @@ def add_spoke_stack_set(
                 cloudformation.Parameter(ParameterKey=key, ParameterValue=value)
                 for key, value in sorted(values.items())
             ],
-            TemplateBody=spoke_template_body(config),
+            TemplateBody=spoke_template_body(config, spoke_template),
         )
     )
 
@@ -533,18 +538,26 @@ def spoke_association_names() -> list[str]:
     ]
 
 
-def add_spoke_association_parameters(template: Template, config: Config) -> dict[str, Parameter]:
+def add_spoke_association_parameters(
+    template: Template, config: Config, spoke_template: Template | None = None
+) -> dict[str, Parameter]:
     """The hub stack's copies of the spoke's association parameters (declared as the spoke
-    declares them), and whether the spokes create the association."""
-    declared = spoke.build(config).parameters
+    declares them), and whether the spokes create the association. `spoke_template` is
+    `spoke.build(config)` if already built."""
+    # The spoke's own Parameter objects, shared with spoke.yaml when build_all passes the spoke:
+    # added as they are, never modified (tests/test_hub.py checks the spoke is left unchanged).
+    declared = (spoke_template or spoke.build(config)).parameters
     found = {name: template.add_parameter(declared[name]) for name in spoke_association_names()}
     found[SPOKE_ASSOCIATION] = template.add_parameter(spoke_association_parameter())
     return found
 
 
-def build(config: Config) -> Template:
+def build(config: Config, spoke_template: Template | None = None) -> Template:
     """hub.yaml: the hub bus's organization-only policy and the StackSet of the spokes, nested by
-    the parent under Scope=organization (the bus itself is the notifications stack's)."""
+    the parent under Scope=organization (the bus itself is the notifications stack's).
+    `spoke_template` is `spoke.build(config)` if the caller has built it (build_all has)."""
+    # Built once: the hub copies its parameters and carries it as the StackSet's body.
+    spoke_template = spoke_template or spoke.build(config)
     template = new_template(
         "SSM association notifier hub: the organization-only policy of the hub bus and the "
         "StackSet that deploys the spokes"
@@ -598,7 +611,7 @@ def build(config: Config) -> Template:
         template.add_parameter(parameter)
         for parameter in (parameters.watch_run_command(), parameters.watch_maintenance_windows())
     ]
-    association = add_spoke_association_parameters(template, config)
+    association = add_spoke_association_parameters(template, config, spoke_template)
     template.add_resource(
         bus_policy(Ref(bus_name), Ref(passed[HUB_EVENT_BUS_ARN]), Ref(params.organization_id))
     )
@@ -609,6 +622,7 @@ def build(config: Config) -> Template:
         hub_bus_arn=Ref(passed[HUB_EVENT_BUS_ARN]),
         notifier_role_arn=Ref(passed[names.FUNCTION_ROLE_ARN]),
         sweep_role_arn=Ref(passed[names.SWEEP_ROLE_ARN]),
+        spoke_template=spoke_template,
         spoke_parameters={
             names.WATCHED_DOCUMENTS: joined(documents),
             names.WATCHED_STATUSES: joined(statuses),

@@ -486,7 +486,11 @@ def build_all(config: Config) -> dict[str, Template]:
     """Every template of the system, keyed by its file name in build/, parent first."""
     config.validate()
     templates = {PARENT_FILE: build(config)}
-    for module, file_name in CHILDREN.values():
-        templates[file_name] = module.build(config)
     # Not nested: the StackSet carries it (and it is deployed as is where no StackSet reaches).
-    return templates | spoke.spoke_template(config)
+    # Built once, for spoke.yaml and for the hub's StackSet.
+    spoke_template = spoke.build(config)
+    for module, file_name in CHILDREN.values():
+        templates[file_name] = (
+            hub.build(config, spoke_template) if module is hub else module.build(config)
+        )
+    return templates | {spoke.SPOKE_FILE: spoke_template}

@@ -221,3 +221,40 @@ def test_redirecting_stdout_into_build_never_corrupts_a_template(checkout_copy):
     assert result.returncode == 1  # and --check notices the emptied template
     assert run_generate(cwd=checkout_copy).returncode == 0
     assert parent.read_bytes() == expected
+
+
+def test_a_changed_input_renders_the_readme_sections_again(checkout_copy):
+    """The README's sections are kept while their inputs are unchanged (templates/readme_cache);
+    a change to the code that renders them is seen by --check and rendered by generate.py."""
+    tables = checkout_copy / "templates" / "readme" / "tables.py"
+    tables.write_text(tables.read_text().replace('"| name | type |', '"| parameter | type |', 1))
+    result = run_generate("--check", cwd=checkout_copy)
+    assert result.returncode == 1
+    assert result.stderr == "stale: README.md (run python generate.py)\n"
+    assert run_generate(cwd=checkout_copy).returncode == 0
+    assert "\n| parameter | type | default |" in (checkout_copy / "README.md").read_text()
+    assert run_generate("--check", cwd=checkout_copy).returncode == 0
+
+
+def test_an_input_change_that_leaves_the_sections_as_they_were_restamps_them(checkout_copy):
+    readme = (checkout_copy / "README.md").read_text()
+    module = checkout_copy / "templates" / "hub.py"
+    module.write_text(module.read_text() + "# a comment: an input of the sections changed\n")
+    assert run_generate("--check", cwd=checkout_copy).returncode == 1
+    assert run_generate(cwd=checkout_copy).returncode == 0
+    after = (checkout_copy / "README.md").read_text()
+    stamp = "<!-- generated sections: inputs="
+    assert after.rsplit(stamp, 1)[0] == readme.rsplit(stamp, 1)[0]
+    assert after.rsplit(stamp, 1)[1] != readme.rsplit(stamp, 1)[1]
+    assert run_generate("--check", cwd=checkout_copy).returncode == 0
+
+
+def test_a_hand_edited_drawn_file_is_caught_and_redrawn(checkout_copy):
+    diagram = checkout_copy / "build" / generate.DIAGRAM_FILE
+    expected = diagram.read_text()
+    diagram.write_text(expected.replace("flowchart", "flowchart ", 1))
+    result = run_generate("--check", cwd=checkout_copy)
+    assert result.returncode == 1
+    assert result.stderr == f"stale: build/{generate.DIAGRAM_FILE} (run python generate.py)\n"
+    assert run_generate(cwd=checkout_copy).returncode == 0
+    assert diagram.read_text() == expected

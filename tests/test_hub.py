@@ -232,3 +232,12 @@ def test_the_hub_stack_refuses_an_empty_organization_ou_list_or_region_list(hub_
     ]
     for name in ("OrganizationId", "TargetOrganizationalUnitIds", "SpokeRegions"):
         assert "Default" not in hub_child["Parameters"][name]
+
+
+def test_the_hub_built_from_a_given_spoke_is_the_hub_built_alone_and_leaves_the_spoke_as_it_was():
+    """build_all builds the spoke once and hands it to the hub (its StackSet body and its copies
+    of the spoke's parameters): the hub must come out the same and must not change the spoke."""
+    given = spoke.build(CONFIG)
+    before = json.dumps(given.to_dict())
+    assert hub.build(CONFIG, given).to_dict() == hub.build(CONFIG).to_dict()
+    assert json.dumps(given.to_dict()) == before == json.dumps(spoke.build(CONFIG).to_dict())

@@ -89,3 +89,26 @@ def test_the_settings_table_reads_the_template_not_the_config(rendered):
     queue = changed["notifications.yaml"]["Resources"]["Queue"]["Properties"]
     queue["RedrivePolicy"]["maxReceiveCount"] = 1
     assert "| receives before an event is dead-lettered | 1 |" in settings_table(changed)
+
+
+def test_the_template_sizes_are_the_bytes_of_build_and_of_the_spoke_body(rendered):
+    from template_helpers import BUILD_DIR
+
+    from templates.config import Config
+    from templates.hub import spoke_template_body
+    from templates.readme.sizes import template_sizes
+
+    files = {path.name: path.read_text() for path in sorted(BUILD_DIR.glob("*"))}
+    text = template_sizes(files, rendered)
+    sizes = {name: len(body.encode()) for name, body in files.items() if name.endswith(".yaml")}
+    largest = max(sizes, key=sizes.get)
+    assert f"largest {sizes[largest]:,} bytes, {largest} (" in text
+    assert (
+        f"parent.yaml, which `deploy` sends as the request body, is {sizes['parent.yaml']:,}"
+        in text
+    )
+    body = len(spoke_template_body(Config()).encode())
+    assert f"the spoke inside hub.yaml is {body:,} bytes of the StackSet's 51,200-byte" in text
+    # The figure moves with the file: a grown template shows its new size.
+    grown = files | {largest: files[largest] + "#" * 1000}
+    assert f"largest {sizes[largest] + 1000:,} bytes" in template_sizes(grown, rendered)
