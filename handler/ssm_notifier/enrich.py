@@ -23,7 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from .accounts import AccountClients, ReaderUnavailableError
-from .command_output import fetch_step_output
 from .events import AssociationEvent
 from .log import describe_error, fields, get_logger
 from .paging import SSM_PAGE_SIZE
@@ -113,6 +112,9 @@ class Enricher:
         return ssm, accounts.lazy("s3", event.account, event.region)
 
     def _fetch(self, event: AssociationEvent, started: float) -> OutputLookup:
+        # Loaded with the first output fetched: a batch without failures never needs it.
+        from .command_output import fetch_step_output
+
         ssm, s3 = self._clients_for(event)
         command_id = (
             event.command_id if event.kind == COMMAND else self._command_of(ssm, event, started)

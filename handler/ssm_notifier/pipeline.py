@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from . import defer, inbox, log, reports, routing, runs
+from . import inbox, log, reports, routing, runs
 from .accounts import AccountClients, AccountNames, ReaderUnavailableError
 from .deadline import BUDGETS, Deadline, OutOfTimeError
 from .display_time import display_zone
@@ -37,6 +37,9 @@ from .state import Claim, Observation, Store, digest_id_of
 # its confirm).
 # The instance names' lookup: a few bulk calls, each also bounded by the deadline.
 NAMES_BUDGET_SECONDS = 5.0
+# A record waiting on another invocation's claim: SQS's longest DelaySeconds (defer.MAX_DELAY,
+# not imported here: defer is loaded only when something is deferred).
+MAX_DEFER_SECONDS = 900
 START_RESERVE_SECONDS = (
     2 * BUDGETS["dynamodb"].worst_case_seconds()
     + BUDGETS["s3"].worst_case_seconds()
@@ -116,6 +119,8 @@ def process(
     def requeue(chosen: list[Mapping[str, Any]], delay: int = 0) -> None:
         if not chosen:
             return
+        from . import defer  # only when there is something to defer: not at cold start
+
         result = defer.requeue(
             clients["sqs"],
             resources.queue_url,
@@ -160,7 +165,7 @@ def process(
         return _response(failed, len(records))
     for skipped in claimed.skipped:
         if skipped.reason == "claimed_elsewhere":
-            requeue(by_instance[_observation_key(skipped.observation)], delay=defer.MAX_DELAY)
+            requeue(by_instance[_observation_key(skipped.observation)], delay=MAX_DEFER_SECONDS)
 
     claims = {_observation_key(claim.observation): claim for claim in claimed.claimed}
     enricher = Enricher(

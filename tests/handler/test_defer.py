@@ -66,3 +66,10 @@ def test_a_send_that_fails_leaves_the_records_failed(queue: tuple[object, str]) 
 def test_an_odd_attribute_counts_as_never_deferred() -> None:
     assert deferrals_of({"messageAttributes": {DEFERRALS_ATTRIBUTE: {"stringValue": "x"}}}) == 0
     assert deferrals_of({}) == 0
+
+
+def test_the_pipelines_longest_defer_is_the_one_defer_applies() -> None:
+    """pipeline keeps its own copy (defer is imported only when something is deferred)."""
+    from ssm_notifier import defer, pipeline
+
+    assert pipeline.MAX_DEFER_SECONDS == defer.MAX_DELAY == 900
