@@ -20,29 +20,28 @@ _HELPER_TO_DICT = AWSHelperFn.to_dict
 _PLAIN = (str, int, bool, float, type(None))  # exact types: no subclass with a to_dict
 
 
+# The optional sections, in troposphere's to_dict order; Resources, always there, comes last.
+_SECTIONS = (
+    ("Description", "description"),
+    ("Metadata", "metadata"),
+    ("Conditions", "conditions"),
+    ("Mappings", "mappings"),
+    ("Outputs", "outputs"),
+    ("Parameters", "parameters"),
+    ("AWSTemplateFormatVersion", "version"),
+    ("Transform", "transform"),
+    ("Rules", "rules"),
+    ("Globals", "globals"),
+)
+
+
 def template_dict(template: Template) -> dict[str, Any]:
     """`template.to_dict()`, the same keys in the same order (see the module docstring)."""
     sections: dict[str, Any] = {}
-    if template.description:
-        sections["Description"] = template.description
-    if template.metadata:
-        sections["Metadata"] = template.metadata
-    if template.conditions:
-        sections["Conditions"] = template.conditions
-    if template.mappings:
-        sections["Mappings"] = template.mappings
-    if template.outputs:
-        sections["Outputs"] = template.outputs
-    if template.parameters:
-        sections["Parameters"] = template.parameters
-    if template.version:
-        sections["AWSTemplateFormatVersion"] = template.version
-    if template.transform:
-        sections["Transform"] = template.transform
-    if template.rules:
-        sections["Rules"] = template.rules
-    if template.globals:
-        sections["Globals"] = template.globals
+    for section, attribute in _SECTIONS:
+        value = getattr(template, attribute)
+        if value:  # troposphere leaves out an empty section
+            sections[section] = value
     sections["Resources"] = template.resources
     return encode(sections)
 

@@ -101,21 +101,15 @@ def _output_url(
     return f"https://s3.{region}.amazonaws.com/{bucket}/{key}"
 
 
-def simulate_association_run(response: Any) -> str:
-    """SSM `SimulateAssociationRun` (test-only): one execution of an association on its targets.
-
-    Input: AssociationId, DocumentName, OutputS3BucketName, OutputS3KeyPrefix, and Targets, each
-    {InstanceId, Status, ResponseCode, StandardOutputContent, StandardErrorContent}.
-    Output: ExecutionId, CommandId, CreatedTime and per target its OutputUrl.
-    """
-    association_id = response._get_param("AssociationId")
-    document = response._get_param("DocumentName")
+def _send_command(response: Any, comment: str, document: str) -> tuple[str, str, list, Any, Any]:
+    """moto's own SendCommand of `document` to the request's Targets, writing to its output
+    bucket and prefix: (bucket, prefix, targets, backend, command)."""
     bucket = response._get_param("OutputS3BucketName", "")
     prefix = response._get_param("OutputS3KeyPrefix", "")
     targets = response._get_param("Targets", [])
     backend = response.ssm_backend
     command = backend.send_command(
-        comment=f"State Manager association {association_id}",
+        comment=comment,
         document_name=document,
         timeout_seconds=3600,
         instance_ids=[target["InstanceId"] for target in targets],
@@ -128,6 +122,21 @@ def simulate_association_run(response: Any) -> str:
         parameters={},
         service_role_arn="",
         targets=[],
+    )
+    return bucket, prefix, targets, backend, command
+
+
+def simulate_association_run(response: Any) -> str:
+    """SSM `SimulateAssociationRun` (test-only): one execution of an association on its targets.
+
+    Input: AssociationId, DocumentName, OutputS3BucketName, OutputS3KeyPrefix, and Targets, each
+    {InstanceId, Status, ResponseCode, StandardOutputContent, StandardErrorContent}.
+    Output: ExecutionId, CommandId, CreatedTime and per target its OutputUrl.
+    """
+    association_id = response._get_param("AssociationId")
+    document = response._get_param("DocumentName")
+    bucket, prefix, targets, backend, command = _send_command(
+        response, f"State Manager association {association_id}", document
     )
     created = datetime.now(UTC)
     execution_id = str(uuid.uuid4())
@@ -198,25 +207,7 @@ def simulate_command_run(response: Any) -> str:
     """
     document = response._get_param("DocumentName")
     plugin = response._get_param("PluginName")
-    bucket = response._get_param("OutputS3BucketName", "")
-    prefix = response._get_param("OutputS3KeyPrefix", "")
-    targets = response._get_param("Targets", [])
-    backend = response.ssm_backend
-    command = backend.send_command(
-        comment="Run Command",
-        document_name=document,
-        timeout_seconds=3600,
-        instance_ids=[target["InstanceId"] for target in targets],
-        max_concurrency="50",
-        max_errors="0",
-        notification_config=None,
-        output_s3_bucket_name=bucket,
-        output_s3_key_prefix=prefix,
-        output_s3_region=backend.region_name,
-        parameters={},
-        service_role_arn="",
-        targets=[],
-    )
+    bucket, prefix, targets, backend, command = _send_command(response, "Run Command", document)
     urls = {}
     for target in targets:
         instance_id, status = target["InstanceId"], target["Status"]
