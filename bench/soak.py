@@ -208,6 +208,16 @@ class FaultySsm:
             {"AssociationExecutionTargets": [{"OutputSource": source}]},
         )
 
+    def describe_instance_information(self, Filters: list | None = None, **_: Any) -> dict:  # noqa: N803
+        """Each instance asked for is a managed node named after its id (instance_names)."""
+        ids = next((f["Values"] for f in Filters or [] if f.get("Key") == "InstanceIds"), [])
+        nodes = [{"InstanceId": i, "ComputerName": f"host-{i[-6:]}"} for i in ids]
+        return self._tries.run(
+            "ssm.DescribeInstanceInformation",
+            lambda: "ok",
+            lambda: {"InstanceInformationList": nodes},
+        )
+
     def get_command_invocation(self, **_: Any) -> dict:
         return self._tries.run(
             "ssm.GetCommandInvocation",
@@ -232,6 +242,10 @@ class Aws:
     def __init__(self, clients: dict[str, Any], names: dict[str, str], ssm: Any, sns: Any) -> None:
         self.ssm, self.sns = ssm, sns
         self.dynamodb, self.s3, self.sqs = clients["dynamodb"], clients["s3"], clients["sqs"]
+        # Instance names: moto's EC2 holds none of the burst's instances (no Name tags), so each
+        # digest asks the fake SSM for computer names; Organizations is only read under
+        # Scope=organization, which the soak is not.
+        self.ec2, self.organizations = clients["ec2"], clients["organizations"]
         self.topic_arn = names["topic_arn"]
         self.table_name = names["table_name"]
         self.bucket = names["bucket"]
@@ -441,7 +455,7 @@ def main() -> None:
     with mock_aws():
         clients = {
             service: boto3.client(service, region_name=HOME_REGION)
-            for service in ("sqs", "sns", "dynamodb", "s3")
+            for service in ("sqs", "sns", "dynamodb", "s3", "ec2", "organizations")
         }
         sqs, sns = clients["sqs"], clients["sns"]
         dead_url = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]

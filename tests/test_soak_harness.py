@@ -44,3 +44,16 @@ def test_the_lambda_timeout_kills_the_invocation_where_it_stands() -> None:
     with pytest.raises(LambdaTimeout):
         Tries(clock, (6, 3.0, 10.0), random.Random(1)).run("sns.Publish", lambda: "hang", dict)
     assert clock.now() == 160.0
+
+
+def test_the_soak_gives_the_notifier_every_client_it_asks_for() -> None:
+    """The soak hands the handler one client per notify.SERVICES entry: a service the handler
+    starts to use must be added to the soak too (instance names brought ec2)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "handler"))
+    from soak import Aws
+    from ssm_notifier import notify
+
+    clients = {service: object() for service in notify.SERVICES}
+    names = {"topic_arn": "t", "table_name": "n", "bucket": "b", "queue_url": "q"}
+    aws = Aws(clients, names, clients["ssm"], clients["sns"])
+    assert all(getattr(aws, service) is clients[service] for service in notify.SERVICES)
