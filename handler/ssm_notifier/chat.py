@@ -78,7 +78,7 @@ def render(email: inbox.Email, links: inbox.Links, *, partition: str = "aws") ->
             },
             "metadata": {
                 "threadId": thread_id(lead_key, groups[lead_key]),
-                "summary": _summary(counts, len(groups)),
+                "summary": _summary(counts, [runs.kind_of(key[2]) for key in groups]),
                 "eventType": EVENT_TYPE,
                 "relatedResources": _related_resources(groups, failed, partition),
                 "additionalContext": _context(entries),
@@ -218,12 +218,14 @@ def _description(
 ) -> str:
     lines = [
         "*" + _counts_text(counts) + "*",
-        f"{_counted(len(groups), 'association')} in "
+        f"{inbox.runs_counted([runs.kind_of(key[2]) for key in groups])} in "
         f"{_counted(len({key[0] for key in groups}), 'account')}",
     ]
     for entry in failed[:FAILED_SHOWN]:
+        name = _plain(entry.instance_name, 40)
         line = (
-            f"- `{_plain(entry.instance_id, 64)}` {_plain(entry.status, 40)} "
+            f"- `{_plain(entry.instance_id, 64)}`{f' ({name})' if name else ''} "
+            f"{_plain(entry.status, 40)} "
             f"({_plain(entry.document_name, 64)}, {_plain(entry.account, 20)} "
             f"{_plain(entry.region, 30)})"
         )
@@ -266,10 +268,11 @@ def _keywords(entries: list[inbox.Entry]) -> list[str]:
     return keywords[:KEYWORDS_MAX]
 
 
-def _summary(counts: dict[str, int], associations: int) -> str:
-    text = _counts_text(counts)
+def _summary(counts: dict[str, int], kinds: list[str]) -> str:
+    """`kinds`: each group's run kind (runs.kind_of), counted as inbox counts them."""
+    what = "SSM associations" if set(kinds) <= {runs.ASSOCIATION} else "SSM runs"
     return _plain(
-        f"SSM associations: {text} in {_counted(associations, 'association')}", SUMMARY_MAX_CHARS
+        f"{what}: {_counts_text(counts)} in {inbox.runs_counted(kinds)}", SUMMARY_MAX_CHARS
     )
 
 

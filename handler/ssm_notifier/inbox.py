@@ -181,7 +181,7 @@ def render_email(
     what = "SSM association" if set(kinds) <= {runs.ASSOCIATION} else "SSM"
     head = [
         _summary(counts, what),
-        f"{_runs_counted(kinds)}, {counted(len({k[0] for k in groups}), 'account')}"
+        f"{runs_counted(kinds)}, {counted(len({k[0] for k in groups}), 'account')}"
         f", {counted(len({k[:2] for k in groups}), 'account-region')}.",
         f"Full report, every instance named: {links.index}",
     ]
@@ -281,7 +281,7 @@ def _class_counts(entries: list[Entry]) -> dict[str, int]:
     return counts
 
 
-def _runs_counted(kinds: list[str]) -> str:
+def runs_counted(kinds: list[str]) -> str:
     """ "2 associations" or, with other kinds of run, "1 association, 1 Run Command command"."""
     nouns = {
         runs.ASSOCIATION: "association",

@@ -185,3 +185,13 @@ def test_wide_characters_in_every_field_still_fit_the_promised_size(monkeypatch,
     assert len(chat.compact(payload).encode()) <= chat.CHAT_MAX_BYTES
     assert payload["content"]["description"].endswith("Full report: " + LINKS.index)
     jsonschema.validate(payload, schema("custom_notification.schema.json"))
+
+
+def test_a_named_run_command_instance_shows_its_name_and_the_run_is_counted_as_a_command() -> None:
+    command = "command:3b2d4a1e-7c61-4e0b-9b5a-5f0e8c6d2a17"
+    payload = render([entry("i-0f3c5a1d2e4b6f789", association_id=command, instance_name="web-1")])
+    validate(payload)
+    description = payload["content"]["description"]
+    assert "`i-0f3c5a1d2e4b6f789` (web-1) Failed" in description
+    assert "\n1 Run Command command in 1 account\n" in description
+    assert payload["metadata"]["summary"] == "SSM runs: 1 Failed in 1 Run Command command"
