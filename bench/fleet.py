@@ -105,6 +105,13 @@ class CannedSsm:
     def get_command_invocation(self, **kwargs: object) -> dict:
         return {"StandardOutputContent": CANNED_STDOUT, "StandardErrorContent": "exit status 1"}
 
+    def describe_instance_information(self, Filters: list | None = None, **_: object) -> dict:  # noqa: N803
+        """Instance names: each instance asked for is a managed node named after its id."""
+        ids = next((f["Values"] for f in Filters or [] if f.get("Key") == "InstanceIds"), [])
+        return {
+            "InstanceInformationList": [{"InstanceId": i, "ComputerName": f"host-{i}"} for i in ids]
+        }
+
 
 class TimedSns:
     """The moto SNS client, noting when each publish starts (wall clock, shared by threads)."""
@@ -219,7 +226,10 @@ def main() -> None:
         sns.subscribe(
             TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"]
         )
-        stores = {name: boto3.client(name, region_name=REGION) for name in ("dynamodb", "s3")}
+        # ec2: instance names (moto's EC2 holds no Name tag of these: the fake SSM names them).
+        stores = {
+            name: boto3.client(name, region_name=REGION) for name in ("dynamodb", "s3", "ec2")
+        }
         stores["sqs"] = sqs
         stores["s3"].create_bucket(Bucket="reports")
         os.environ.update(

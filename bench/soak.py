@@ -58,7 +58,8 @@ RUN_TIME = "2026-05-04T03:02:10.000Z"
 EARLIER_TIME = "2026-05-04T02:01:00.000Z"
 DUPLICATE_SHARE = 0.10
 SEED = 13
-NAMED = re.compile(r"\b(i-[0-9a-f]{17}): ([A-Za-z]+)")
+# An instance as emails and reports name it: "i-...: Failed" or, named, "i-... (web-1): Failed".
+NAMED = re.compile(r"\b(i-[0-9a-f]{17})(?: \([^)\n]*\))?: ([A-Za-z]+)")
 FAILED = ("Failed", "TimedOut")
 SSM_HUNG_EVERY, SSM_SLOW_EVERY = 25, 40  # associations whose SSM calls hang / are slow
 SNS_HUNG_PUBLISH_SHARE = 0.01  # publishes during which the endpoint hangs on every try
