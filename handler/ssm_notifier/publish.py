@@ -42,7 +42,16 @@ class Pacer:
             self._sleep(delay)
 
 
-def publish_digest(sns: Any, topic_arn: str, subject: str, message: str, pacer: Pacer) -> str:
-    """Publish one digest in its turn; return the SNS MessageId. Errors propagate to the caller."""
+def publish_digest(
+    sns: Any,
+    topic_arn: str,
+    subject: str,
+    message: str,
+    pacer: Pacer,
+    attributes: dict[str, dict[str, str]] | None = None,
+) -> str:
+    """Publish one digest in its turn, with the message attributes filter policies read; return
+    the SNS MessageId. Errors propagate to the caller."""
     pacer.wait_turn()
-    return sns.publish(TopicArn=topic_arn, Subject=subject, Message=message)["MessageId"]
+    extra = {"MessageAttributes": attributes} if attributes else {}
+    return sns.publish(TopicArn=topic_arn, Subject=subject, Message=message, **extra)["MessageId"]

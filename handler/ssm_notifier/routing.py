@@ -47,6 +47,7 @@ EMAIL_BUDGET_BYTES = (
 ARRAY_MAX_ITEMS = 50
 VALUE_MAX_CHARS = 128
 KIND_DIGEST = "digest"
+KIND_SWEEP = "sweep"
 # Severity, worst first; a status not named here ranks between Skipped and Success.
 SEVERITY = ("Failed", "TimedOut", "Skipped")
 LEAST_SEVERE = "Success"
@@ -69,18 +70,32 @@ def worst_status(entries: list[inbox.Entry]) -> str:
 def message_attributes(entries: list[inbox.Entry]) -> dict[str, dict[str, str]]:
     # Failing entries first, so a bounded array keeps the accounts that need attention.
     ordered = sorted(entries, key=lambda entry: not entry.failed)
-
-    def array(values: list[str]) -> dict[str, str]:
-        distinct = list(dict.fromkeys(value for value in map(_value, values) if value))
-        return {"DataType": "String.Array", "StringValue": json.dumps(distinct[:ARRAY_MAX_ITEMS])}
-
     return {
         "worst_status": {"DataType": "String", "StringValue": worst_status(entries)},
-        "accounts": array([entry.account for entry in ordered]),
-        "regions": array([entry.region for entry in ordered]),
-        "documents": array([entry.document_name for entry in ordered]),
+        "accounts": _array([entry.account for entry in ordered]),
+        "regions": _array([entry.region for entry in ordered]),
+        "documents": _array([entry.document_name for entry in ordered]),
         "kind": {"DataType": "String", "StringValue": KIND_DIGEST},
     }
+
+
+def sweep_attributes(
+    accounts: list[str], regions: list[str], documents: list[str]
+) -> dict[str, dict[str, str]]:
+    """The sweep digest's attributes: the places and documents it names, and kind "sweep". No
+    worst_status: a missed instance is not a failed run, so a failures-only filter does not take
+    it; an account's route does."""
+    return {
+        "accounts": _array(accounts),
+        "regions": _array(regions),
+        "documents": _array(documents),
+        "kind": {"DataType": "String", "StringValue": KIND_SWEEP},
+    }
+
+
+def _array(values: list[str]) -> dict[str, str]:
+    distinct = list(dict.fromkeys(value for value in map(_value, values) if value))
+    return {"DataType": "String.Array", "StringValue": json.dumps(distinct[:ARRAY_MAX_ITEMS])}
 
 
 def publish_arguments(

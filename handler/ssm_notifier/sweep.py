@@ -504,7 +504,7 @@ class Sweep:
         return place.account, place.region
 
     def collect(self, run_id: str, late: bool = False) -> dict[str, Any]:
-        from . import sweep_digest, sweep_documents
+        from . import routing, sweep_digest, sweep_documents
         from .display_time import display_zone
         from .sweep_check import AssociationResult, unit_parts
         from .sweep_report import SweepReport
@@ -584,6 +584,9 @@ class Sweep:
                     sweep_digest.subject(report),
                     sweep_digest.message(report),
                     Pacer(),
+                    routing.sweep_attributes(
+                        *report.routed_places(_account_of(self.settings.topic_arn))
+                    ),
                 )
             except Exception as error:
                 logger.error(
@@ -660,6 +663,12 @@ def seen_elsewhere(run: dict[str, Any]) -> set[Any]:
     in the state table: read it here, and coverage counts those places as seen."""
     del run
     return set()
+
+
+def _account_of(topic_arn: str) -> str:
+    """The account of arn:PARTITION:sns:REGION:ACCOUNT:NAME (settings checked its shape)."""
+    parts = topic_arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
 
 
 def _partition_of(topic_arn: str) -> str:

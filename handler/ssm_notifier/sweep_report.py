@@ -107,6 +107,24 @@ class SweepReport:
             + sum(1 for result in self.results if result.silent)
         )
 
+    def routed_places(self, home_account: str) -> tuple[list[str], list[str], list[str]]:
+        """(accounts, regions, documents) the digest names, for its routing attributes: every
+        result it reports on. A result without an account (Scope=account) is `home_account`'s,
+        in the function's own region."""
+        named = [
+            result
+            for result in self.results
+            if result.missed
+            or result.error
+            or result.document_lookup
+            or (result.unresolved and not result.unresolved_before)
+            or result.silent
+        ]
+        accounts = [result.account or home_account for result in named]
+        regions = [result.region or self.region for result in named]
+        documents = [result.document for result in named]
+        return accounts, regions, documents + self.unused_documents
+
     @property
     def worth_sending(self) -> bool:
         """Something to report was missed, or something could not be checked, or a finding of

@@ -302,5 +302,5 @@ def stub_publish(aws: Aws):
     aws.sns_stub.add_response(
         "publish",
         {"MessageId": "sns-1"},
-        {"TopicArn": TOPIC_ARN, "Subject": ANY, "Message": ANY},
+        {"TopicArn": TOPIC_ARN, "Subject": ANY, "Message": ANY, "MessageAttributes": ANY},
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from notifier_testkit import log_lines
+from notifier_testkit import ACCOUNT, log_lines
 from ssm_notifier import sweep
 from ssm_notifier.times import api_time
 from sweep_testkit import (
@@ -68,6 +68,13 @@ def test_a_stopped_and_an_unmanaged_instance_make_one_digest_naming_both(aws, ca
     assert "  i-0stopped: stopped (EC2), SSM does not describe stopped instances\n" in body
     assert "  i-0unmanaged: running (EC2), not managed\n" in body
     assert "i-0ran:" not in body
+    # Routed like the notifier's digests: an account's route gets it, a failures-only one not.
+    assert published["MessageAttributes"] == {
+        "accounts": {"DataType": "String.Array", "StringValue": f'["{ACCOUNT}"]'},
+        "regions": {"DataType": "String.Array", "StringValue": '["us-east-1"]'},
+        "documents": {"DataType": "String.Array", "StringValue": '["AWS-UpdateSSMAgent"]'},
+        "kind": {"DataType": "String", "StringValue": "sweep"},
+    }
     stopped = body[body.index("i-0stopped:") : body.index("i-0unmanaged:")]
     assert "Last successful association run (any association): not known" in stopped
     unmanaged = body[body.index("i-0unmanaged:") :]

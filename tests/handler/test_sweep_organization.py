@@ -160,6 +160,10 @@ def test_every_place_is_swept_with_its_own_clients_and_the_digest_groups_them(aw
     assert f"spoke outdated: {OUTDATED} {EU}" in body
     assert f"no spoke: {NO_SPOKE}" in body
     assert f"silent: {MEMBER}" not in body and f"silent: {OUTDATED}" not in body
+    # Each account the digest reports on routes it: a missed instance (MEMBER), a place not
+    # checked (REFUSED), a watched document its empty stand-in could not look up (OUTDATED).
+    accounts = json.loads(published["MessageAttributes"]["accounts"]["StringValue"])
+    assert sorted(accounts) == sorted([MEMBER, REFUSED, OUTDATED])
     # The missed instance is remembered under its place, not the bare association id.
     remembered = aws.dynamodb.query(
         TableName=TABLE,
