@@ -171,13 +171,9 @@ def add_parameters(template: Template, *, optional: bool = False) -> HubParamete
             )
         ),
         call_as=template.add_parameter(
-            Parameter(
-                CALL_AS,
-                Type="String",
-                Default="SELF",
-                AllowedValues=["SELF", "DELEGATED_ADMIN"],
-                Description="SELF in the management account, DELEGATED_ADMIN in a delegated "
-                "administrator account for StackSets",
+            call_as_parameter(
+                "SELF in the management account, DELEGATED_ADMIN in a delegated "
+                "administrator account for StackSets"
             )
         ),
         failure_tolerance=template.add_parameter(
@@ -203,6 +199,18 @@ def add_parameters(template: Template, *, optional: bool = False) -> HubParamete
                 ConstraintDescription="a whole percentage from 1 to 100",
             )
         ),
+    )
+
+
+def call_as_parameter(description: str) -> Parameter:
+    """CallAs (CloudFormation's CallAs values): as the StackSet is created, and as the sweep
+    lists it (SELF, or DELEGATED_ADMIN)."""
+    return Parameter(
+        CALL_AS,
+        Type="String",
+        Default="SELF",
+        AllowedValues=["SELF", "DELEGATED_ADMIN"],
+        Description=description,
     )
 
 

@@ -220,12 +220,8 @@ def build(config: Config) -> Template:
 def sweep_call_as_parameter() -> Parameter:
     """The hub's CallAs, declared as the hub declares it: ListStackInstances is called as the
     StackSet was created (SELF, or DELEGATED_ADMIN)."""
-    return Parameter(
-        hub.CALL_AS,
-        Type="String",
-        Default="SELF",
-        AllowedValues=["SELF", "DELEGATED_ADMIN"],
-        Description="Scope=organization: how the spokes' StackSet is listed (the hub's CallAs)",
+    return hub.call_as_parameter(
+        "Scope=organization: how the spokes' StackSet is listed (the hub's CallAs)"
     )
 
 
