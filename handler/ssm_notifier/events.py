@@ -109,19 +109,16 @@ def parse_record(record: Mapping[str, Any]) -> AssociationEvent:
     detail = event["detail"]
     if not isinstance(detail, dict):
         raise InvalidRecordError("detail is not a JSON object")
-    if kind == runs.COMMAND:
-        return _command_event(record, event, detail)
-    if kind == runs.WINDOW:
-        return _window_event(record, event, detail)
-    association_id = _text(detail.get("association-id"))
-    if not association_id:
-        raise InvalidRecordError("detail has no association-id")
-    instance_id = _text(detail.get("instance-id"))
-    if not instance_id:
-        raise InvalidRecordError("detail has no instance-id")
+    parsers = {runs.COMMAND: _command_event, runs.WINDOW: _window_event}
+    return parsers.get(kind, _association_event)(record, event, detail)
+
+
+def _association_event(
+    record: Mapping[str, Any], event: dict[str, Any], detail: dict[str, Any]
+) -> AssociationEvent:
     return AssociationEvent(
-        association_id=association_id,
-        instance_id=instance_id,
+        association_id=_required(detail, "association-id"),
+        instance_id=_required(detail, "instance-id"),
         document_name=_text(detail.get("document-name")),
         status=_text(detail.get("status")),
         detailed_status=_text(detail.get("detailed-status")),
@@ -129,9 +126,7 @@ def parse_record(record: Mapping[str, Any]) -> AssociationEvent:
         execution_summary=_text(detail.get("execution-summary")),
         output_url=_text(detail.get("output-url")),
         last_execution_date=_text(detail.get("last-execution-date")),
-        region=_text(event.get("region")) or _text(record.get("awsRegion")),
-        account=_text(event.get("account")),
-        partition=_partition(event.get("resources")),
+        **_origin(record, event),
         raw=event,
     )
 
@@ -139,15 +134,10 @@ def parse_record(record: Mapping[str, Any]) -> AssociationEvent:
 def _command_event(
     record: Mapping[str, Any], event: dict[str, Any], detail: dict[str, Any]
 ) -> AssociationEvent:
-    command_id = _text(detail.get("command-id"))
-    if not command_id:
-        raise InvalidRecordError("detail has no command-id")
-    instance_id = _text(detail.get("instance-id"))
-    if not instance_id:
-        raise InvalidRecordError("detail has no instance-id")
+    command_id = _required(detail, "command-id")
     return AssociationEvent(
         association_id=runs.run_id(runs.COMMAND, command_id),
-        instance_id=instance_id,
+        instance_id=_required(detail, "instance-id"),
         document_name=_text(detail.get("document-name")),
         status=_text(detail.get("status")),
         detailed_status="",
@@ -165,9 +155,7 @@ def _command_event(
 def _window_event(
     record: Mapping[str, Any], event: dict[str, Any], detail: dict[str, Any]
 ) -> AssociationEvent:
-    execution_id = _text(detail.get("window-execution-id"))
-    if not execution_id:
-        raise InvalidRecordError("detail has no window-execution-id")
+    execution_id = _required(detail, "window-execution-id")
     target = _text(detail.get("window-target-id"))
     task = _text(detail.get("task-execution-id"))
     instance_id = _text(detail.get("instance-id")) or _instance_in(event.get("resources"))
@@ -196,6 +184,14 @@ def _window_event(
         raw=event,
         kind=runs.WINDOW,
     )
+
+
+def _required(detail: dict[str, Any], key: str) -> str:
+    """A field the event cannot be reported without, as text; InvalidRecordError if missing."""
+    value = _text(detail.get(key))
+    if not value:
+        raise InvalidRecordError(f"detail has no {key}")
+    return value
 
 
 def _origin(record: Mapping[str, Any], event: dict[str, Any]) -> dict[str, str]:

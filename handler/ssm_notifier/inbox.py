@@ -31,7 +31,7 @@ from typing import NamedTuple, TypeVar
 from . import runs
 from .display_time import shown as shown_time
 from .neutral import block, one_line
-from .text import SUBJECT_MAX_CHARS, counted, subject_place
+from .text import ID_CHARS, NAME_CHARS, SUBJECT_MAX_CHARS, counted, subject_place
 
 MESSAGE_BUDGET_BYTES = 240_000  # SNS takes 262,144; the rest is room for the envelope
 DEFAULT_CAP = 1
@@ -46,8 +46,6 @@ CLASS_LABELS = {
     "other": "OTHER",
     "ok": "OK",
 }
-ID_CHARS = 128
-NAME_CHARS = 64  # an instance's or account's name as shown (EC2 tag values reach 256)
 FIELD_CHARS = 300
 OUTPUT_CHARS = 2_000
 OUTPUT_LINES = 12

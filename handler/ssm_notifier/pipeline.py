@@ -487,21 +487,9 @@ def _output_text(lookup: OutputLookup) -> str:
 
 
 def _report_line(entry: inbox.Entry) -> reports.ReportLine:
+    # A report line is an entry's fields by name (reports keeps no dependency on the email model).
     return reports.ReportLine(
-        entry.account,
-        entry.region,
-        entry.association_id,
-        entry.document_name,
-        entry.instance_id,
-        entry.status,
-        entry.classification,
-        entry.last_execution,
-        entry.failing_since,
-        entry.error_code,
-        entry.summary,
-        entry.output,
-        entry.output_url,
-        entry.instance_name,
+        **{field: getattr(entry, field) for field in reports.ReportLine._fields}
     )
 
 

@@ -12,13 +12,13 @@ collide with an association's (state.py's INSTANCE# and RUN# items, reports' key
 from __future__ import annotations
 
 from .neutral import one_line
+from .text import ID_CHARS
 
 ASSOCIATION = "association"
 COMMAND = "command"
 WINDOW = "window"
 KINDS = (ASSOCIATION, COMMAND, WINDOW)
 _PREFIXES = {COMMAND: "command:", WINDOW: "window:"}
-ID_CHARS = 128
 
 
 def run_id(kind: str, identifier: str) -> str:

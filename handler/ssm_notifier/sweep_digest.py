@@ -27,7 +27,6 @@ WRAP_WIDTH = 92
 
 
 # An instance's name as the digest shows it.
-NAME_CHARS = 64
 
 
 def subject(report: SweepReport) -> str:
@@ -41,7 +40,7 @@ def subject(report: SweepReport) -> str:
     place = text.subject_place(
         {result.account for result in reported},
         {result.region for result in reported},
-        lambda account: one_line(report.name_of(account), NAME_CHARS),
+        lambda account: one_line(report.name_of(account), text.NAME_CHARS),
         text.SUBJECT_MAX_CHARS - len(head),
     )
     return head + place
@@ -210,7 +209,7 @@ def _section(result: AssociationResult, report: SweepReport) -> str:
 
 
 def _instance_text(state: InstanceState, result: AssociationResult, report: SweepReport) -> str:
-    named = f" ({one_line(state.name, NAME_CHARS)})" if state.name else ""
+    named = f" ({one_line(state.name, text.NAME_CHARS)})" if state.name else ""
     last_success = (
         shown(state.last_success, report.zone) if state.last_success else state.last_success_text
     )

@@ -36,6 +36,9 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 ACCOUNT_ID = re.compile(r"\d{12}")
 # An account's name in a subject, at most (Organizations allows 50 characters).
 SUBJECT_NAME_CHARS = 50
+# How much of an id and of a name both digests show (EC2 tag values reach 256 characters).
+ID_CHARS = 128
+NAME_CHARS = 64
 
 
 def ascii_text(text: str) -> str:
