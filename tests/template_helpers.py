@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from cfnlint.decode import decode
@@ -38,3 +40,20 @@ def statements(policy_document: dict) -> list[dict]:
 
 def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
+
+
+def cfn_lint(*arguments: str, cwd: Path) -> subprocess.CompletedProcess:
+    """cfn-lint of this environment, run in `cwd` with parseable output (findings one a line)."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, cfnlint.runner; sys.exit(cfnlint.runner.main())",
+            "--format",
+            "parseable",
+            *arguments,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 
 import org_templates
 import pytest
+from template_helpers import cfn_lint
 
 from templates.config import Config
 
@@ -23,22 +23,8 @@ def org_dir(tmp_path_factory):
 
 
 def test_cfn_lint_reports_nothing_with_informational_rules_on(org_dir):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, cfnlint.runner; sys.exit(cfnlint.runner.main())",
-            "--format",
-            "parseable",
-            "--include-checks",
-            "I",
-            "--",
-            "spoke.yaml",
-            org_templates.HUB_FILE,
-        ],
-        cwd=org_dir,
-        capture_output=True,
-        text=True,
+    result = cfn_lint(
+        "--include-checks", "I", "--", "spoke.yaml", org_templates.HUB_FILE, cwd=org_dir
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""

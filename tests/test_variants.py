@@ -2,11 +2,8 @@
 path, functions in a VPC, the association's safety settings. checkov reads the same variants in
 `tox -e lint` (it lives in the lint environment only)."""
 
-import subprocess
-import sys
-
 import pytest
-from template_helpers import BUILD_DIR
+from template_helpers import BUILD_DIR, cfn_lint
 
 from policy.guard import failed_rules, load_template
 from policy.variants import VARIANTS, write_variants
@@ -38,23 +35,8 @@ def test_guard_finds_nothing_in_any_variant(variants):
 def test_cfn_lint_finds_nothing_in_any_variant(variants):
     directory, written = variants
     # Run outside the repository: its .cfnlintrc.yaml would add build/ to the run.
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, cfnlint.runner; sys.exit(cfnlint.runner.main())",
-            "--format",
-            "parseable",
-            "--include-checks",
-            "I",
-            "--ignore-checks",
-            "W3002",
-            "--",
-            *map(str, written),
-        ],
-        cwd=directory,
-        capture_output=True,
-        text=True,
+    result = cfn_lint(
+        "--include-checks", "I", "--ignore-checks", "W3002", "--", *map(str, written), cwd=directory
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""

@@ -101,9 +101,9 @@ def _output_url(
     return f"https://s3.{region}.amazonaws.com/{bucket}/{key}"
 
 
-def _send_command(response: Any, comment: str, document: str) -> tuple[str, str, list, Any, Any]:
+def _send_command(response: Any, comment: str, document: str) -> tuple[str, str, list, Any]:
     """moto's own SendCommand of `document` to the request's Targets, writing to its output
-    bucket and prefix: (bucket, prefix, targets, backend, command)."""
+    bucket and prefix: (bucket, prefix, targets, command)."""
     bucket = response._get_param("OutputS3BucketName", "")
     prefix = response._get_param("OutputS3KeyPrefix", "")
     targets = response._get_param("Targets", [])
@@ -123,7 +123,28 @@ def _send_command(response: Any, comment: str, document: str) -> tuple[str, str,
         service_role_arn="",
         targets=[],
     )
-    return bucket, prefix, targets, backend, command
+    return bucket, prefix, targets, command
+
+
+def _record_invocation(
+    response: Any, output: tuple[str, str], command_id: str, target: dict[str, Any], plugin: str
+) -> str:
+    """Keep one instance's simulated invocation for ListCommandInvocations and
+    GetCommandInvocation; return where its stdout is (`output`: bucket and key prefix)."""
+    instance_id, status = target["InstanceId"], target["Status"]
+    region = response.ssm_backend.region_name
+    url = _output_url(region, *output, command_id, instance_id, plugin)
+    _INVOCATIONS[(*_place(response), command_id, instance_id)] = {
+        "PluginName": plugin,
+        "Status": status,
+        "StatusDetails": status,
+        "ResponseCode": int(target.get("ResponseCode", 0 if status == "Success" else 1)),
+        "StandardOutputContent": target.get("StandardOutputContent", ""),
+        "StandardErrorContent": target.get("StandardErrorContent", ""),
+        "StandardOutputUrl": url,
+        "StandardErrorUrl": url.removesuffix("stdout") + "stderr",
+    }
+    return url
 
 
 def simulate_association_run(response: Any) -> str:
@@ -135,7 +156,7 @@ def simulate_association_run(response: Any) -> str:
     """
     association_id = response._get_param("AssociationId")
     document = response._get_param("DocumentName")
-    bucket, prefix, targets, backend, command = _send_command(
+    bucket, prefix, targets, command = _send_command(
         response, f"State Manager association {association_id}", document
     )
     created = datetime.now(UTC)
@@ -146,18 +167,9 @@ def simulate_association_run(response: Any) -> str:
     for target in targets:
         instance_id, status = target["InstanceId"], target["Status"]
         counts[status] = counts.get(status, 0) + 1
-        url = _output_url(backend.region_name, bucket, prefix, command.command_id, instance_id)
-        urls[instance_id] = url
-        _INVOCATIONS[(*_place(response), command.command_id, instance_id)] = {
-            "PluginName": PLUGIN,
-            "Status": status,
-            "StatusDetails": status,
-            "ResponseCode": int(target.get("ResponseCode", 0 if status == "Success" else 1)),
-            "StandardOutputContent": target.get("StandardOutputContent", ""),
-            "StandardErrorContent": target.get("StandardErrorContent", ""),
-            "StandardOutputUrl": url,
-            "StandardErrorUrl": url.removesuffix("stdout") + "stderr",
-        }
+        urls[instance_id] = _record_invocation(
+            response, (bucket, prefix), command.command_id, target, PLUGIN
+        )
         execution_targets.append(
             {
                 "AssociationId": association_id,
@@ -207,24 +219,12 @@ def simulate_command_run(response: Any) -> str:
     """
     document = response._get_param("DocumentName")
     plugin = response._get_param("PluginName")
-    bucket, prefix, targets, backend, command = _send_command(response, "Run Command", document)
+    bucket, prefix, targets, command = _send_command(response, "Run Command", document)
     urls = {}
     for target in targets:
-        instance_id, status = target["InstanceId"], target["Status"]
-        url = _output_url(
-            backend.region_name, bucket, prefix, command.command_id, instance_id, plugin
+        urls[target["InstanceId"]] = _record_invocation(
+            response, (bucket, prefix), command.command_id, target, plugin
         )
-        urls[instance_id] = url
-        _INVOCATIONS[(*_place(response), command.command_id, instance_id)] = {
-            "PluginName": plugin,
-            "Status": status,
-            "StatusDetails": status,
-            "ResponseCode": int(target.get("ResponseCode", 0 if status == "Success" else 1)),
-            "StandardOutputContent": target.get("StandardOutputContent", ""),
-            "StandardErrorContent": target.get("StandardErrorContent", ""),
-            "StandardOutputUrl": url,
-            "StandardErrorUrl": url.removesuffix("stdout") + "stderr",
-        }
     requested = datetime.now(UTC)
     return json.dumps(
         {

@@ -64,12 +64,11 @@ from deploy import ARTIFACT_BUCKET, Deployment, deploy
 from deployed_code import DeployedCode, invoke_as_runtime
 from emulator import REGION, MotoServer
 from pipeline import (
-    FAILED_ERROR,
     FAILED_OUTPUT,
-    UPDATED_OUTPUT,
     Pipeline,
     emulator_call,
     live_event,
+    update_agent_targets,
 )
 from readback import function_logging_config
 
@@ -289,19 +288,7 @@ def member_run(aws: Emulator, account: str, region: str) -> list[dict[str, Any]]
         {
             "AssociationId": association,
             "DocumentName": DOCUMENT,
-            "Targets": [
-                {
-                    "InstanceId": succeeded,
-                    "Status": "Success",
-                    "StandardOutputContent": UPDATED_OUTPUT,
-                },
-                {
-                    "InstanceId": failed,
-                    "Status": "Failed",
-                    "StandardOutputContent": FAILED_OUTPUT,
-                    "StandardErrorContent": FAILED_ERROR,
-                },
-            ],
+            "Targets": update_agent_targets(succeeded, failed),
         },
         region,
     )

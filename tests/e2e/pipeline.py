@@ -98,6 +98,20 @@ def _substitute(word: str, variables: Mapping[str, str]) -> str:
     return re.sub(r"\$\{?([A-Z_]+)\}?", value, word)
 
 
+def update_agent_targets(succeeded: str, failed: str) -> list[dict[str, str]]:
+    """SimulateAssociationRun's Targets for the agent update: one instance updated, one failed
+    with the output AWS-UpdateSSMAgent prints for a version that does not exist."""
+    return [
+        {"InstanceId": succeeded, "Status": "Success", "StandardOutputContent": UPDATED_OUTPUT},
+        {
+            "InstanceId": failed,
+            "Status": "Failed",
+            "StandardOutputContent": FAILED_OUTPUT,
+            "StandardErrorContent": FAILED_ERROR,
+        },
+    ]
+
+
 def emulator_call(
     endpoint: str,
     service: str,
@@ -211,21 +225,7 @@ class Pipeline:
         """A run of AWS-UpdateSSMAgent that succeeds on one instance and fails on the other:
         recorded in the emulator, and returned as the two events State Manager would send."""
         run = self.simulate_association_run(
-            association_id,
-            DOCUMENT,
-            [
-                {
-                    "InstanceId": succeeded,
-                    "Status": "Success",
-                    "StandardOutputContent": UPDATED_OUTPUT,
-                },
-                {
-                    "InstanceId": failed,
-                    "Status": "Failed",
-                    "StandardOutputContent": FAILED_OUTPUT,
-                    "StandardErrorContent": FAILED_ERROR,
-                },
-            ],
+            association_id, DOCUMENT, update_agent_targets(succeeded, failed)
         )
         urls = {target["InstanceId"]: target["OutputUrl"] for target in run["Targets"]}
         return [

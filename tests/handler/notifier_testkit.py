@@ -211,3 +211,22 @@ STEP = "aws:updateSsmAgent"
 def command_id_of(instance_id: str) -> str:
     """A Run Command id (a UUID, as the API validates) that names its instance in tests."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, instance_id))
+
+
+class NamedEc2:
+    """EC2's DescribeTags answering a Name tag for each instance of `names`, counting calls."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.calls = 0
+
+    def describe_tags(self, Filters, **_):  # noqa: N803 - boto3's argument name
+        self.calls += 1
+        ids = next(f["Values"] for f in Filters if f["Name"] == "resource-id")
+        return {
+            "Tags": [
+                {"Key": "Name", "Value": self.names[i], "ResourceId": i, "ResourceType": "instance"}
+                for i in ids
+                if i in self.names
+            ]
+        }

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from notifier_testkit import (
     TOPIC_ARN,
     FakeClock,
+    NamedEc2,
     failed_ids,
     store_clients,
     stub_executions,
@@ -336,28 +337,10 @@ def test_an_account_name_call_the_deadline_refuses_is_not_made_nor_remembered() 
     assert names.name(MEMBER) == "name-4321"
 
 
-class MemberEc2:
-    """The member's EC2, as its reader role reads it: one Name tag."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def describe_tags(self, Filters, **_):  # noqa: N803 - boto3's argument name
-        self.calls += 1
-        ids = next(f["Values"] for f in Filters if f["Name"] == "resource-id")
-        return {
-            "Tags": [
-                {"Key": "Name", "Value": "member-web", "ResourceId": i, "ResourceType": "instance"}
-                for i in ids
-                if i == "i-0member"
-            ]
-        }
-
-
 def test_a_members_instance_and_account_are_named_through_its_reader_role(
     topic, settings, now
 ) -> None:
-    member_ec2 = MemberEc2()
+    member_ec2 = NamedEc2({"i-0member": "member-web"})
     organizations = FakeOrganizations()
     sts = FakeSts(now)
     accounts = AccountClients(

@@ -12,7 +12,15 @@ import pytest
 HANDLER_ROOT = Path(__file__).resolve().parents[2] / "handler"
 
 
-@pytest.mark.parametrize("entry_module", ["ssm_notifier.notify", "ssm_notifier.sweep"])
+# The two entry points, and every module by itself (a module a handler loads only when it needs
+# it, such as defer or command_output, must not bring boto3 in either).
+MODULES = sorted(
+    {"ssm_notifier.notify", "ssm_notifier.sweep"}
+    | {f"ssm_notifier.{path.stem}" for path in (HANDLER_ROOT / "ssm_notifier").glob("[!_]*.py")}
+)
+
+
+@pytest.mark.parametrize("entry_module", MODULES)
 def test_importing_a_handler_imports_no_boto3_and_reads_no_settings(entry_module: str) -> None:
     environ = {key: value for key, value in os.environ.items() if key != "TOPIC_ARN"}
     environ["PYTHONPATH"] = str(HANDLER_ROOT)

@@ -14,6 +14,7 @@ from notifier_testkit import (
     ASSOCIATION_ID,
     SAMPLE_BODY,
     FakeClock,
+    NamedEc2,
     failed_ids,
     log_lines,
     report_texts,
@@ -485,24 +486,6 @@ def test_a_batch_starts_only_with_one_call_of_each_stage_and_the_requeue_left(
     assert len(deferred_bodies(settings)) == 1 - published
 
 
-class NamedEc2:
-    """EC2's DescribeTags for one named instance, counting its calls."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def describe_tags(self, Filters, **_):  # noqa: N803 - boto3's argument name
-        self.calls += 1
-        ids = next(f["Values"] for f in Filters if f["Name"] == "resource-id")
-        return {
-            "Tags": [
-                {"Key": "Name", "Value": "web-1", "ResourceId": i, "ResourceType": "instance"}
-                for i in ids
-                if i == "i-0bad"
-            ]
-        }
-
-
 def test_lambda_handler_names_from_the_sandbox_cache_and_logs_an_unknown_zone_once(
     runtime, topic, monkeypatch, caplog
 ) -> None:
@@ -510,7 +493,7 @@ def test_lambda_handler_names_from_the_sandbox_cache_and_logs_an_unknown_zone_on
 
     display_zone.cache_clear()
     monkeypatch.setenv("DISPLAY_TIME_ZONE", "Mars/Olympus_Mons")
-    ec2 = NamedEc2()
+    ec2 = NamedEc2({"i-0bad": "web-1"})
     notify.RUNTIME.clients.set("ec2", ec2)
     runs = ("2026-05-04T03:02:10.000Z", "2026-05-05T03:02:10.000Z")
     with caplog.at_level(logging.ERROR, logger="ssm_notifier"):
